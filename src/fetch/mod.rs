@@ -1,0 +1,4 @@
+//! Fetching: one shared HTTP client, conditional GET, size caps, politeness per host,
+//! and charset decoding.
+
+pub mod charset;

@@ -1,0 +1,38 @@
+//! Tidings: a daemon that polls news sources (feeds, and sites that publish none),
+//! remembers what it has seen, republishes it as feeds over HTTP and pushes new articles
+//! to subscribers.
+//!
+//! The modules, in pipeline order:
+//!
+//! - [`config`]: `feeds.toml` → a validated [`config::Config`] (errors carry `file:line:col`).
+//! - [`schedule`]: cron schedules in the configured time zone → "poll source S now".
+//! - [`fetch`]: one polite HTTP client: conditional GET, size caps, per-host limits,
+//!   `Retry-After`, backoff, charset decoding ([`fetch::charset`]).
+//! - [`parse`]: bodies → entries: feeds ([`parse::feed`]) and HTML list pages
+//!   ([`parse::html`]: CSS selectors, or automatic list detection).
+//! - [`extract`]: an article page → title, date, author, origin and main content.
+//! - [`dates`]: dates as pages print them.
+//! - [`process`]: entries → items: canonical URLs, stable ids, revisions, sanitising.
+//! - [`store`]: sled; dedup lives here: storing a batch returns only what is new or updated.
+//! - [`poll`]: one source, end to end: fetch → parse → extract → process → store.
+//! - [`publish`]: stored items → RSS 2.0, Atom, JSON Feed, OPML.
+//! - [`server`]: the HTTP server (feeds, status page, health, metrics).
+//! - [`app`]: `tidings run`: the long-lived tasks and their graceful shutdown.
+//! - [`cli`]: the command line.
+//!
+//! [`model`] holds the data that flows between stages.
+
+pub mod app;
+pub mod cli;
+pub mod config;
+pub mod dates;
+pub mod extract;
+pub mod fetch;
+pub mod model;
+pub mod parse;
+pub mod poll;
+pub mod process;
+pub mod publish;
+pub mod schedule;
+pub mod server;
+pub mod store;

@@ -1,0 +1,19 @@
+//! Parsing: feeds (RSS, Atom, JSON Feed) and HTML list pages into entries.
+
+pub mod feed;
+pub mod html;
+
+/// Whether a body is a feed (XML with an rss/feed/RDF root, or a JSON Feed) rather
+/// than an HTML page. Used for `kind = "auto"`.
+pub fn looks_like_feed(body: &[u8]) -> bool {
+    let head = &body[..body.len().min(2048)];
+    let head = String::from_utf8_lossy(head).to_ascii_lowercase();
+    let t = head.trim_start_matches('\u{feff}').trim_start();
+    if t.starts_with('{') {
+        return t.contains("jsonfeed.org");
+    }
+    if t.contains("<html") || t.starts_with("<!doctype html") {
+        return false;
+    }
+    t.contains("<rss") || t.contains("<feed") || t.contains("<rdf:rdf") || t.contains("<channel")
+}

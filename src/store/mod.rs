@@ -1,0 +1,334 @@
+//! The store: sled trees, and the one place where dedup happens.
+//!
+//! Trees (keys in [`keys`]): `items` (source, id → [`Item`]), `recent` (sort time,
+//! source, id → ()), `sources` (source → [`SourceState`]), `meta` (schema version).
+//! Values are JSON behind a one-byte schema version so the schema can grow.
+//!
+//! [`Store::store_batch`] takes what a poll found and returns only what is new or
+//! changed: callers never check-then-insert.
+
+mod keys;
+
+use crate::model::{Item, ItemStatus};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize, de::DeserializeOwned};
+use sled::Transactional;
+use sled::transaction::{ConflictableTransactionError, TransactionError};
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+/// The schema version written in front of every value and in `meta`.
+const SCHEMA: u8 = 1;
+const PID_FILE: &str = "tidings.pid";
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error(
+        "the database in {dir} is in use by another tidings process{}; stop it, or reach it through its HTTP API",
+        pid.map(|p| format!(" (pid {p})")).unwrap_or_default()
+    )]
+    Locked { dir: PathBuf, pid: Option<u32> },
+    #[error("cannot open the database in {dir}: {source}")]
+    Open { dir: PathBuf, source: sled::Error },
+    #[error("database error: {0}")]
+    Sled(#[from] sled::Error),
+    #[error("stored value in tree {tree} is unreadable: {message}")]
+    Corrupt { tree: &'static str, message: String },
+    #[error("the database in {dir} has schema version {found}, newer than this tidings ({SCHEMA})")]
+    Schema { dir: PathBuf, found: u8 },
+}
+
+/// What the daemon remembers about a source between polls.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct SourceState {
+    /// Validators for conditional GET.
+    pub etag: Option<String>,
+    pub last_modified: Option<String>,
+    pub last_poll: Option<DateTime<Utc>>,
+    pub last_success: Option<DateTime<Utc>>,
+    pub last_error: Option<String>,
+    pub last_error_at: Option<DateTime<Utc>>,
+    /// Failures in a row; drives the backoff.
+    pub failures: u32,
+    /// The earliest time the source may be polled again (backoff, `Retry-After`).
+    pub not_before: Option<DateTime<Utc>>,
+    pub next_poll: Option<DateTime<Utc>>,
+    /// How many entries the last successful parse yielded (a list that drops to zero is an alarm).
+    pub last_entries: Option<usize>,
+    /// A standing warning about the source (e.g. its list suddenly yields nothing).
+    pub alarm: Option<String>,
+    /// Successful polls so far; 0 means the source has never been read.
+    pub polls_ok: u64,
+}
+
+/// One stored item and whether it was new or an update.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Stored {
+    pub item: Item,
+    pub status: ItemStatus,
+}
+
+/// The sled-backed store. Cheap to share behind an `Arc`.
+pub struct Store {
+    db: sled::Db,
+    dir: PathBuf,
+    items: sled::Tree,
+    recent: sled::Tree,
+    sources: sled::Tree,
+    /// Per source, a counter bumped whenever its items change, so publishers can cache
+    /// serialised feeds until then. In memory: a restart rebuilds every cache anyway.
+    generations: Mutex<HashMap<String, u64>>,
+}
+
+fn encode<T: Serialize>(v: &T) -> Vec<u8> {
+    let mut out = vec![SCHEMA];
+    // Serialising our own plain structs to JSON cannot fail.
+    serde_json::to_writer(&mut out, v).expect("serialising a stored value");
+    out
+}
+
+fn decode<T: DeserializeOwned>(tree: &'static str, bytes: &[u8]) -> Result<T, StoreError> {
+    match bytes.split_first() {
+        Some((&SCHEMA, rest)) => serde_json::from_slice(rest).map_err(|e| StoreError::Corrupt {
+            tree,
+            message: e.to_string(),
+        }),
+        Some((v, _)) => Err(StoreError::Corrupt {
+            tree,
+            message: format!("unknown value version {v}"),
+        }),
+        None => Err(StoreError::Corrupt {
+            tree,
+            message: "empty value".into(),
+        }),
+    }
+}
+
+impl Store {
+    /// Open (or create) the database in `dir`. Only one process may hold it; a second
+    /// gets [`StoreError::Locked`] naming the directory and the holder's pid.
+    pub fn open(dir: &Path) -> Result<Store, StoreError> {
+        std::fs::create_dir_all(dir).map_err(|e| StoreError::Open {
+            dir: dir.to_path_buf(),
+            source: e.into(),
+        })?;
+        let db = match sled::Config::new()
+            .path(dir)
+            .mode(sled::Mode::LowSpace)
+            .open()
+        {
+            Ok(db) => db,
+            Err(sled::Error::Io(e))
+                if e.kind() == std::io::ErrorKind::WouldBlock || e.to_string().contains("lock") =>
+            {
+                let pid = std::fs::read_to_string(dir.join(PID_FILE))
+                    .ok()
+                    .and_then(|s| s.trim().parse().ok());
+                return Err(StoreError::Locked {
+                    dir: dir.to_path_buf(),
+                    pid,
+                });
+            }
+            Err(source) => {
+                return Err(StoreError::Open {
+                    dir: dir.to_path_buf(),
+                    source,
+                });
+            }
+        };
+        // Best effort: the pid only improves the "in use" message.
+        let _ = std::fs::write(dir.join(PID_FILE), std::process::id().to_string());
+        let meta = db.open_tree("meta")?;
+        match meta.get("schema")? {
+            Some(v) if v.first().copied().unwrap_or(0) > SCHEMA => {
+                return Err(StoreError::Schema {
+                    dir: dir.to_path_buf(),
+                    found: v[0],
+                });
+            }
+            Some(_) => {}
+            None => {
+                meta.insert("schema", &[SCHEMA])?;
+            }
+        }
+        Ok(Store {
+            items: db.open_tree("items")?,
+            recent: db.open_tree("recent")?,
+            sources: db.open_tree("sources")?,
+            db,
+            dir: dir.to_path_buf(),
+            generations: Mutex::new(HashMap::new()),
+        })
+    }
+
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// Store what a poll of `source` found. Returns only the items that are new, or
+    /// whose title or content changed since they were stored (with `first_seen` kept).
+    /// All of it is one transaction: a crash stores all or nothing.
+    pub fn store_batch(&self, source: &str, items: Vec<Item>) -> Result<Vec<Stored>, StoreError> {
+        // Later duplicates in one batch (a list that shows an article twice) are dropped.
+        let mut seen = std::collections::HashSet::new();
+        let items: Vec<Item> = items
+            .into_iter()
+            .filter(|i| seen.insert(i.id.clone()))
+            .collect();
+        let result = (&self.items, &self.recent).transaction(|(items_t, recent_t)| {
+            let mut out = Vec::new();
+            for item in &items {
+                let key = keys::item_key(source, &item.id);
+                let old = match items_t.get(&key)? {
+                    Some(bytes) => Some(
+                        decode::<Item>("items", &bytes)
+                            .map_err(ConflictableTransactionError::Abort)?,
+                    ),
+                    None => None,
+                };
+                let mut item = item.clone();
+                item.source = source.to_string();
+                let status = match &old {
+                    Some(old) if old.revision == item.revision => continue,
+                    Some(old) => {
+                        item.first_seen = old.first_seen;
+                        recent_t.remove(keys::recent_key(old.sort_time(), source, &old.id))?;
+                        ItemStatus::Updated
+                    }
+                    None => ItemStatus::New,
+                };
+                items_t.insert(key, encode(&item))?;
+                recent_t.insert(keys::recent_key(item.sort_time(), source, &item.id), &[])?;
+                out.push(Stored { item, status });
+            }
+            Ok(out)
+        });
+        let stored = match result {
+            Ok(v) => v,
+            Err(TransactionError::Abort(e)) => return Err(e),
+            Err(TransactionError::Storage(e)) => return Err(e.into()),
+        };
+        if !stored.is_empty() {
+            self.db.flush()?;
+            // A poisoned lock only means another thread panicked mid-increment.
+            let mut g = self.generations.lock().unwrap_or_else(|e| e.into_inner());
+            *g.entry(source.to_string()).or_default() += 1;
+        }
+        Ok(stored)
+    }
+
+    /// One stored item.
+    pub fn item(&self, source: &str, id: &str) -> Result<Option<Item>, StoreError> {
+        self.items
+            .get(keys::item_key(source, id))?
+            .map(|b| decode("items", &b))
+            .transpose()
+    }
+
+    /// Whether an item is stored (a list page's article need not be fetched again).
+    pub fn contains(&self, source: &str, id: &str) -> Result<bool, StoreError> {
+        Ok(self.items.contains_key(keys::item_key(source, id))?)
+    }
+
+    /// Number of items stored for a source.
+    pub fn count_items(&self, source: &str) -> usize {
+        self.items.scan_prefix(keys::source_prefix(source)).count()
+    }
+
+    /// Items newest first (published, else first seen) among `sources` that `keep`
+    /// accepts, at most `limit` of them. Walks the time index backwards, so the cost is
+    /// proportional to what is returned plus what is skipped.
+    pub fn newest_items(
+        &self,
+        sources: &[String],
+        mut keep: impl FnMut(&Item) -> bool,
+        limit: usize,
+    ) -> Result<Vec<Item>, StoreError> {
+        let mut out = Vec::new();
+        for entry in self.recent.iter().rev() {
+            if out.len() >= limit {
+                break;
+            }
+            let (key, _) = entry?;
+            let Some((_, source, id)) = keys::split_recent(&key) else {
+                continue;
+            };
+            if !sources.iter().any(|s| s == source) {
+                continue;
+            }
+            if let Some(item) = self.item(source, id)?
+                && keep(&item)
+            {
+                out.push(item);
+            }
+        }
+        Ok(out)
+    }
+
+    /// How many items of `source` sort at or after `since` (published, else first seen).
+    pub fn count_since(&self, source: &str, since: DateTime<Utc>) -> Result<usize, StoreError> {
+        let mut n = 0;
+        for entry in self
+            .recent
+            .range(keys::ts_bytes(since.timestamp()).to_vec()..)
+        {
+            let (key, _) = entry?;
+            if keys::split_recent(&key).is_some_and(|(_, s, _)| s == source) {
+                n += 1;
+            }
+        }
+        Ok(n)
+    }
+
+    /// A counter that changes whenever an item of `source` is stored or updated.
+    pub fn generation(&self, source: &str) -> u64 {
+        let g = self.generations.lock().unwrap_or_else(|e| e.into_inner());
+        g.get(source).copied().unwrap_or(0)
+    }
+
+    pub fn source_state(&self, source: &str) -> Result<SourceState, StoreError> {
+        Ok(match self.sources.get(source)? {
+            Some(b) => decode("sources", &b)?,
+            None => SourceState::default(),
+        })
+    }
+
+    /// Read, change and write a source's state atomically.
+    pub fn update_source_state(
+        &self,
+        source: &str,
+        change: impl Fn(&mut SourceState),
+    ) -> Result<SourceState, StoreError> {
+        let mut result = SourceState::default();
+        self.sources.fetch_and_update(source, |old| {
+            let mut state = old
+                .and_then(|b| decode::<SourceState>("sources", b).ok())
+                .unwrap_or_default();
+            change(&mut state);
+            result = state.clone();
+            Some(encode(&state))
+        })?;
+        self.sources.flush()?;
+        Ok(result)
+    }
+
+    /// Whether the database answers (for `/healthz`).
+    pub fn check(&self) -> Result<(), StoreError> {
+        self.db.get("__health__")?;
+        Ok(())
+    }
+
+    /// Flush everything to disk (on shutdown).
+    pub fn flush(&self) -> Result<(), StoreError> {
+        self.db.flush()?;
+        Ok(())
+    }
+}
+
+impl Drop for Store {
+    fn drop(&mut self) {
+        let _ = self.db.flush();
+        let _ = std::fs::remove_file(self.dir.join(PID_FILE));
+    }
+}

@@ -1,0 +1,15 @@
+//! Integration tests, compiled into one binary (one link, topic modules).
+//! They talk to real servers on loopback and read `../shared/corpus`; none touches
+//! the internet.
+
+mod support;
+
+mod config;
+mod extract_corpus;
+mod extract_fixtures;
+mod feed_corpus;
+mod fetch;
+mod list_corpus;
+mod list_fixtures;
+mod poll;
+mod publish;
