@@ -207,3 +207,10 @@ impl Config {
         }]))
     }
 }
+
+impl Config {
+    /// One line for `tidings check`.
+    pub fn summary(&self) -> String {
+        format!("{} sources, {} feeds", self.sources.len(), self.feeds.len())
+    }
+}
