@@ -54,7 +54,9 @@ pub(super) fn position(src: &str, offset: usize) -> (usize, usize) {
     let before = &src[..offset];
     let line_start = before.rfind('\n').map_or(0, |i| i + 1);
     let line = before.matches('\n').count() + 1;
-    let col = before[line_start..].chars().count() + 1;
+    // A byte-order mark is invisible in an editor; it takes no column.
+    let line_text = before[line_start..].trim_start_matches('\u{feff}');
+    let col = line_text.chars().count() + 1;
     (line, col)
 }
 
@@ -70,5 +72,12 @@ mod tests {
         let x = src.find(" x").unwrap() + 1;
         assert_eq!(position(src, x), (2, 14));
         assert_eq!(position(src, src.len()), (3, 1));
+    }
+
+    #[test]
+    fn a_byte_order_mark_takes_no_column() {
+        let src = "\u{feff}a = 1\r\nb = x\r\n";
+        assert_eq!(position(src, src.find('a').unwrap()), (1, 1));
+        assert_eq!(position(src, src.find('x').unwrap()), (2, 5));
     }
 }

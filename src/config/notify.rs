@@ -4,11 +4,12 @@
 use super::daemon::{CronSpec, parse_cron, parse_http_url};
 use super::ids::Ids;
 use super::reader::{Ctx, Section, Span, Str};
+use std::fmt;
 use toml::de::DeTable;
 use url::Url;
 
-/// `[email]`: how mails are sent.
-#[derive(Debug, Clone)]
+/// `[email]`: how mails are sent. Its `Debug` hides the SMTP password.
+#[derive(Clone)]
 pub struct EmailConfig {
     /// `smtp`: the mail server, `smtp://` (plain), `smtp+starttls://` or `smtps://` (TLS),
     /// with an optional `user:password@` (percent-encode special characters; use `${ENV}`
@@ -34,8 +35,8 @@ pub struct ListConfig {
     pub schedule: Option<CronSpec>,
 }
 
-/// `[telegram]`: the bot that posts to chats.
-#[derive(Debug, Clone)]
+/// `[telegram]`: the bot that posts to chats. Its `Debug` hides the token.
+#[derive(Clone)]
 pub struct TelegramConfig {
     /// `token`: the bot token from @BotFather; write `"${TELEGRAM_BOT_TOKEN}"` to keep it
     /// out of the file.
@@ -91,8 +92,9 @@ impl WebhookKind {
     }
 }
 
-/// `[[webhook]]`: a group robot that receives feeds.
-#[derive(Debug, Clone)]
+/// `[[webhook]]`: a group robot that receives feeds. Its `Debug` hides the secret and the
+/// URL's query (where robots carry their access token).
+#[derive(Clone)]
 pub struct WebhookConfig {
     /// `id`: `[a-z0-9-]+`, unique among webhooks; names it in logs and the outbox.
     /// Default `{kind}-{n}`, n counting webhooks from 1; set it so that reordering the
@@ -106,6 +108,48 @@ pub struct WebhookConfig {
     pub secret: Option<String>,
     /// `feeds`: feed ids posted to the robot; `["*"]` is every feed.
     pub feeds: Vec<String>,
+}
+
+// Configurations get logged with `{:?}`; credentials must not go with them.
+const HIDDEN: &str = "***";
+
+impl fmt::Debug for EmailConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut smtp = self.smtp.clone();
+        if smtp.password().is_some() {
+            // Only fails for URLs that cannot have a password, and this one has one.
+            let _ = smtp.set_password(Some(HIDDEN));
+        }
+        f.debug_struct("EmailConfig")
+            .field("smtp", &smtp.as_str())
+            .field("from", &self.from)
+            .finish()
+    }
+}
+
+impl fmt::Debug for TelegramConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("TelegramConfig")
+            .field("token", &HIDDEN)
+            .field("api_url", &self.api_url.as_str())
+            .finish()
+    }
+}
+
+impl fmt::Debug for WebhookConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut url = self.url.clone();
+        if url.query().is_some() {
+            url.set_query(Some(HIDDEN));
+        }
+        f.debug_struct("WebhookConfig")
+            .field("id", &self.id)
+            .field("kind", &self.kind)
+            .field("url", &url.as_str())
+            .field("secret", &self.secret.as_ref().map(|_| HIDDEN))
+            .field("feeds", &self.feeds)
+            .finish()
+    }
 }
 
 pub(super) fn read_email(cx: &mut Ctx, table: &DeTable, span: Span) -> Option<EmailConfig> {
@@ -359,6 +403,34 @@ mod tests {
         assert!(check_mailbox("news").is_err());
         assert!(check_mailbox("Tidings <news@example.org").is_err());
         assert!(check_mailbox("a b@example.org").is_err());
+    }
+
+    #[test]
+    fn debug_output_hides_credentials() {
+        let email = EmailConfig {
+            smtp: parse_smtp("smtps://user:hunter2@mail.example.org").unwrap(),
+            from: "news@example.org".into(),
+        };
+        let telegram = TelegramConfig {
+            token: "123:SECRET".into(),
+            api_url: Url::parse("https://api.telegram.org").unwrap(),
+        };
+        let hook = WebhookConfig {
+            id: "h".into(),
+            kind: WebhookKind::DingTalk,
+            url: Url::parse("https://oapi.dingtalk.com/robot/send?access_token=SECRET").unwrap(),
+            secret: Some("SECRET".into()),
+            feeds: vec![],
+        };
+        let shown = format!("{email:?} {telegram:?} {hook:?}");
+        assert!(
+            !shown.contains("hunter2") && !shown.contains("SECRET"),
+            "{shown}"
+        );
+        assert!(
+            shown.contains("smtps://user:***@mail.example.org"),
+            "{shown}"
+        );
     }
 
     #[test]

@@ -185,7 +185,7 @@ impl<'a, 'i> Section<'a, 'i> {
         };
         match i64::from_str_radix(int.as_str(), int.radix()) {
             Ok(n) if (min..=max).contains(&n) => Some(n),
-            _ if max == i64::MAX => {
+            _ if max >= i64::from(u32::MAX) => {
                 cx.error(
                     &value.span(),
                     format!("`{key}` must be at least {min}, found {int}"),
