@@ -66,10 +66,12 @@ http {
 }
 CONF
 mkdir -p "$work/tmp"
+# nginx workers drop root; they must be able to read the file (mktemp made the dir 0700).
+chmod -R a+rX "$work"
 nginx -c "$work/nginx.conf" -p "$work" &
 pids+=($!)
 for _ in $(seq 100); do
-    curl -fsS "http://127.0.0.1:$nginx_port/feeds/news.atom" -o /dev/null 2>&1 && break
+    curl -fsS "http://127.0.0.1:$nginx_port/feeds/news.atom" -o /dev/null >/dev/null 2>&1 && break
     sleep 0.1
 done
 cmp -s <(curl -fsS "http://127.0.0.1:$nginx_port/feeds/news.atom") "$work/www/feeds/news.atom" \
