@@ -154,9 +154,9 @@ pub(crate) fn is_meta_line(text: &str, tz: Tz) -> bool {
 /// `None` when it is empty, too long, or a placeholder for "unknown".
 pub(crate) fn clean_name(value: &str, max_chars: usize) -> Option<String> {
     let trim_chars: &[char] = &[
-        ' ', '\u{a0}', '\u{3000}', '\t', '\n', '\r', '|', '｜', '/', '【', '】', '[', ']', '(',
-        ')', '（', '）', ':', '：', ',', '，', ';', '；', '·', '•', '-', '—', '_', '<', '>', '《',
-        '》', '"', '“', '”', '.', '。',
+        ' ', '\u{a0}', '\u{3000}', '\t', '\n', '\r', '|', '｜', '/', '【', '】', '[', ']', ':',
+        '：', ',', '，', ';', '；', '·', '•', '-', '—', '_', '<', '>', '《', '》', '"', '“', '”',
+        '.', '。',
     ];
     let mut v = value.trim_matches(trim_chars);
     // Two spaces, a tab or a bracket end the value (what follows is another field).

@@ -108,8 +108,13 @@ fn strip_furniture(dom: &mut Dom, stats: &[Stats], roots: &[usize], title: Optio
         if dom.nodes[id].removed {
             continue;
         }
-        // Only short subtrees are judged as a whole; longer ones are searched inside.
-        if stats[id].chars <= 320.0 {
+        // Only short lines are judged as a whole; containers are searched inside (an
+        // article of three short paragraphs is not a metadata line).
+        let has_blocks = dom.nodes[id]
+            .children
+            .iter()
+            .any(|&c| !dom.nodes[c].removed && dom.elem(c).is_some_and(|e| dom::is_block(&e.tag)));
+        if stats[id].chars <= 320.0 && !has_blocks {
             let text = dom.text(id);
             let drop = boilerplate::is_furniture(&text)
                 || metaline::is_meta_line(&text, tz)
