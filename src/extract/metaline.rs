@@ -90,6 +90,7 @@ pub(crate) fn parse(line: &str, tz: Tz) -> MetaLine {
             Field::Date => {
                 if out.published.is_none()
                     && let Some(d) = find_date(value, tz)
+                        .or_else(|| crate::dates::find_date_words(value).map(PubDate::Day))
                 {
                     out.published = Some(d);
                     out.labelled_date = true;
@@ -111,8 +112,25 @@ pub(crate) fn parse(line: &str, tz: Tz) -> MetaLine {
     if out.published.is_none() && out.labels > 0 {
         out.published = find_date(line, tz);
     }
+    // Forums: 本贴由<作者>于2005年8月12日16:12:21在〖…〗发表.
+    if out.published.is_none()
+        && let Some(caps) = POSTED_BY_RE.captures(line)
+        && let Some(d) = find_date(&line[caps.name("date").map_or(0, |m| m.start())..], tz)
+    {
+        out.published = Some(d);
+        out.labelled_date = true;
+        out.labels += 1;
+        if out.author.is_none() {
+            out.author = caps.name("who").and_then(|w| clean_name(w.as_str(), 20));
+        }
+    }
     out
 }
+
+static POSTED_BY_RE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?:贴|帖|文|作者)?由\s*(?P<who>[^\s于]{1,16}?)\s*于\s*(?P<date>(?:19|20)\d{2})")
+        .expect("static regex")
+});
 
 /// Whether a short line is a metadata line (to drop from the body): two labels or more,
 /// one leading label that is not an event's own date (会议时间 is text, 发布时间 is not),
@@ -145,7 +163,7 @@ pub(crate) fn is_meta_line(text: &str, tz: Tz) -> bool {
             .chars()
             .filter(|ch| !ch.is_ascii_digit() && !"-/.:：年月日时分秒T+".contains(*ch))
             .count();
-        return rest <= 4;
+        return rest <= 2;
     }
     false
 }
@@ -289,6 +307,18 @@ mod tests {
         ));
         assert!(!is_meta_line("会议时间：2022年9月10日", SH));
         assert!(!is_meta_line("9月7日，自治州科协召开座谈会。", SH));
+    }
+
+    #[test]
+    fn forum_posts() {
+        let m = parse("本贴由大卫于2005年8月12日16:12:21在〖心理〗发表.", SH);
+        assert_eq!(
+            m.published.unwrap().to_string(),
+            "2005-08-12T16:12:21+08:00"
+        );
+        assert_eq!(m.author.as_deref(), Some("大卫"));
+        let m = parse("发布日期： 7/5/2005 9:23:57 PM", SH);
+        assert_eq!(m.published.unwrap().to_string(), "2005-07-05");
     }
 
     #[test]
