@@ -429,7 +429,8 @@ pub(crate) fn near_title(
         }
         let m = metaline::parse(text, tz);
         if m.labels > 0 {
-            if out.published.is_none() && m.labelled_date {
+            // A date on a line with labels is the line's date, labelled or not.
+            if out.published.is_none() && m.published.is_some() {
                 out.published = m.published;
                 out.labelled = true;
             }

@@ -15,7 +15,7 @@ const WEAK: &str = "时间|日期|文|编辑|浏览|点击|阅读|访问|图|编
 
 static LABEL_RE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(&format!(
-        r"(?:(?P<strong>{STRONG})|(?:^|[\s|｜/【\[（(:：,，;；·•\u{{a0}}\u{{3000}}])(?P<weak>{WEAK}))\s*[:：]|(?P<bare>发表于|发布于|发表时间|发布时间|来源|作者)[\s\u{{a0}}\u{{3000}}]"
+        r"(?:(?P<strong>{STRONG})|(?:^|[\s|｜/【\[（(:：,，;；·•\u{{a0}}\u{{3000}}])(?P<weak>{WEAK}))\s*[:：]|(?P<bare>发表于|发布于|发表时间|发布时间|来源|作者)[\s\u{{a0}}\u{{3000}}]|(?P<count>阅读|点击|浏览|访问|人气)\s*[:：]?\s*\d+\s*次"
     ))
     .expect("static regex")
 });
@@ -65,6 +65,7 @@ pub(crate) fn parse(line: &str, tz: Tz) -> MetaLine {
             .name("strong")
             .or_else(|| caps.name("weak"))
             .or_else(|| caps.name("bare"))
+            .or_else(|| caps.name("count"))
         else {
             continue;
         };
@@ -157,6 +158,10 @@ pub(crate) fn is_meta_line(text: &str, tz: Tz) -> bool {
         if field != Field::Date || publishing {
             return true;
         }
+    }
+    // A date followed by a label (`2004-12-10 阅读10544次`, `2022-09-07 来源：新华社`).
+    if m.leading_label.is_none() && m.labels >= 1 && m.published.is_some() && n <= 60 {
+        return true;
     }
     if n <= 32 && find_date(text, tz).is_some() {
         let rest = c
@@ -268,6 +273,14 @@ mod tests {
         assert_eq!(m.author, None);
         assert_eq!(m.origin.as_deref(), Some("新华社"));
         assert_eq!(m.labels, 3);
+    }
+
+    #[test]
+    fn hit_counters_make_a_metadata_line() {
+        let m = parse("2004-12-10      阅读10544次", SH);
+        assert_eq!(m.labels, 1);
+        assert_eq!(m.published.unwrap().to_string(), "2004-12-10");
+        assert!(is_meta_line("2004-12-10      阅读10544次", SH));
     }
 
     #[test]
