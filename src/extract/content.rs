@@ -219,18 +219,28 @@ pub(crate) struct Selection {
     pub top: usize,
 }
 
-fn add_score(dom: &Dom, scores: &mut [Option<f64>], id: usize, amount: f64, weight_classes: bool) {
+/// Scores being accumulated: the total (base + gained) and what text earned.
+struct Scores {
+    total: Vec<Option<f64>>,
+    gained: Vec<f64>,
+}
+
+fn add_score(dom: &Dom, scores: &mut Scores, id: usize, amount: f64, weight_classes: bool) {
     if id == 0 || dom.elem(id).is_none() {
         return;
     }
-    let s = scores[id].get_or_insert_with(|| base_score(dom, id, weight_classes));
+    let s = scores.total[id].get_or_insert_with(|| base_score(dom, id, weight_classes));
     *s += amount;
+    scores.gained[id] += amount;
 }
 
 /// Score the live tree and pick the article.
 pub(crate) fn select(dom: &Dom, stats: &[Stats], weight_classes: bool) -> Option<Selection> {
     let n = dom.nodes.len();
-    let mut scores: Vec<Option<f64>> = vec![None; n];
+    let mut scores = Scores {
+        total: vec![None; n],
+        gained: vec![0.0; n],
+    };
     let body = dom.find_all("body").first().copied().unwrap_or(0);
 
     for id in 1..n {
@@ -276,7 +286,7 @@ pub(crate) fn select(dom: &Dom, stats: &[Stats], weight_classes: bool) -> Option
             // this element (gov pages often put the body as text + <br> in a div/td).
             let mut run_len = 0.0;
             let mut run_commas = 0;
-            let mut flush = |len: f64, commas: u32, scores: &mut Vec<Option<f64>>| {
+            let mut flush = |len: f64, commas: u32, scores: &mut Scores| {
                 if len >= 25.0 {
                     let score = 1.0 + commas as f64 + (len / 100.0).floor().min(3.0);
                     spread(dom, scores, id, score, 1, weight_classes);
@@ -306,15 +316,37 @@ pub(crate) fn select(dom: &Dom, stats: &[Stats], weight_classes: bool) -> Option
         }
     }
 
-    // Final scores discount link-heavy containers.
+    // Final scores discount link-heavy containers, and small ones: a comment box with
+    // a promising class name must not beat an article of real length.
     let mut candidates: Vec<(usize, f64)> = Vec::new();
-    for (id, s) in scores.iter_mut().enumerate() {
+    for (id, s) in scores.total.iter_mut().enumerate() {
         if let Some(v) = s {
-            *v *= 1.0 - stats[id].link_density();
+            // A class name alone cannot outweigh the text that earned the score.
+            if weight_classes {
+                let excess = class_weight(dom, id) - scores.gained[id];
+                if excess > 0.0 {
+                    *v -= excess;
+                }
+            }
+            let own = stats[id].chars - stats[id].link_chars;
+            let mass = (own / 400.0).sqrt().min(1.0);
+            *v *= (1.0 - stats[id].link_density()) * mass;
             candidates.push((id, *v));
         }
     }
+    let scores = scores.total;
     candidates.sort_by(|a, b| b.1.total_cmp(&a.1));
+    if std::env::var_os("EXDBG").is_some() {
+        for (id, s) in candidates.iter().take(8) {
+            eprintln!(
+                "cand {id} {} {:?} score {s:.1} ld {:.2} chars {}",
+                dom.tag(*id),
+                dom.class_id(*id),
+                stats[*id].link_density(),
+                stats[*id].chars
+            );
+        }
+    }
     let &(mut top, top_score) = candidates.first()?;
     if top_score <= 0.0 {
         return None;
@@ -435,7 +467,7 @@ pub(crate) fn select(dom: &Dom, stats: &[Stats], weight_classes: bool) -> Option
 
 fn spread(
     dom: &Dom,
-    scores: &mut Vec<Option<f64>>,
+    scores: &mut Scores,
     id: usize,
     score: f64,
     start_level: usize,

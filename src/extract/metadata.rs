@@ -398,10 +398,21 @@ pub(crate) struct NearTitle {
 }
 
 /// Read the metadata lines: those after the title heading first, nearest first.
-pub(crate) fn near_title(lines: &[Line], anchor: Option<usize>, tz: Tz) -> NearTitle {
-    let start = anchor
-        .map(|a| lines.iter().position(|l| l.node >= a).unwrap_or(0))
-        .unwrap_or(0);
+/// `content_start` is the first node of the extracted body: an unlabelled date just
+/// before it is the usual place of a bare publication date.
+pub(crate) fn near_title(
+    lines: &[Line],
+    anchor: Option<usize>,
+    content_start: Option<usize>,
+    tz: Tz,
+) -> NearTitle {
+    let position = |node: usize| {
+        lines
+            .iter()
+            .position(|l| l.node >= node)
+            .unwrap_or(lines.len())
+    };
+    let start = anchor.map(position).unwrap_or(0);
     // Search the lines after the heading, then the ones before it (some pages print the
     // metadata above the title).
     let order = (start..lines.len()).chain((0..start).rev());
@@ -411,15 +422,15 @@ pub(crate) fn near_title(lines: &[Line], anchor: Option<usize>, tz: Tz) -> NearT
         author: None,
         origin: None,
     };
-    let mut unlabelled: Option<PubDate> = None;
-    for (seen, i) in order.enumerate() {
+    for i in order {
         let text = &lines[i].text;
         if text.chars().count() > 250 {
             continue;
         }
         let m = metaline::parse(text, tz);
         if m.labels > 0 {
-            if out.published.is_none() && m.labelled_date {
+            // A date on a line with labels is the line's date, labelled or not.
+            if out.published.is_none() && m.published.is_some() {
                 out.published = m.published;
                 out.labelled = true;
             }
@@ -430,20 +441,38 @@ pub(crate) fn near_title(lines: &[Line], anchor: Option<usize>, tz: Tz) -> NearT
                 out.origin = m.origin;
             }
         }
-        if unlabelled.is_none()
-            && (i >= start && i < start + 12 || anchor.is_none() && seen < 40)
-            && text.chars().count() <= 80
-            && let Some(d) = find_date(text, tz)
-        {
-            unlabelled = Some(d);
-        }
         if out.published.is_some() && out.author.is_some() && out.origin.is_some() {
             break;
         }
     }
-    if out.published.is_none() {
-        out.published = unlabelled;
+    if out.published.is_some() {
+        return out;
     }
+    let short_date = |i: usize| -> Option<PubDate> {
+        let text = &lines.get(i)?.text;
+        if text.chars().count() > 80 {
+            return None;
+        }
+        find_date(text, tz)
+    };
+    // Unlabelled: right under the heading, else just before the body, else early on.
+    let mut unlabelled = None;
+    if anchor.is_some() {
+        unlabelled = (start..(start + 12).min(lines.len())).find_map(short_date);
+    }
+    if unlabelled.is_none()
+        && let Some(cs) = content_start
+    {
+        let c = position(cs);
+        unlabelled = (c.saturating_sub(12)..c.min(lines.len()))
+            .rev()
+            .chain(c..(c + 3).min(lines.len()))
+            .find_map(short_date);
+    }
+    if unlabelled.is_none() && anchor.is_none() {
+        unlabelled = (0..40.min(lines.len())).find_map(short_date);
+    }
+    out.published = unlabelled;
     out
 }
 
