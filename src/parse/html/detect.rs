@@ -320,8 +320,23 @@ fn score_group(doc: &Html, group: &Group, rows: &[Row], page_url: &Url) -> Optio
     let mean_weight = rows.iter().map(|r| r.weight).sum::<usize>() as f64 / nf;
     let date_share = (dated + relative) / nf;
 
-    // A list of articles has titles, or at least dates; a menu has neither.
+    let article_share = rows
+        .iter()
+        .filter(|r| is_article_url(&r.url, page_url))
+        .count() as f64
+        / nf;
+    let container = group
+        .container
+        .and_then(|id| doc.tree.get(id))
+        .and_then(ElementRef::wrap)?;
+    let chrome = in_chrome(container);
+    // A list of articles has titles, or at least dates; a menu has neither. Undated
+    // links count only when they lead to articles (a directory of sites or sections
+    // does not), and never in a menu, footer or sidebar.
     if mean_weight < 6.0 && date_share < 0.5 {
+        return None;
+    }
+    if date_share < 0.5 && (chrome || article_share < 0.5) {
         return None;
     }
 
@@ -343,17 +358,7 @@ fn score_group(doc: &Html, group: &Group, rows: &[Row], page_url: &Url) -> Optio
         *shapes.entry(url_shape(&r.url)).or_default() += 1;
     }
     let shape_share = shapes.values().copied().max().unwrap_or(0) as f64 / nf;
-    let article_share = rows
-        .iter()
-        .filter(|r| is_article_url(&r.url, page_url))
-        .count() as f64
-        / nf;
-
-    let container = group
-        .container
-        .and_then(|id| doc.tree.get(id))
-        .and_then(ElementRef::wrap)?;
-    let chrome = if in_chrome(container) { 0.35 } else { 1.0 };
+    let chrome = if chrome { 0.35 } else { 1.0 };
     let split = if group.levels > 1 { 0.98 } else { 1.0 };
 
     Some(row_sum * (0.5 + 0.5 * shape_share) * (0.4 + 0.6 * article_share) * chrome * split)
