@@ -10,7 +10,7 @@
 //! list at all; a page with only menus yields nothing.
 
 use super::page::{base_url, hides_content, link_target, normalise, visible_text};
-use super::row::{Link, Row, read_row};
+use super::row::{Link, Row, TITLE_LIKE, read_row};
 use super::when::Shown;
 use crate::model::ListItem;
 use chrono_tz::Tz;
@@ -18,7 +18,7 @@ use ego_tree::NodeId;
 use ego_tree::iter::Edge;
 use regex::Regex;
 use scraper::{ElementRef, Html};
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::LazyLock;
 use url::Url;
 
@@ -70,7 +70,7 @@ pub(super) fn detect(doc: &Html, page_url: &Url, tz: Tz) -> Vec<ListItem> {
     let groups = group_rows(doc, &links);
 
     let mut memo: HashMap<NodeId, Option<Row>> = HashMap::new();
-    let mut best: Option<(f64, Vec<Row>)> = None;
+    let mut best: Option<(f64, &Group, Vec<Row>)> = None;
     for group in &groups {
         if group.rows.len() < 2 {
             continue;
@@ -80,26 +80,22 @@ pub(super) fn detect(doc: &Html, page_url: &Url, tz: Tz) -> Vec<ListItem> {
             .iter()
             .filter_map(|(id, link_ids)| {
                 memo.entry(*id)
-                    .or_insert_with(|| {
-                        let el = doc.tree.get(*id).and_then(ElementRef::wrap)?;
-                        let row_links: Vec<Link> =
-                            link_ids.iter().map(|&i| links[i].clone()).collect();
-                        read_row(el, &row_links, tz)
-                    })
+                    .or_insert_with(|| read_row_at(doc, *id, link_ids, &links, tz))
                     .clone()
             })
             .collect();
         let Some(score) = score_group(doc, group, &rows, page_url) else {
             continue;
         };
-        if best.as_ref().is_none_or(|(s, _)| score > *s) {
-            best = Some((score, rows));
+        if best.as_ref().is_none_or(|(s, _, _)| score > *s) {
+            best = Some((score, group, rows));
         }
     }
 
-    let Some((_, rows)) = best else {
+    let Some((_, group, rows)) = best else {
         return Vec::new();
     };
+    let rows = expand_nested_rows(doc, group, rows, &links, tz);
     let mut items: Vec<ListItem> = Vec::with_capacity(rows.len());
     for row in rows {
         let url = row.url.to_string();
@@ -116,6 +112,95 @@ pub(super) fn detect(doc: &Html, page_url: &Url, tz: Tz) -> Vec<ListItem> {
         });
     }
     items
+}
+
+fn read_row_at(doc: &Html, id: NodeId, link_ids: &[usize], links: &[Link], tz: Tz) -> Option<Row> {
+    let el = doc.tree.get(id).and_then(ElementRef::wrap)?;
+    let row_links: Vec<Link> = link_ids.iter().map(|&i| links[i].clone()).collect();
+    read_row(el, &row_links, tz)
+}
+
+/// Split rows that hold several rows of their own kind. Broken table markup nests rows
+/// (a pinned `<tr>` left inside an unclosed table ends up inside the next row), so
+/// one "row" carries several titles, some of them deeper than rows are looked for.
+/// Each nested row is then read on its own, and kept when it has one title-like link.
+fn expand_nested_rows(
+    doc: &Html,
+    group: &Group,
+    rows: Vec<Row>,
+    links: &[Link],
+    tz: Tz,
+) -> Vec<Row> {
+    // Every link inside each row, however deep.
+    let row_ids: Vec<NodeId> = group.rows.iter().map(|(id, _)| *id).collect();
+    let is_row: HashSet<NodeId> = row_ids.iter().copied().collect();
+    let mut inside: HashMap<NodeId, Vec<usize>> = HashMap::new();
+    for (i, link) in links.iter().enumerate() {
+        let mut cur = link.el.parent();
+        while let Some(node) = cur {
+            if is_row.contains(&node.id()) {
+                inside.entry(node.id()).or_default().push(i);
+                break;
+            }
+            cur = node.parent();
+        }
+    }
+    let nests = |id: &NodeId| {
+        inside.get(id).is_some_and(|ids| {
+            let mut urls: Vec<&Url> = ids.iter().map(|&i| &links[i].url).collect();
+            urls.dedup();
+            urls.len() > 1
+        })
+    };
+    if !row_ids.iter().any(nests) {
+        return rows;
+    }
+
+    let mut out = Vec::new();
+    for id in &row_ids {
+        let link_ids = inside.get(id).map(Vec::as_slice).unwrap_or_default();
+        let Some(row_el) = doc.tree.get(*id).and_then(ElementRef::wrap) else {
+            continue;
+        };
+        let tag = row_el.value().name();
+        // Each link's nearest ancestor of the row's own tag below the row.
+        let mut nested: Vec<(NodeId, Vec<usize>)> = Vec::new();
+        for &i in link_ids {
+            let mut cur = links[i].el.parent().and_then(ElementRef::wrap);
+            let mut sub = *id;
+            while let Some(e) = cur {
+                if e.id() == *id {
+                    break;
+                }
+                if e.value().name() == tag {
+                    sub = e.id();
+                    break;
+                }
+                cur = e.parent().and_then(ElementRef::wrap);
+            }
+            match nested.iter_mut().find(|(s, _)| *s == sub) {
+                Some((_, ids)) => ids.push(i),
+                None => nested.push((sub, vec![i])),
+            }
+        }
+        let subrows: Vec<Row> = nested
+            .iter()
+            .filter(|(sub, _)| sub != id)
+            .filter_map(|(sub, ids)| read_row_at(doc, *sub, ids, links, tz))
+            .filter(|r| r.weight >= TITLE_LIKE && r.title_links == 1)
+            .collect();
+        if subrows.len() >= 2 {
+            out.extend(subrows);
+        } else if let Some(row) = group
+            .rows
+            .iter()
+            .find(|(rid, _)| rid == id)
+            .and_then(|(rid, ids)| read_row_at(doc, *rid, ids, links, tz))
+        {
+            out.push(row);
+        }
+    }
+    out
 }
 
 /// Links a reader can see and follow, in document order, without pagination and
@@ -235,8 +320,23 @@ fn score_group(doc: &Html, group: &Group, rows: &[Row], page_url: &Url) -> Optio
     let mean_weight = rows.iter().map(|r| r.weight).sum::<usize>() as f64 / nf;
     let date_share = (dated + relative) / nf;
 
-    // A list of articles has titles, or at least dates; a menu has neither.
+    let article_share = rows
+        .iter()
+        .filter(|r| is_article_url(&r.url, page_url))
+        .count() as f64
+        / nf;
+    let container = group
+        .container
+        .and_then(|id| doc.tree.get(id))
+        .and_then(ElementRef::wrap)?;
+    let chrome = in_chrome(container);
+    // A list of articles has titles, or at least dates; a menu has neither. Undated
+    // links count only when they lead to articles (a directory of sites or sections
+    // does not), and never in a menu, footer or sidebar.
     if mean_weight < 6.0 && date_share < 0.5 {
+        return None;
+    }
+    if date_share < 0.5 && (chrome || article_share < 0.5) {
         return None;
     }
 
@@ -258,17 +358,7 @@ fn score_group(doc: &Html, group: &Group, rows: &[Row], page_url: &Url) -> Optio
         *shapes.entry(url_shape(&r.url)).or_default() += 1;
     }
     let shape_share = shapes.values().copied().max().unwrap_or(0) as f64 / nf;
-    let article_share = rows
-        .iter()
-        .filter(|r| is_article_url(&r.url, page_url))
-        .count() as f64
-        / nf;
-
-    let container = group
-        .container
-        .and_then(|id| doc.tree.get(id))
-        .and_then(ElementRef::wrap)?;
-    let chrome = if in_chrome(container) { 0.35 } else { 1.0 };
+    let chrome = if chrome { 0.35 } else { 1.0 };
     let split = if group.levels > 1 { 0.98 } else { 1.0 };
 
     Some(row_sum * (0.5 + 0.5 * shape_share) * (0.4 + 0.6 * article_share) * chrome * split)

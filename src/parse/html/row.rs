@@ -28,7 +28,7 @@ pub(super) struct Row {
 }
 
 /// Title-like link text has at least this [`text_weight`].
-const TITLE_LIKE: usize = 8;
+pub(super) const TITLE_LIKE: usize = 8;
 
 /// Read a row from its links (document order). `None` when no link carries text.
 pub(super) fn read_row(row: ElementRef, links: &[Link], tz: chrono_tz::Tz) -> Option<Row> {
