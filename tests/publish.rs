@@ -102,6 +102,11 @@ pub fn base_config(addr: SocketAddr) -> Config {
         fetch: FetchConfig::default(),
         sources: vec![],
         feeds: vec![],
+        email: None,
+        lists: vec![],
+        telegram: None,
+        chats: vec![],
+        webhooks: vec![],
     }
 }
 
