@@ -81,7 +81,7 @@ fn example_feeds_toml_parses() {
         .expect("the provincial portal source");
     assert!(gd.url.host_str().unwrap().ends_with(".gov.cn"));
     assert_eq!(gd.kind, SourceKind::Html);
-    assert!(gd.full_text);
+    assert!(gd.full_text_for(false));
     let select = gd.select.as_ref().expect("[source.select]");
     assert_eq!(select.date.as_deref(), Some("span.time"));
     assert_eq!(config.source_schedule(gd).expr, "0 */10 * * * *");
@@ -89,9 +89,9 @@ fn example_feeds_toml_parses() {
     // Defaults: kind auto, full text on, the daemon's schedule.
     let gov = config.source("gov-yw").unwrap();
     assert_eq!(gov.kind, SourceKind::Auto);
-    assert!(gov.full_text && gov.select.is_none());
+    assert!(gov.full_text_for(false) && gov.select.is_none());
     assert_eq!(config.source_schedule(gov).expr, "0 */15 * * * *");
-    assert!(!config.source("rust-blog").unwrap().full_text);
+    assert!(!config.source("rust-blog").unwrap().full_text_for(true));
 
     let all = config.feeds.iter().find(|f| f.id == "all").unwrap();
     assert_eq!(all.sources, ["gd-yw", "gov-yw", "chinanews", "rust-blog"]);

@@ -10,8 +10,8 @@ use tokio_util::sync::CancellationToken;
 
 fn nav() -> String {
     let mut s = String::from(r#"<div class="top-nav"><ul>"#);
-    for name in ["首页", "政务公开", "政务服务", "互动交流", "走进博州", "专题专栏", "数据发布", "政策文件", "人事信息", "规划计划"] {
-        s.push_str(&format!(r#"<li><a href="/channel/{}.html">{name}</a></li>"#, name.len()));
+    for (i, name) in ["首页", "政务公开", "政务服务", "互动交流", "走进博州", "专题专栏", "数据发布", "政策文件", "人事信息", "规划计划"].iter().enumerate() {
+        s.push_str(&format!(r#"<li><a href="/channel/{i}.html">{name}</a></li>"#));
     }
     s.push_str("</ul></div>");
     s
