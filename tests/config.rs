@@ -228,6 +228,18 @@ fn toml_syntax_error() {
 }
 
 #[test]
+fn toml_syntax_errors_on_several_lines_are_all_reported() {
+    assert_eq!(
+        errors("[[source]]\nid = \"a\"\nid = \"b\"\nurl = https://a.example.org/\n"),
+        [
+            "feeds.toml:3:1: TOML syntax: duplicate key `id`",
+            "feeds.toml:4:7: TOML syntax: string values must be quoted, expected literal string \
+             (at `https://a.example.org/`)",
+        ]
+    );
+}
+
+#[test]
 fn unknown_field_names_it_and_lists_the_valid_ones() {
     assert_one_error(
         &format!(
