@@ -68,7 +68,9 @@ impl FetchError {
     /// a problem with the source itself (404, a body over the limit).
     pub fn is_transient(&self) -> bool {
         match self {
-            FetchError::Timeout { .. } | FetchError::Connect { .. } | FetchError::Body { .. } => true,
+            FetchError::Timeout { .. } | FetchError::Connect { .. } | FetchError::Body { .. } => {
+                true
+            }
             FetchError::Http { status, .. } => *status >= 500 || *status == 429 || *status == 408,
             FetchError::InvalidUrl { .. }
             | FetchError::TooManyRedirects { .. }
@@ -116,7 +118,11 @@ impl Fetcher {
     }
 
     /// GET `url`, sending `validators` as `If-None-Match` / `If-Modified-Since`.
-    pub async fn get(&self, url: &Url, validators: &Validators) -> Result<FetchOutcome, FetchError> {
+    pub async fn get(
+        &self,
+        url: &Url,
+        validators: &Validators,
+    ) -> Result<FetchOutcome, FetchError> {
         let host = url.host_str().ok_or_else(|| FetchError::InvalidUrl {
             url: url.to_string(),
             message: "no host".into(),
@@ -145,7 +151,10 @@ impl Fetcher {
         }
         // A declared length over the limit is refused before reading anything.
         if resp.content_length().is_some_and(|n| n > self.max_body) {
-            return Err(FetchError::TooLarge { url: final_url, limit: self.max_body });
+            return Err(FetchError::TooLarge {
+                url: final_url,
+                limit: self.max_body,
+            });
         }
         let headers = resp.headers().clone();
         let mut body = BytesMut::new();
@@ -157,12 +166,18 @@ impl Fetcher {
                 other => other,
             })?;
             if body.len() as u64 + chunk.len() as u64 > self.max_body {
-                return Err(FetchError::TooLarge { url: final_url, limit: self.max_body });
+                return Err(FetchError::TooLarge {
+                    url: final_url,
+                    limit: self.max_body,
+                });
             }
             body.extend_from_slice(&chunk);
         }
         let text_header = |name: header::HeaderName| {
-            headers.get(name).and_then(|v| v.to_str().ok()).map(str::to_string)
+            headers
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_string)
         };
         Ok(FetchOutcome::Fetched(Fetched {
             status: status.as_u16(),
@@ -192,13 +207,22 @@ impl Fetcher {
     fn classify(&self, url: &Url, e: reqwest::Error) -> FetchError {
         let url = e.url().cloned().unwrap_or_else(|| url.clone());
         if e.is_timeout() {
-            FetchError::Timeout { url, secs: self.timeout.as_secs() }
+            FetchError::Timeout {
+                url,
+                secs: self.timeout.as_secs(),
+            }
         } else if e.is_redirect() {
             FetchError::TooManyRedirects { url }
         } else if e.is_decode() || e.is_body() {
-            FetchError::Body { url, message: error_chain(&e) }
+            FetchError::Body {
+                url,
+                message: error_chain(&e),
+            }
         } else {
-            FetchError::Connect { url, message: error_chain(&e) }
+            FetchError::Connect {
+                url,
+                message: error_chain(&e),
+            }
         }
     }
 }
@@ -235,12 +259,23 @@ mod tests {
 
     #[test]
     fn retry_after_seconds_and_date() {
-        let now = DateTime::parse_from_rfc3339("2024-01-01T00:00:00Z").unwrap().to_utc();
+        let now = DateTime::parse_from_rfc3339("2024-01-01T00:00:00Z")
+            .unwrap()
+            .to_utc();
         let mut h = HeaderMap::new();
         h.insert(header::RETRY_AFTER, "120".parse().unwrap());
-        assert_eq!(retry_after(&h, now), Some(now + chrono::Duration::seconds(120)));
-        h.insert(header::RETRY_AFTER, "Mon, 01 Jan 2024 00:10:00 GMT".parse().unwrap());
-        assert_eq!(retry_after(&h, now), Some(now + chrono::Duration::minutes(10)));
+        assert_eq!(
+            retry_after(&h, now),
+            Some(now + chrono::Duration::seconds(120))
+        );
+        h.insert(
+            header::RETRY_AFTER,
+            "Mon, 01 Jan 2024 00:10:00 GMT".parse().unwrap(),
+        );
+        assert_eq!(
+            retry_after(&h, now),
+            Some(now + chrono::Duration::minutes(10))
+        );
         h.insert(header::RETRY_AFTER, "soon".parse().unwrap());
         assert_eq!(retry_after(&h, now), None);
     }

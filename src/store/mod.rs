@@ -203,7 +203,9 @@ impl Store {
                     ),
                     None => None,
                 };
-                let Some(stored) = compare(source, old.as_ref(), item) else { continue };
+                let Some(stored) = compare(source, old.as_ref(), item) else {
+                    continue;
+                };
                 if let Some(old) = &old {
                     recent_t.remove(keys::recent_key(old.sort_time(), source, &old.id))?;
                 }
