@@ -37,7 +37,7 @@ pub struct Fetched {
 pub enum FetchOutcome {
     /// 304: what we have is current.
     NotModified,
-    Fetched(Fetched),
+    Fetched(Box<Fetched>),
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -179,7 +179,7 @@ impl Fetcher {
                 .and_then(|v| v.to_str().ok())
                 .map(str::to_string)
         };
-        Ok(FetchOutcome::Fetched(Fetched {
+        Ok(FetchOutcome::Fetched(Box::new(Fetched {
             status: status.as_u16(),
             url: final_url,
             content_type: text_header(header::CONTENT_TYPE),
@@ -189,13 +189,13 @@ impl Fetcher {
             },
             body: body.freeze(),
             elapsed: started.elapsed(),
-        }))
+        })))
     }
 
     /// GET without validators, failing on 304 as on any non-success.
     pub async fn get_fresh(&self, url: &Url) -> Result<Fetched, FetchError> {
         match self.get(url, &Validators::default()).await? {
-            FetchOutcome::Fetched(f) => Ok(f),
+            FetchOutcome::Fetched(f) => Ok(*f),
             FetchOutcome::NotModified => Err(FetchError::Http {
                 url: url.clone(),
                 status: 304,
