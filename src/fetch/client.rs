@@ -227,19 +227,23 @@ impl Fetcher {
     }
 }
 
-/// reqwest's top-level message is vague ("error sending request"); the cause says why.
+/// reqwest's top-level message is vague ("error sending request for url (…)") and
+/// repeats the URL; the causes say why.
 fn error_chain(e: &dyn std::error::Error) -> String {
-    let mut msg = e.to_string();
+    let mut parts: Vec<String> = Vec::new();
     let mut cur = e.source();
     while let Some(c) = cur {
         let s = c.to_string();
-        if !msg.contains(&s) {
-            msg.push_str(": ");
-            msg.push_str(&s);
+        if !parts.iter().any(|p| p.contains(&s)) {
+            parts.push(s);
         }
         cur = c.source();
     }
-    msg
+    if parts.is_empty() {
+        e.to_string()
+    } else {
+        parts.join(": ")
+    }
 }
 
 /// `Retry-After` as seconds or an HTTP date.
