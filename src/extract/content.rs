@@ -328,10 +328,12 @@ pub(crate) fn select(dom: &Dom, stats: &[Stats], weight_classes: bool) -> Option
                     *v -= excess;
                 }
             }
+            *v *= 1.0 - stats[id].link_density();
+            // Only the choice of the top candidate weighs mass; siblings and parents
+            // are compared on the plain score.
             let own = stats[id].chars - stats[id].link_chars;
             let mass = (own / 400.0).sqrt().min(1.0);
-            *v *= (1.0 - stats[id].link_density()) * mass;
-            candidates.push((id, *v));
+            candidates.push((id, *v * mass));
         }
     }
     let scores = scores.total;
@@ -347,7 +349,8 @@ pub(crate) fn select(dom: &Dom, stats: &[Stats], weight_classes: bool) -> Option
             );
         }
     }
-    let &(mut top, top_score) = candidates.first()?;
+    let &(mut top, top_massed) = candidates.first()?;
+    let top_score = scores[top].unwrap_or(top_massed);
     if top_score <= 0.0 {
         return None;
     }
@@ -358,7 +361,7 @@ pub(crate) fn select(dom: &Dom, stats: &[Stats], weight_classes: bool) -> Option
         .iter()
         .skip(1)
         .take(4)
-        .filter(|(_, s)| *s >= top_score * 0.75)
+        .filter(|(_, s)| *s >= top_massed * 0.75)
         .map(|(id, _)| *id)
         .collect();
     if alternatives.len() >= 3 {
