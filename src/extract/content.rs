@@ -140,6 +140,11 @@ fn is_hidden(dom: &Dom, id: usize) -> bool {
 /// Remove what cannot be content: hidden elements, navigation, and (when `strip_unlikely`)
 /// containers whose class/id says they are boilerplate.
 pub(crate) fn remove_unlikely(dom: &mut Dom, strip_unlikely: bool) {
+    // A container holding most of the page is not navigation, whatever its tag or role
+    // says (an unclosed <header role="banner"> swallows the whole page). Class names are
+    // trusted more: a comment section can hold most of a page's text.
+    let before = compute_stats(dom);
+    let most = before[0].chars * 0.4;
     let mut in_table = vec![false; dom.nodes.len()];
     for id in 1..dom.nodes.len() {
         let parent = dom.nodes[id].parent.unwrap_or(0);
@@ -159,7 +164,8 @@ pub(crate) fn remove_unlikely(dom: &mut Dom, strip_unlikely: bool) {
             dom.nodes[id].removed = true;
             continue;
         }
-        if matches!(tag, "nav" | "aside") {
+        let holds_most = before[id].chars > most;
+        if matches!(tag, "nav" | "aside") && !holds_most {
             dom.nodes[id].removed = true;
             continue;
         }
@@ -167,7 +173,8 @@ pub(crate) fn remove_unlikely(dom: &mut Dom, strip_unlikely: bool) {
         if matches!(
             role,
             "navigation" | "menu" | "menubar" | "complementary" | "dialog" | "alert" | "banner"
-        ) {
+        ) && !holds_most
+        {
             dom.nodes[id].removed = true;
             continue;
         }
@@ -177,7 +184,7 @@ pub(crate) fn remove_unlikely(dom: &mut Dom, strip_unlikely: bool) {
         {
             continue;
         }
-        if tag == "footer" {
+        if tag == "footer" && !holds_most {
             dom.nodes[id].removed = true;
             continue;
         }
@@ -217,6 +224,14 @@ pub(crate) struct Selection {
     pub nodes: Vec<usize>,
     /// The chosen container (for metadata that looks near the content).
     pub top: usize,
+}
+
+/// Readability's paragraph score (1 + commas + a point per 100 characters, at most 3),
+/// scaled down for short paragraphs: a hundred table cells of "Name, Place" are a list,
+/// not an article.
+fn paragraph_score(chars: f64, commas: u32) -> f64 {
+    let base = 1.0 + commas as f64 + (chars / 100.0).floor().min(3.0);
+    base * (chars / 80.0).min(1.0)
 }
 
 /// Scores being accumulated: the total (base + gained) and what text earned.
@@ -279,16 +294,18 @@ pub(crate) fn select(dom: &Dom, stats: &[Stats], weight_classes: bool) -> Option
             if s.chars < 25.0 || own < 12.0 {
                 continue;
             }
-            let score = 1.0 + s.commas as f64 + (s.chars / 100.0).floor().min(3.0);
-            spread(dom, &mut scores, id, score, 0, weight_classes);
+            let score = paragraph_score(s.chars, s.commas);
+            if score > 0.0 {
+                spread(dom, &mut scores, id, score, 0, weight_classes);
+            }
         } else {
             // Mixed content: runs of inline text directly inside act as paragraphs of
             // this element (gov pages often put the body as text + <br> in a div/td).
             let mut run_len = 0.0;
             let mut run_commas = 0;
-            let mut flush = |len: f64, commas: u32, scores: &mut Scores| {
+            let flush = |len: f64, commas: u32, scores: &mut Scores| {
                 if len >= 25.0 {
-                    let score = 1.0 + commas as f64 + (len / 100.0).floor().min(3.0);
+                    let score = paragraph_score(len, commas);
                     spread(dom, scores, id, score, 1, weight_classes);
                 }
             };
