@@ -397,6 +397,21 @@ pub(crate) fn select(dom: &Dom, stats: &[Stats], weight_classes: bool) -> Option
         }
     }
 
+    // The text split into two near-equal containers (a lead block and the body, two
+    // rows of a grid): their close common ancestor is the article.
+    let is_ancestor = |a: usize, b: usize| dom.ancestors(b).any(|x| x == a);
+    if let Some(&(alt, _)) = candidates.iter().skip(1).take(6).find(|&&(c, s)| {
+        s >= top_massed * 0.6 && c != top && !is_ancestor(c, top) && !is_ancestor(top, c)
+    }) {
+        let top_chain: Vec<usize> = dom.ancestors(top).take(4).collect();
+        if let Some(common) = dom.ancestors(alt).take(4).find(|a| top_chain.contains(a))
+            && common != body
+            && stats[common].link_density() < 0.3
+        {
+            top = common;
+        }
+    }
+
     // Climb while the parent scores at least as well (the text spans several children).
     let mut last = scores[top].unwrap_or(0.0);
     let threshold = last / 3.0;
