@@ -401,7 +401,7 @@ pub(crate) fn select(dom: &Dom, stats: &[Stats], weight_classes: bool) -> Option
     // rows of a grid): their close common ancestor is the article.
     let is_ancestor = |a: usize, b: usize| dom.ancestors(b).any(|x| x == a);
     if let Some(&(alt, _)) = candidates.iter().skip(1).take(6).find(|&&(c, s)| {
-        s >= top_massed * 0.6 && c != top && !is_ancestor(c, top) && !is_ancestor(top, c)
+        s >= top_massed * 0.45 && c != top && !is_ancestor(c, top) && !is_ancestor(top, c)
     }) {
         let top_chain: Vec<usize> = dom.ancestors(top).take(4).collect();
         if let Some(common) = dom.ancestors(alt).take(4).find(|a| top_chain.contains(a))
