@@ -64,8 +64,7 @@ pub(crate) fn is_furniture(text: &str) -> bool {
         return true;
     }
     let t = text.trim();
-    n <= 60 && FURNITURE_EN.is_match(t)
-        || n <= 250 && (READ_ALSO.is_match(t) || CALLS.is_match(t))
+    n <= 60 && FURNITURE_EN.is_match(t) || n <= 250 && (READ_ALSO.is_match(t) || CALLS.is_match(t))
 }
 
 #[cfg(test)]

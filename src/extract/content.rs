@@ -461,12 +461,14 @@ pub(crate) fn select(dom: &Dom, stats: &[Stats], weight_classes: bool) -> Option
         });
     };
     let top_class = dom.attr(top, "class").unwrap_or("").to_string();
+    let mut seen_top = false;
     for &sib in &dom.nodes[parent].children {
         if dom.nodes[sib].removed {
             continue;
         }
         if sib == top {
             nodes.push(sib);
+            seen_top = true;
             continue;
         }
         if dom.elem(sib).is_none() {
@@ -495,6 +497,18 @@ pub(crate) fn select(dom: &Dom, stats: &[Stats], weight_classes: bool) -> Option
             {
                 nodes.push(sib);
             }
+            continue;
+        }
+        // A lead before the body (a teaser in the article header): dense text, no
+        // links, no boilerplate name.
+        let s = stats[sib];
+        if !seen_top
+            && s.chars >= 100.0
+            && s.link_density() < 0.1
+            && s.p >= 1
+            && class_weight(dom, sib) >= 0.0
+        {
+            nodes.push(sib);
         }
     }
     Some(Selection { nodes, top })
