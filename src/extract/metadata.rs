@@ -496,11 +496,27 @@ pub(crate) fn published(
     let from_ld = meta.ld_published.as_deref().and_then(|v| parse_date(v, tz));
     let structured = from_tags.or(from_ld);
     if let Some(s) = structured {
-        // The line may carry the time the tag lacks.
-        if let (PubDate::Day(d), Some(line)) = (s, near.published)
-            && line.day() == d
+        // Portals print midnight when they only know the day.
+        let s = match s {
+            PubDate::Instant(t) if t.time() == chrono::NaiveTime::MIN => {
+                PubDate::Day(t.date_naive())
+            }
+            other => other,
+        };
+        // The metadata line may be more precise than the tag (a time, seconds).
+        if let Some(line) = near.published
+            && line.day() == s.day()
         {
-            return Some(line);
+            let more_precise = match (s, line) {
+                (PubDate::Day(_), _) => true,
+                (PubDate::Instant(a), PubDate::Instant(b)) => {
+                    a.format("%H:%M").to_string() == b.format("%H:%M").to_string()
+                }
+                _ => false,
+            };
+            if more_precise {
+                return Some(line);
+            }
         }
         return Some(s);
     }
