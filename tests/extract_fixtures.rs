@@ -4,7 +4,7 @@
 //! the furniture around it.
 
 use serde_json::Value;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use tidings::extract::extract;
 use url::Url;
 
@@ -34,7 +34,7 @@ fn strings(v: &Value, key: &str) -> Vec<String> {
 }
 
 /// Check one fixture; returns what differs.
-fn check(dir: &PathBuf) -> Vec<String> {
+fn check(dir: &Path) -> Vec<String> {
     let name = dir
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
@@ -96,7 +96,7 @@ fn portal_fixtures_extract_every_field() {
         "expected at least five fixtures, found {}",
         dirs.len()
     );
-    let problems: Vec<String> = dirs.iter().flat_map(check).collect();
+    let problems: Vec<String> = dirs.iter().flat_map(|d| check(d)).collect();
     assert!(problems.is_empty(), "{}", problems.join("\n"));
 }
 

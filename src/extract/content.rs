@@ -222,8 +222,6 @@ fn base_score(dom: &Dom, id: usize, weight_classes: bool) -> f64 {
 /// What the scorer found: the article's top-level nodes in document order.
 pub(crate) struct Selection {
     pub nodes: Vec<usize>,
-    /// The chosen container (for metadata that looks near the content).
-    pub top: usize,
 }
 
 /// Readability's paragraph score (1 + commas + a point per 100 characters, at most 3),
@@ -355,17 +353,6 @@ pub(crate) fn select(dom: &Dom, stats: &[Stats], weight_classes: bool) -> Option
     }
     let scores = scores.total;
     candidates.sort_by(|a, b| b.1.total_cmp(&a.1));
-    if std::env::var_os("EXDBG").is_some() {
-        for (id, s) in candidates.iter().take(8) {
-            eprintln!(
-                "cand {id} {} {:?} score {s:.1} ld {:.2} chars {}",
-                dom.tag(*id),
-                dom.class_id(*id),
-                stats[*id].link_density(),
-                stats[*id].chars
-            );
-        }
-    }
     let &(mut top, top_massed) = candidates.first()?;
     let top_score = scores[top].unwrap_or(top_massed);
     if top_score <= 0.0 {
@@ -455,10 +442,7 @@ pub(crate) fn select(dom: &Dom, stats: &[Stats], weight_classes: bool) -> Option
     let threshold = (top_score * 0.2).max(10.0);
     let mut nodes = Vec::new();
     let Some(parent) = dom.nodes[top].parent.filter(|&p| p != 0) else {
-        return Some(Selection {
-            nodes: vec![top],
-            top,
-        });
+        return Some(Selection { nodes: vec![top] });
     };
     let top_class = dom.attr(top, "class").unwrap_or("").to_string();
     let mut seen_top = false;
@@ -488,13 +472,12 @@ pub(crate) fn select(dom: &Dom, stats: &[Stats], weight_classes: bool) -> Option
             let s = stats[sib];
             let ld = s.link_density();
             let text = dom.text(sib);
-            if s.chars > 80.0 && ld < 0.25 {
-                nodes.push(sib);
-            } else if s.chars > 0.0
+            let dense = s.chars > 80.0 && ld < 0.25;
+            let sentence = s.chars > 0.0
                 && s.chars <= 80.0
                 && ld == 0.0
-                && (text.ends_with('.') || text.ends_with('。') || text.contains(". "))
-            {
+                && (text.ends_with('.') || text.ends_with('。') || text.contains(". "));
+            if dense || sentence {
                 nodes.push(sib);
             }
             continue;
@@ -511,7 +494,7 @@ pub(crate) fn select(dom: &Dom, stats: &[Stats], weight_classes: bool) -> Option
             nodes.push(sib);
         }
     }
-    Some(Selection { nodes, top })
+    Some(Selection { nodes })
 }
 
 fn spread(

@@ -613,7 +613,7 @@ fn clean_byline(text: &str) -> Option<String> {
         t
     };
     let t = t
-        .trim_start_matches(|c: char| matches!(c, '作' | '者' | '记' | '：' | ':'))
+        .trim_start_matches(['作', '者', '记', '：', ':'])
         .trim()
         .to_string();
     if t.is_empty()
