@@ -63,28 +63,44 @@ struct Group {
     levels: usize,
 }
 
+/// A row as read, with what scoring needs to know about its URL.
+struct Facts {
+    row: Row,
+    shape: String,
+    article: bool,
+}
+
 /// The main list of a page, or nothing when the page has none.
 pub(super) fn detect(doc: &Html, page_url: &Url, tz: Tz) -> Vec<ListItem> {
     let base = base_url(doc, page_url);
     let links = visible_links(doc, &base, page_url);
     let groups = group_rows(doc, &links);
 
-    let mut memo: HashMap<NodeId, Option<Row>> = HashMap::new();
-    let mut best: Option<(f64, &Group, Vec<Row>)> = None;
+    // Each row is read once, however many groups it is a candidate in.
+    let mut read: Vec<Facts> = Vec::new();
+    let mut memo: HashMap<NodeId, Option<usize>> = HashMap::new();
+    let mut best: Option<(f64, &Group, Vec<usize>)> = None;
     for group in &groups {
         if group.rows.len() < 2 {
             continue;
         }
-        let rows: Vec<Row> = group
+        let rows: Vec<usize> = group
             .rows
             .iter()
             .filter_map(|(id, link_ids)| {
-                memo.entry(*id)
-                    .or_insert_with(|| read_row_at(doc, *id, link_ids, &links, tz))
-                    .clone()
+                *memo.entry(*id).or_insert_with(|| {
+                    let row = read_row_at(doc, *id, link_ids, &links, tz)?;
+                    read.push(Facts {
+                        shape: url_shape(&row.url),
+                        article: is_article_url(&row.url),
+                        row,
+                    });
+                    Some(read.len() - 1)
+                })
             })
             .collect();
-        let Some(score) = score_group(doc, group, &rows, page_url) else {
+        let facts: Vec<&Facts> = rows.iter().map(|&i| &read[i]).collect();
+        let Some(score) = score_group(doc, group, &facts) else {
             continue;
         };
         if best.as_ref().is_none_or(|(s, _, _)| score > *s) {
@@ -95,11 +111,13 @@ pub(super) fn detect(doc: &Html, page_url: &Url, tz: Tz) -> Vec<ListItem> {
     let Some((_, group, rows)) = best else {
         return Vec::new();
     };
+    let rows: Vec<Row> = rows.into_iter().map(|i| read[i].row.clone()).collect();
     let rows = expand_nested_rows(doc, group, rows, &links, tz);
     let mut items: Vec<ListItem> = Vec::with_capacity(rows.len());
+    let mut seen: HashSet<String> = HashSet::new();
     for row in rows {
         let url = row.url.to_string();
-        if items.iter().any(|i| i.url == url) {
+        if !seen.insert(url.clone()) {
             continue;
         }
         items.push(ListItem {
@@ -157,7 +175,7 @@ fn expand_nested_rows(
     }
 
     let mut out = Vec::new();
-    for id in &row_ids {
+    for (id, own_links) in &group.rows {
         let link_ids = inside.get(id).map(Vec::as_slice).unwrap_or_default();
         let Some(row_el) = doc.tree.get(*id).and_then(ElementRef::wrap) else {
             continue;
@@ -165,6 +183,7 @@ fn expand_nested_rows(
         let tag = row_el.value().name();
         // Each link's nearest ancestor of the row's own tag below the row.
         let mut nested: Vec<(NodeId, Vec<usize>)> = Vec::new();
+        let mut nested_at: HashMap<NodeId, usize> = HashMap::new();
         for &i in link_ids {
             let mut cur = links[i].el.parent().and_then(ElementRef::wrap);
             let mut sub = *id;
@@ -178,10 +197,11 @@ fn expand_nested_rows(
                 }
                 cur = e.parent().and_then(ElementRef::wrap);
             }
-            match nested.iter_mut().find(|(s, _)| *s == sub) {
-                Some((_, ids)) => ids.push(i),
-                None => nested.push((sub, vec![i])),
-            }
+            let at = *nested_at.entry(sub).or_insert_with(|| {
+                nested.push((sub, Vec::new()));
+                nested.len() - 1
+            });
+            nested[at].1.push(i);
         }
         let subrows: Vec<Row> = nested
             .iter()
@@ -191,12 +211,7 @@ fn expand_nested_rows(
             .collect();
         if subrows.len() >= 2 {
             out.extend(subrows);
-        } else if let Some(row) = group
-            .rows
-            .iter()
-            .find(|(rid, _)| rid == id)
-            .and_then(|(rid, ids)| read_row_at(doc, *rid, ids, links, tz))
-        {
+        } else if let Some(row) = read_row_at(doc, *id, own_links, links, tz) {
             out.push(row);
         }
     }
@@ -306,25 +321,19 @@ fn signature(el: ElementRef) -> String {
 
 /// How much a group looks like the page's article list; `None` when it does not look
 /// like an article list at all.
-fn score_group(doc: &Html, group: &Group, rows: &[Row], page_url: &Url) -> Option<f64> {
-    let n = rows.len();
+fn score_group(doc: &Html, group: &Group, facts: &[&Facts]) -> Option<f64> {
+    let n = facts.len();
     if n < 2 {
         return None;
     }
     let nf = n as f64;
-    let dated = rows
-        .iter()
-        .filter(|r| matches!(r.shown, Shown::Date(_)))
-        .count() as f64;
-    let relative = rows.iter().filter(|r| r.shown == Shown::Relative).count() as f64;
-    let mean_weight = rows.iter().map(|r| r.weight).sum::<usize>() as f64 / nf;
+    let rows = || facts.iter().map(|f| &f.row);
+    let dated = rows().filter(|r| matches!(r.shown, Shown::Date(_))).count() as f64;
+    let relative = rows().filter(|r| r.shown == Shown::Relative).count() as f64;
+    let mean_weight = rows().map(|r| r.weight).sum::<usize>() as f64 / nf;
     let date_share = (dated + relative) / nf;
+    let article_share = facts.iter().filter(|f| f.article).count() as f64 / nf;
 
-    let article_share = rows
-        .iter()
-        .filter(|r| is_article_url(&r.url, page_url))
-        .count() as f64
-        / nf;
     let container = group
         .container
         .and_then(|id| doc.tree.get(id))
@@ -340,8 +349,7 @@ fn score_group(doc: &Html, group: &Group, rows: &[Row], page_url: &Url) -> Optio
         return None;
     }
 
-    let row_sum: f64 = rows
-        .iter()
+    let row_sum: f64 = rows()
         .map(|r| {
             let title = ((r.weight as f64 - 2.0) / 10.0).clamp(0.05, 1.0);
             let date = match r.shown {
@@ -353,9 +361,9 @@ fn score_group(doc: &Html, group: &Group, rows: &[Row], page_url: &Url) -> Optio
         })
         .sum();
 
-    let mut shapes: HashMap<String, usize> = HashMap::new();
-    for r in rows {
-        *shapes.entry(url_shape(&r.url)).or_default() += 1;
+    let mut shapes: HashMap<&str, usize> = HashMap::new();
+    for f in facts {
+        *shapes.entry(f.shape.as_str()).or_default() += 1;
     }
     let shape_share = shapes.values().copied().max().unwrap_or(0) as f64 / nf;
     let chrome = if chrome { 0.35 } else { 1.0 };
@@ -381,12 +389,11 @@ fn url_shape(url: &Url) -> String {
 
 /// Whether a URL looks like an article or a document rather than a section: an id or a
 /// date in the path, or an attachment; and not the site's home page.
-fn is_article_url(url: &Url, page_url: &Url) -> bool {
+fn is_article_url(url: &Url) -> bool {
     let path = url.path();
     if path.len() <= 1 && url.query().is_none() {
         return false;
     }
-    let _ = page_url;
     super::is_attachment(url)
         || ARTICLE_URL_RE.is_match(path)
         || url.query().is_some_and(|q| ARTICLE_URL_RE.is_match(q))
@@ -415,4 +422,106 @@ fn in_chrome(el: ElementRef) -> bool {
         cur = e.parent().and_then(ElementRef::wrap);
     }
     false
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SH: Tz = chrono_tz::Asia::Shanghai;
+
+    fn detect_str(html: &str) -> Vec<ListItem> {
+        let url = Url::parse("https://www.example.gov.cn/zwdt/").expect("test URL");
+        detect(&Html::parse_document(html), &url, SH)
+    }
+
+    fn rows(n: usize) -> String {
+        (0..n)
+            .map(|i| {
+                format!(
+                    r#"<li><a href="/zwdt/202209/t20220907_{i}.html">全县秋粮收购工作会议召开第{i}次</a><span>2022-09-07</span></li>"#
+                )
+            })
+            .collect()
+    }
+
+    #[test]
+    fn pagination_links_are_not_items() {
+        let html = format!(
+            r#"<ul class="list">{}</ul><div class="fy"><a href="index.html">首页</a><a href="index_1.html">上一页</a><a href="index_1.html">1</a><a href="index_2.html">[2]</a><a href="index_3.html">下一页</a><a href="index_9.html">尾页</a><a href="more.html">更多&gt;&gt;</a></div>"#,
+            rows(3)
+        );
+        let items = detect_str(&html);
+        assert_eq!(items.len(), 3);
+        assert!(items.iter().all(|i| i.url.contains("t20220907_")));
+        for text in [
+            "首页",
+            "上一页",
+            "下一页",
+            "尾页",
+            "末页",
+            "2",
+            "[3]",
+            "更多>>",
+            "More",
+            "»",
+            "Next ›",
+        ] {
+            assert!(PAGER_RE.is_match(text), "{text:?} is pagination");
+        }
+        for text in ["2022年工作要点", "关于下一步工作的通知", "首页改版公告发布"]
+        {
+            assert!(!PAGER_RE.is_match(text), "{text:?} is a title");
+        }
+    }
+
+    #[test]
+    fn a_menu_alone_is_not_a_list() {
+        let html = r#"<ul class="menu"><li><a href="/zwgk/">政务公开</a></li><li><a href="/zwfw/">政务服务</a></li><li><a href="/hdjl/">互动交流</a></li><li><a href="/zjxq/">走进县情</a></li></ul>"#;
+        assert!(detect_str(html).is_empty());
+        assert!(detect_str("").is_empty());
+        assert!(detect_str("<p>没有链接的页面</p>").is_empty());
+    }
+
+    #[test]
+    fn deep_nesting_does_not_overflow() {
+        let depth = 3000;
+        let html = format!(
+            "{}<ul>{}</ul>{}",
+            "<div>".repeat(depth),
+            rows(5),
+            "</div>".repeat(depth)
+        );
+        assert_eq!(detect_str(&html).len(), 5);
+    }
+
+    #[test]
+    fn large_lists_are_read_whole() {
+        let nav: String = (0..500)
+            .map(|i| format!(r#"<li><a href="/col{i}/">栏目{i}</a></li>"#))
+            .collect();
+        let html = format!(
+            r#"<ul class="nav">{nav}</ul><div class="main"><ul>{}</ul></div>"#,
+            rows(5000)
+        );
+        let items = detect_str(&html);
+        assert_eq!(items.len(), 5000);
+        assert_eq!(
+            items[4999].url,
+            "https://www.example.gov.cn/zwdt/202209/t20220907_4999.html"
+        );
+    }
+
+    #[test]
+    fn url_shapes_ignore_ids() {
+        let shape = |s: &str| url_shape(&Url::parse(s).expect("test URL"));
+        assert_eq!(
+            shape("https://a.cn/zwdt/202209/t20220907_123.html"),
+            shape("https://a.cn/zwdt/202208/t20220831_98.html")
+        );
+        assert_ne!(
+            shape("https://a.cn/zwdt/202209/t20220907_123.html"),
+            shape("https://a.cn/")
+        );
+    }
 }

@@ -5,6 +5,7 @@ use super::page::{normalise, text_weight, visible_text, visible_text_except};
 use super::when::{Shown, shown_date};
 use crate::dates::parse_date;
 use scraper::ElementRef;
+use std::collections::HashSet;
 use url::Url;
 
 /// A link worth listing: visible, leading to another http(s) page.
@@ -36,12 +37,11 @@ pub(super) fn read_row(row: ElementRef, links: &[Link], tz: chrono_tz::Tz) -> Op
     let best = pick_title_link(&titled)?;
     let (link, title) = (best.0, &best.1);
 
-    let mut title_urls: Vec<&Url> = Vec::new();
-    for (l, t) in &titled {
-        if t.weight >= TITLE_LIKE && !title_urls.contains(&&l.url) {
-            title_urls.push(&l.url);
-        }
-    }
+    let title_urls: HashSet<&str> = titled
+        .iter()
+        .filter(|(_, t)| t.weight >= TITLE_LIKE)
+        .map(|(l, _)| l.url.as_str())
+        .collect();
 
     Some(Row {
         url: link.url.clone(),
