@@ -138,10 +138,12 @@ fn read_row_at(doc: &Html, id: NodeId, link_ids: &[usize], links: &[Link], tz: T
     read_row(el, &row_links, tz)
 }
 
-/// Split rows that hold several rows of their own kind. Broken table markup nests rows
-/// (a pinned `<tr>` left inside an unclosed table ends up inside the next row), so
-/// one "row" carries several titles, some of them deeper than rows are looked for.
-/// Each nested row is then read on its own, and kept when it has one title-like link.
+/// Split rows that hold several articles. Broken table markup nests rows (a pinned
+/// `<tr>` left inside an unclosed table ends up inside the next row, deeper than rows
+/// are looked for), and some templates put two articles side by side in one row. A
+/// row with several links is cut into its nested rows of the same tag, else into its
+/// children; the parts are kept when at least two of them each hold one title-like
+/// article link, and the row is read whole otherwise.
 fn expand_nested_rows(
     doc: &Html,
     group: &Group,
@@ -181,33 +183,34 @@ fn expand_nested_rows(
             continue;
         };
         let tag = row_el.value().name();
-        // Each link's nearest ancestor of the row's own tag below the row.
-        let mut nested: Vec<(NodeId, Vec<usize>)> = Vec::new();
-        let mut nested_at: HashMap<NodeId, usize> = HashMap::new();
+        // Each link's part: its nearest ancestor of the row's own tag below the row,
+        // else the row's child that holds it.
+        let mut parts: Vec<(NodeId, Vec<usize>)> = Vec::new();
+        let mut part_at: HashMap<NodeId, usize> = HashMap::new();
         for &i in link_ids {
+            let mut part = links[i].el.id();
             let mut cur = links[i].el.parent().and_then(ElementRef::wrap);
-            let mut sub = *id;
             while let Some(e) = cur {
                 if e.id() == *id {
                     break;
                 }
                 if e.value().name() == tag {
-                    sub = e.id();
+                    part = e.id();
                     break;
                 }
+                part = e.id();
                 cur = e.parent().and_then(ElementRef::wrap);
             }
-            let at = *nested_at.entry(sub).or_insert_with(|| {
-                nested.push((sub, Vec::new()));
-                nested.len() - 1
+            let at = *part_at.entry(part).or_insert_with(|| {
+                parts.push((part, Vec::new()));
+                parts.len() - 1
             });
-            nested[at].1.push(i);
+            parts[at].1.push(i);
         }
-        let subrows: Vec<Row> = nested
+        let subrows: Vec<Row> = parts
             .iter()
-            .filter(|(sub, _)| sub != id)
-            .filter_map(|(sub, ids)| read_row_at(doc, *sub, ids, links, tz))
-            .filter(|r| r.weight >= TITLE_LIKE && r.title_links == 1)
+            .filter_map(|(part, ids)| read_row_at(doc, *part, ids, links, tz))
+            .filter(|r| r.weight >= TITLE_LIKE && r.title_links == 1 && is_article_url(&r.url))
             .collect();
         if subrows.len() >= 2 {
             out.extend(subrows);

@@ -86,6 +86,7 @@ pub(super) fn link_title(el: ElementRef) -> LinkTitle {
     {
         text = attr;
     }
+    text = strip_bullet(&text).to_string();
     let mut from_image = false;
     if text.is_empty()
         && let Some(alt) = el
@@ -102,6 +103,29 @@ pub(super) fn link_title(el: ElementRef) -> LinkTitle {
         from_image,
         text,
     }
+}
+
+/// A title without the list bullet some templates put inside the link (`· 标题`).
+fn strip_bullet(text: &str) -> &str {
+    text.trim_start_matches(|c: char| {
+        matches!(
+            c,
+            '·' | '•'
+                | '●'
+                | '○'
+                | '■'
+                | '□'
+                | '▪'
+                | '▫'
+                | '◆'
+                | '◇'
+                | '►'
+                | '▶'
+                | '▸'
+                | '・'
+                | '∙'
+        ) || c.is_whitespace()
+    })
 }
 
 /// Choose the article link of a row: a link the markup marks as the title, else the
@@ -244,6 +268,18 @@ mod tests {
                 r#"<a href="/n/1"><div><span>2 小时前</span></div><h3>&#8203;全球首款机器人</h3><div>很长的摘要文字</div></a>"#
             ),
             "全球首款机器人"
+        );
+    }
+
+    #[test]
+    fn bullets_inside_links_are_not_title() {
+        assert_eq!(
+            first_link_title(r#"<a href="1.html">· 市商务局召开座谈会</a>"#),
+            "市商务局召开座谈会"
+        );
+        assert_eq!(
+            first_link_title(r#"<a href="1.html">■&nbsp;关于印发方案的通知</a>"#),
+            "关于印发方案的通知"
         );
     }
 
