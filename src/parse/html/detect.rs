@@ -39,7 +39,7 @@ static CHROME_RE: LazyLock<Regex> = LazyLock::new(|| {
 /// Link texts of pagination and "more" links, never articles.
 static PAGER_RE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
-        r"(?i)^(?:[\[【(（]?\s*\d{1,4}\s*[\]】)）]?|首页|尾页|末页|上一?页|下一?页|前一页|后一页|上一篇|下一篇|更多.*|查看更多.*|more.*|next.*|prev(?:ious)?.*|first|last|[<>«»‹›]+|\.\.\.|…|跳转|go|返回.*|打印.*|关闭.*)$",
+        r"(?i)^(?:[\[【(（]?\s*\d{1,4}\s*[\]】)）]?|首页|尾页|末页|上一?页|下一?页|前一页|后一页|上一篇|下一篇|(?:查看)?更多.{0,6}|(?:read\s+|view\s+|load\s+)?more\s*[>»›.…]*|next\s*[>»›]*|prev(?:ious)?\s*[<«‹]*|first\s*[<«‹]*|last\s*[>»›]*|[<>«»‹›]+|\.\.\.|…|跳转|go|返回.{0,4}|打印.{0,4}|关闭.{0,4})$",
     )
     .expect("static regex")
 });
@@ -74,7 +74,7 @@ struct Facts {
 pub(super) fn detect(doc: &Html, page_url: &Url, tz: Tz) -> Vec<ListItem> {
     let base = base_url(doc, page_url);
     let links = visible_links(doc, &base, page_url);
-    let groups = group_rows(doc, &links);
+    let groups = group_rows(&links);
 
     // Each row is read once, however many groups it is a candidate in.
     let mut read: Vec<Facts> = Vec::new();
@@ -266,10 +266,9 @@ fn visible_links<'a>(doc: &'a Html, base: &Url, page_url: &Url) -> Vec<Link<'a>>
 }
 
 /// Group every link's possible rows by (container, path shape from container to row).
-fn group_rows(doc: &Html, links: &[Link]) -> Vec<Group> {
+fn group_rows(links: &[Link]) -> Vec<Group> {
     let mut index: HashMap<(NodeId, String), usize> = HashMap::new();
     let mut groups: Vec<Group> = Vec::new();
-    let _ = doc;
     for (i, link) in links.iter().enumerate() {
         let mut chain: Vec<ElementRef> = vec![link.el];
         let mut up = link.el;
