@@ -44,6 +44,18 @@ static PAGER_RE: LazyLock<Regex> = LazyLock::new(|| {
     .expect("static regex")
 });
 
+/// The part of [`PAGER_RE`] that is page navigation (not "more" links, which head
+/// sidebar blocks as often as lists).
+static PAGE_NAV_RE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"(?i)^(?:[\[【(（]?\s*\d{1,4}\s*[\]】)）]?|首页|尾页|末页|上一?页|下一?页|前一页|后一页|next\s*[>»›]*|prev(?:ious)?\s*[<«‹]*|last\s*[>»›]*|[<>«»‹›]+)$",
+    )
+    .expect("static regex")
+});
+
+/// How many levels above a pagination link count as "around" it.
+const PAGER_LEVELS: usize = 5;
+
 /// Digit runs of an article id or a date in a URL.
 static ARTICLE_URL_RE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
@@ -73,7 +85,7 @@ struct Facts {
 /// The main list of a page, or nothing when the page has none.
 pub(super) fn detect(doc: &Html, page_url: &Url, tz: Tz) -> Vec<ListItem> {
     let base = base_url(doc, page_url);
-    let links = visible_links(doc, &base, page_url);
+    let (links, near_pager) = visible_links(doc, &base, page_url);
     let groups = group_rows(&links);
 
     // Each row is read once, however many groups it is a candidate in.
@@ -100,7 +112,7 @@ pub(super) fn detect(doc: &Html, page_url: &Url, tz: Tz) -> Vec<ListItem> {
             })
             .collect();
         let facts: Vec<&Facts> = rows.iter().map(|&i| &read[i]).collect();
-        let Some(score) = score_group(doc, group, &facts) else {
+        let Some(score) = score_group(doc, group, &facts, &near_pager) else {
             continue;
         };
         if best.as_ref().is_none_or(|(s, _, _)| score > *s) {
@@ -222,9 +234,15 @@ fn expand_nested_rows(
 }
 
 /// Links a reader can see and follow, in document order, without pagination and
-/// "more" links.
-fn visible_links<'a>(doc: &'a Html, base: &Url, page_url: &Url) -> Vec<Link<'a>> {
+/// "more" links; and the blocks around pagination links (a few levels up), since the
+/// main list of a column page is the one its pager follows.
+fn visible_links<'a>(
+    doc: &'a Html,
+    base: &Url,
+    page_url: &Url,
+) -> (Vec<Link<'a>>, HashSet<NodeId>) {
     let mut links = Vec::new();
+    let mut near_pager = HashSet::new();
     let mut hidden_at: Option<NodeId> = None;
     for edge in doc.root_element().traverse() {
         match edge {
@@ -242,17 +260,20 @@ fn visible_links<'a>(doc: &'a Html, base: &Url, page_url: &Url) -> Vec<Link<'a>>
                 if el.value().name() != "a" {
                     continue;
                 }
-                let Some(url) = el
-                    .value()
-                    .attr("href")
-                    .and_then(|href| link_target(href, base, page_url))
-                else {
+                let Some(href) = el.value().attr("href") else {
                     continue;
                 };
                 let text = normalise(&visible_text(el, None));
                 if PAGER_RE.is_match(&text) {
+                    // Page navigation, often `javascript:` links: remember where it is.
+                    if PAGE_NAV_RE.is_match(&text) {
+                        near_pager.extend(el.ancestors().take(PAGER_LEVELS).map(|a| a.id()));
+                    }
                     continue;
                 }
+                let Some(url) = link_target(href, base, page_url) else {
+                    continue;
+                };
                 links.push(Link { el, url });
             }
             Edge::Close(node) => {
@@ -262,7 +283,7 @@ fn visible_links<'a>(doc: &'a Html, base: &Url, page_url: &Url) -> Vec<Link<'a>>
             }
         }
     }
-    links
+    (links, near_pager)
 }
 
 /// Group every link's possible rows by (container, path shape from container to row).
@@ -323,7 +344,12 @@ fn signature(el: ElementRef) -> String {
 
 /// How much a group looks like the page's article list; `None` when it does not look
 /// like an article list at all.
-fn score_group(doc: &Html, group: &Group, facts: &[&Facts]) -> Option<f64> {
+fn score_group(
+    doc: &Html,
+    group: &Group,
+    facts: &[&Facts],
+    near_pager: &HashSet<NodeId>,
+) -> Option<f64> {
     let n = facts.len();
     if n < 2 {
         return None;
@@ -369,9 +395,20 @@ fn score_group(doc: &Html, group: &Group, facts: &[&Facts]) -> Option<f64> {
     }
     let shape_share = shapes.values().copied().max().unwrap_or(0) as f64 / nf;
     let chrome = if chrome { 0.35 } else { 1.0 };
+    // Pagination right around the list (inside the element holding its rows, or in a
+    // block beside it) marks the column's own list.
+    let list = group
+        .rows
+        .first()
+        .and_then(|(id, _)| doc.tree.get(*id))
+        .and_then(|row| row.parent());
+    let paged = std::iter::successors(list, |e| e.parent())
+        .take(3)
+        .any(|e| near_pager.contains(&e.id()));
+    let paged = if paged { 1.5 } else { 1.0 };
     let split = if group.levels > 1 { 0.98 } else { 1.0 };
 
-    Some(row_sum * (0.5 + 0.5 * shape_share) * (0.4 + 0.6 * article_share) * chrome * split)
+    Some(row_sum * (0.5 + 0.5 * shape_share) * (0.4 + 0.6 * article_share) * chrome * paged * split)
 }
 
 /// The shape of a URL: host and path with digit runs collapsed, so that
@@ -475,6 +512,27 @@ mod tests {
         {
             assert!(!PAGER_RE.is_match(text), "{text:?} is a title");
         }
+    }
+
+    #[test]
+    fn the_list_its_pager_follows_wins_over_a_longer_notice_block() {
+        // The last page of a column shows few rows; a notice block beside it has more,
+        // and nothing in its class names says "sidebar".
+        let notices: String = (0..6)
+            .map(|i| {
+                format!(
+                    r#"<li><a href="/tzgg/202209/t20220901_{i}.html">关于开展全县第{i}批次安全生产检查工作的通知</a><span>2022-09-01</span></li>"#
+                )
+            })
+            .collect();
+        let html = format!(
+            r#"<div class="l"><div class="box2"><ul>{notices}</ul></div></div>
+            <div class="r"><div class="box1"><ul>{}</ul><div class="fy"><a href="index_8.html">上一页</a><a href="index_8.html">9</a><span>10</span></div></div></div>"#,
+            rows(5)
+        );
+        let items = detect_str(&html);
+        assert_eq!(items.len(), 5);
+        assert!(items.iter().all(|i| i.url.contains("/zwdt/202209/")));
     }
 
     #[test]
