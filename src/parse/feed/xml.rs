@@ -205,7 +205,24 @@ impl Reader<'_> {
         }
         let raw = &self.src[start..end];
         if let Some(top) = self.stack.last_mut() {
+            let from = top.node.text.len();
             decode_entities_into(raw, &self.entities, &mut top.node.text);
+            // C1 control characters in text are Windows-1252 bytes that went through a
+            // Latin-1 conversion ("don\u{92}t"); show them as the 1252 characters meant.
+            if top.node.text[from..].contains(is_c1) {
+                let fixed: String = top.node.text[from..]
+                    .chars()
+                    .map(|c| {
+                        if is_c1(c) {
+                            char::from_u32(cp1252_remap(c as u32)).unwrap_or(c)
+                        } else {
+                            c
+                        }
+                    })
+                    .collect();
+                top.node.text.truncate(from);
+                top.node.text.push_str(&fixed);
+            }
         }
         self.pos = end;
     }
@@ -473,6 +490,10 @@ pub(super) fn html_entity(name: &str) -> Option<String> {
         s.extend(char::from_u32(*b));
     }
     Some(s)
+}
+
+fn is_c1(c: char) -> bool {
+    ('\u{80}'..='\u{9f}').contains(&c)
 }
 
 fn cp1252_remap(code: u32) -> u32 {
