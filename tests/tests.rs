@@ -12,4 +12,5 @@ mod fetch;
 mod list_corpus;
 mod list_fixtures;
 mod poll;
+mod poll_html;
 mod publish;

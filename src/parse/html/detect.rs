@@ -1,0 +1,418 @@
+//! Finding the article list on a page without selectors.
+//!
+//! Every visible link is a possible list row, and so is each of its ancestors a few
+//! levels up. Rows are grouped by the element that contains them and the shape of the
+//! path down to them (`ul > li`, or `div.cnt > ul.list_txt > li` when a list is split
+//! into several blocks). Each group is scored by what distinguishes an article list from
+//! a menu, a sidebar or a link directory: title-length link texts, a date on each row,
+//! article URLs that share one shape (`/202209/t20220907_123.html`), one title link per
+//! row, and no `nav`/`footer`/`sidebar` around it. The best group wins if it looks like a
+//! list at all; a page with only menus yields nothing.
+
+use super::page::{base_url, hides_content, link_target, normalise, visible_text};
+use super::row::{Link, Row, TITLE_LIKE, read_row};
+use super::when::Shown;
+use crate::model::ListItem;
+use chrono_tz::Tz;
+use ego_tree::NodeId;
+use ego_tree::iter::Edge;
+use regex::Regex;
+use scraper::{ElementRef, Html};
+use std::collections::{HashMap, HashSet};
+use std::sync::LazyLock;
+use url::Url;
+
+/// How far above a link its row may be (a card's title link sits deep inside it).
+const ROW_LEVELS: usize = 8;
+/// How far above a row the list container may be: one level for `ul > li`, more for a
+/// list split into blocks.
+const CONTAINER_LEVELS: usize = 3;
+
+/// Class/id words of blocks that are not the main list.
+static CHROME_RE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"(?i)(^|[^a-z])(nav|navbar|menu|submenu|footer|foot|header|topbar|breadcrumbs?|crumbs?|location|position|side|sidebar|aside|friend|friendlink|links|yqlj|pager|pagination|paging|pages|copyright|banner|slider?|swiper|carousel|focus|hot|hots|rank|ranking|recommend|tuijian|tags?|share|login)([^a-z]|$)",
+    )
+    .expect("static regex")
+});
+
+/// Link texts of pagination and "more" links, never articles.
+static PAGER_RE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"(?i)^(?:[\[【(（]?\s*\d{1,4}\s*[\]】)）]?|首页|尾页|末页|上一?页|下一?页|前一页|后一页|上一篇|下一篇|更多.*|查看更多.*|more.*|next.*|prev(?:ious)?.*|first|last|[<>«»‹›]+|\.\.\.|…|跳转|go|返回.*|打印.*|关闭.*)$",
+    )
+    .expect("static regex")
+});
+
+/// Digit runs of an article id or a date in a URL.
+static ARTICLE_URL_RE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"\d{4,}|/(?:19|20)\d{2}/|[0-9a-f]{8}-[0-9a-f]{4}|[a-z]+[-_]\d{2,}\.\w+$|/\d{2,}\.\w+$",
+    )
+    .expect("static regex")
+});
+
+static DIGITS_RE: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"\d+").expect("static regex"));
+
+/// One group of candidate rows under one container.
+#[derive(Default)]
+struct Group {
+    /// Rows in document order, each with the indexes of its links.
+    rows: Vec<(NodeId, Vec<usize>)>,
+    container: Option<NodeId>,
+    levels: usize,
+}
+
+/// The main list of a page, or nothing when the page has none.
+pub(super) fn detect(doc: &Html, page_url: &Url, tz: Tz) -> Vec<ListItem> {
+    let base = base_url(doc, page_url);
+    let links = visible_links(doc, &base, page_url);
+    let groups = group_rows(doc, &links);
+
+    let mut memo: HashMap<NodeId, Option<Row>> = HashMap::new();
+    let mut best: Option<(f64, &Group, Vec<Row>)> = None;
+    for group in &groups {
+        if group.rows.len() < 2 {
+            continue;
+        }
+        let rows: Vec<Row> = group
+            .rows
+            .iter()
+            .filter_map(|(id, link_ids)| {
+                memo.entry(*id)
+                    .or_insert_with(|| read_row_at(doc, *id, link_ids, &links, tz))
+                    .clone()
+            })
+            .collect();
+        let Some(score) = score_group(doc, group, &rows, page_url) else {
+            continue;
+        };
+        if best.as_ref().is_none_or(|(s, _, _)| score > *s) {
+            best = Some((score, group, rows));
+        }
+    }
+
+    let Some((_, group, rows)) = best else {
+        return Vec::new();
+    };
+    let rows = expand_nested_rows(doc, group, rows, &links, tz);
+    let mut items: Vec<ListItem> = Vec::with_capacity(rows.len());
+    for row in rows {
+        let url = row.url.to_string();
+        if items.iter().any(|i| i.url == url) {
+            continue;
+        }
+        items.push(ListItem {
+            url,
+            title: row.title,
+            published: match row.shown {
+                Shown::Date(d) => Some(d),
+                _ => None,
+            },
+        });
+    }
+    items
+}
+
+fn read_row_at(doc: &Html, id: NodeId, link_ids: &[usize], links: &[Link], tz: Tz) -> Option<Row> {
+    let el = doc.tree.get(id).and_then(ElementRef::wrap)?;
+    let row_links: Vec<Link> = link_ids.iter().map(|&i| links[i].clone()).collect();
+    read_row(el, &row_links, tz)
+}
+
+/// Split rows that hold several rows of their own kind. Broken table markup nests rows
+/// (a pinned `<tr>` left inside an unclosed table ends up inside the next row), so
+/// one "row" carries several titles, some of them deeper than rows are looked for.
+/// Each nested row is then read on its own, and kept when it has one title-like link.
+fn expand_nested_rows(
+    doc: &Html,
+    group: &Group,
+    rows: Vec<Row>,
+    links: &[Link],
+    tz: Tz,
+) -> Vec<Row> {
+    // Every link inside each row, however deep.
+    let row_ids: Vec<NodeId> = group.rows.iter().map(|(id, _)| *id).collect();
+    let is_row: HashSet<NodeId> = row_ids.iter().copied().collect();
+    let mut inside: HashMap<NodeId, Vec<usize>> = HashMap::new();
+    for (i, link) in links.iter().enumerate() {
+        let mut cur = link.el.parent();
+        while let Some(node) = cur {
+            if is_row.contains(&node.id()) {
+                inside.entry(node.id()).or_default().push(i);
+                break;
+            }
+            cur = node.parent();
+        }
+    }
+    let nests = |id: &NodeId| {
+        inside.get(id).is_some_and(|ids| {
+            let mut urls: Vec<&Url> = ids.iter().map(|&i| &links[i].url).collect();
+            urls.dedup();
+            urls.len() > 1
+        })
+    };
+    if !row_ids.iter().any(nests) {
+        return rows;
+    }
+
+    let mut out = Vec::new();
+    for id in &row_ids {
+        let link_ids = inside.get(id).map(Vec::as_slice).unwrap_or_default();
+        let Some(row_el) = doc.tree.get(*id).and_then(ElementRef::wrap) else {
+            continue;
+        };
+        let tag = row_el.value().name();
+        // Each link's nearest ancestor of the row's own tag below the row.
+        let mut nested: Vec<(NodeId, Vec<usize>)> = Vec::new();
+        for &i in link_ids {
+            let mut cur = links[i].el.parent().and_then(ElementRef::wrap);
+            let mut sub = *id;
+            while let Some(e) = cur {
+                if e.id() == *id {
+                    break;
+                }
+                if e.value().name() == tag {
+                    sub = e.id();
+                    break;
+                }
+                cur = e.parent().and_then(ElementRef::wrap);
+            }
+            match nested.iter_mut().find(|(s, _)| *s == sub) {
+                Some((_, ids)) => ids.push(i),
+                None => nested.push((sub, vec![i])),
+            }
+        }
+        let subrows: Vec<Row> = nested
+            .iter()
+            .filter(|(sub, _)| sub != id)
+            .filter_map(|(sub, ids)| read_row_at(doc, *sub, ids, links, tz))
+            .filter(|r| r.weight >= TITLE_LIKE && r.title_links == 1)
+            .collect();
+        if subrows.len() >= 2 {
+            out.extend(subrows);
+        } else if let Some(row) = group
+            .rows
+            .iter()
+            .find(|(rid, _)| rid == id)
+            .and_then(|(rid, ids)| read_row_at(doc, *rid, ids, links, tz))
+        {
+            out.push(row);
+        }
+    }
+    out
+}
+
+/// Links a reader can see and follow, in document order, without pagination and
+/// "more" links.
+fn visible_links<'a>(doc: &'a Html, base: &Url, page_url: &Url) -> Vec<Link<'a>> {
+    let mut links = Vec::new();
+    let mut hidden_at: Option<NodeId> = None;
+    for edge in doc.root_element().traverse() {
+        match edge {
+            Edge::Open(node) => {
+                if hidden_at.is_some() {
+                    continue;
+                }
+                let Some(el) = ElementRef::wrap(node) else {
+                    continue;
+                };
+                if hides_content(&el) {
+                    hidden_at = Some(node.id());
+                    continue;
+                }
+                if el.value().name() != "a" {
+                    continue;
+                }
+                let Some(url) = el
+                    .value()
+                    .attr("href")
+                    .and_then(|href| link_target(href, base, page_url))
+                else {
+                    continue;
+                };
+                let text = normalise(&visible_text(el, None));
+                if PAGER_RE.is_match(&text) {
+                    continue;
+                }
+                links.push(Link { el, url });
+            }
+            Edge::Close(node) => {
+                if hidden_at == Some(node.id()) {
+                    hidden_at = None;
+                }
+            }
+        }
+    }
+    links
+}
+
+/// Group every link's possible rows by (container, path shape from container to row).
+fn group_rows(doc: &Html, links: &[Link]) -> Vec<Group> {
+    let mut index: HashMap<(NodeId, String), usize> = HashMap::new();
+    let mut groups: Vec<Group> = Vec::new();
+    let _ = doc;
+    for (i, link) in links.iter().enumerate() {
+        let mut chain: Vec<ElementRef> = vec![link.el];
+        let mut up = link.el;
+        while chain.len() < ROW_LEVELS + CONTAINER_LEVELS + 1 {
+            match up.parent().and_then(ElementRef::wrap) {
+                Some(p) if p.value().name() != "html" => {
+                    chain.push(p);
+                    up = p;
+                }
+                _ => break,
+            }
+        }
+        for r in 0..ROW_LEVELS.min(chain.len()) {
+            let row = chain[r];
+            let mut shape = row.value().name().to_string();
+            for j in 1..=CONTAINER_LEVELS {
+                let Some(container) = chain.get(r + j) else {
+                    break;
+                };
+                if j > 1 {
+                    shape = format!("{}>{shape}", signature(chain[r + j - 1]));
+                }
+                let key = (container.id(), shape.clone());
+                let g = *index.entry(key).or_insert_with(|| {
+                    groups.push(Group {
+                        container: Some(container.id()),
+                        levels: j,
+                        ..Group::default()
+                    });
+                    groups.len() - 1
+                });
+                let rows = &mut groups[g].rows;
+                match rows.last_mut() {
+                    Some((id, ids)) if *id == row.id() => ids.push(i),
+                    _ => rows.push((row.id(), vec![i])),
+                }
+            }
+        }
+    }
+    groups
+}
+
+/// `tag.class1.class2`: what a block of a split list shares with its siblings.
+fn signature(el: ElementRef) -> String {
+    let mut sig = el.value().name().to_string();
+    for class in el.value().classes() {
+        sig.push('.');
+        sig.push_str(class);
+    }
+    sig
+}
+
+/// How much a group looks like the page's article list; `None` when it does not look
+/// like an article list at all.
+fn score_group(doc: &Html, group: &Group, rows: &[Row], page_url: &Url) -> Option<f64> {
+    let n = rows.len();
+    if n < 2 {
+        return None;
+    }
+    let nf = n as f64;
+    let dated = rows
+        .iter()
+        .filter(|r| matches!(r.shown, Shown::Date(_)))
+        .count() as f64;
+    let relative = rows.iter().filter(|r| r.shown == Shown::Relative).count() as f64;
+    let mean_weight = rows.iter().map(|r| r.weight).sum::<usize>() as f64 / nf;
+    let date_share = (dated + relative) / nf;
+
+    let article_share = rows
+        .iter()
+        .filter(|r| is_article_url(&r.url, page_url))
+        .count() as f64
+        / nf;
+    let container = group
+        .container
+        .and_then(|id| doc.tree.get(id))
+        .and_then(ElementRef::wrap)?;
+    let chrome = in_chrome(container);
+    // A list of articles has titles, or at least dates; a menu has neither. Undated
+    // links count only when they lead to articles (a directory of sites or sections
+    // does not), and never in a menu, footer or sidebar.
+    if mean_weight < 6.0 && date_share < 0.5 {
+        return None;
+    }
+    if date_share < 0.5 && (chrome || article_share < 0.5) {
+        return None;
+    }
+
+    let row_sum: f64 = rows
+        .iter()
+        .map(|r| {
+            let title = ((r.weight as f64 - 2.0) / 10.0).clamp(0.05, 1.0);
+            let date = match r.shown {
+                Shown::Date(_) => 0.6,
+                Shown::Relative => 0.4,
+                Shown::Nothing => 0.0,
+            };
+            (title + date) / r.title_links as f64
+        })
+        .sum();
+
+    let mut shapes: HashMap<String, usize> = HashMap::new();
+    for r in rows {
+        *shapes.entry(url_shape(&r.url)).or_default() += 1;
+    }
+    let shape_share = shapes.values().copied().max().unwrap_or(0) as f64 / nf;
+    let chrome = if chrome { 0.35 } else { 1.0 };
+    let split = if group.levels > 1 { 0.98 } else { 1.0 };
+
+    Some(row_sum * (0.5 + 0.5 * shape_share) * (0.4 + 0.6 * article_share) * chrome * split)
+}
+
+/// The shape of a URL: host and path with digit runs collapsed, so that
+/// `/202209/t20220907_123.html` and `/202208/t20220831_98.html` share one.
+fn url_shape(url: &Url) -> String {
+    let path = url.path();
+    let dir = path.rsplit_once('/').map_or("", |(d, _)| d);
+    let ext = path.rsplit_once('.').map_or("", |(_, e)| e);
+    let ext = if ext.contains('/') { "" } else { ext };
+    format!(
+        "{}{}/*.{}",
+        url.host_str().unwrap_or(""),
+        DIGITS_RE.replace_all(dir, "0"),
+        ext
+    )
+}
+
+/// Whether a URL looks like an article or a document rather than a section: an id or a
+/// date in the path, or an attachment; and not the site's home page.
+fn is_article_url(url: &Url, page_url: &Url) -> bool {
+    let path = url.path();
+    if path.len() <= 1 && url.query().is_none() {
+        return false;
+    }
+    let _ = page_url;
+    super::is_attachment(url)
+        || ARTICLE_URL_RE.is_match(path)
+        || url.query().is_some_and(|q| ARTICLE_URL_RE.is_match(q))
+}
+
+/// Whether an element sits in page chrome: `nav`/`header`/`footer`/`aside`, or a block
+/// whose class or id names a menu, sidebar, footer, pager or link directory.
+fn in_chrome(el: ElementRef) -> bool {
+    let mut cur = Some(el);
+    let mut depth = 0;
+    while let Some(e) = cur {
+        let v = e.value();
+        if matches!(v.name(), "nav" | "header" | "footer" | "aside" | "menu") {
+            return true;
+        }
+        let named = v.id().into_iter().chain(v.classes());
+        for name in named {
+            if CHROME_RE.is_match(name) {
+                return true;
+            }
+        }
+        depth += 1;
+        if depth > 40 {
+            break;
+        }
+        cur = e.parent().and_then(ElementRef::wrap);
+    }
+    false
+}

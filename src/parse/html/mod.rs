@@ -1,0 +1,159 @@
+//! HTML list pages → [`ListItem`]s, by configured CSS selectors ([`select_list`]) or by
+//! detecting the article list ([`detect_list`]).
+//!
+//! - `page`: base URL, link targets, hidden elements, visible text.
+//! - `row`: one list row → its article link, title and shown date.
+//! - `when`: list-specific date forms (relative, yearless, split boxes, English).
+//! - `detect`: finding the main list among menus, sidebars and directories.
+
+mod detect;
+mod page;
+mod row;
+mod when;
+
+use crate::model::ListItem;
+use chrono_tz::Tz;
+use page::{base_url, link_target, normalise, visible_text, visible_text_except};
+use row::link_title;
+use scraper::{Html, Selector};
+use serde::{Deserialize, Serialize};
+use url::Url;
+use when::{Shown, shown_date};
+
+/// `[source.select]`: CSS selectors for a list page.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Selectors {
+    /// One match per article.
+    pub item: String,
+    /// Inside an item: the element whose `href` is the article (default: the first
+    /// `a[href]` in the item, or the item itself when it is a link).
+    pub link: Option<String>,
+    /// Inside an item: the title text (default: the link's text, or its `title`
+    /// attribute when the text is cut with an ellipsis).
+    pub title: Option<String>,
+    /// Inside an item: the element holding the date (default: any date in the item's
+    /// text outside the title).
+    pub date: Option<String>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum SelectError {
+    #[error("invalid CSS selector {selector:?}: {message}")]
+    Invalid { selector: String, message: String },
+    #[error("selector {selector:?} matched nothing")]
+    NoMatch { selector: String },
+}
+
+/// Detect the main article list on a page with no configured selectors. Items come in
+/// page order; a page with no article list yields an empty list.
+pub fn detect_list(html: &str, page_url: &Url, tz: Tz) -> Vec<ListItem> {
+    let doc = Html::parse_document(html);
+    detect::detect(&doc, page_url, tz)
+}
+
+/// Read the list with configured selectors. Errors name the selector that is invalid,
+/// or that matched nothing (the item selector, or the link selector in every item).
+pub fn select_list(
+    html: &str,
+    page_url: &Url,
+    selectors: &Selectors,
+    tz: Tz,
+) -> Result<Vec<ListItem>, SelectError> {
+    let item_sel = compile(&selectors.item)?;
+    let link_sel = compile(selectors.link.as_deref().unwrap_or("a[href]"))?;
+    let title_sel = selectors.title.as_deref().map(compile).transpose()?;
+    let date_sel = selectors.date.as_deref().map(compile).transpose()?;
+
+    let doc = Html::parse_document(html);
+    let base = base_url(&doc, page_url);
+    let mut matched_items = 0;
+    let mut items: Vec<ListItem> = Vec::new();
+    for item in doc.select(&item_sel) {
+        matched_items += 1;
+        // The item itself may be the link (`a.card`), else the first match inside it.
+        let Some(link) = std::iter::once(item)
+            .filter(|e| link_sel.matches(e))
+            .chain(item.select(&link_sel))
+            .find(|e| e.value().attr("href").is_some())
+        else {
+            continue;
+        };
+        let Some(url) = link
+            .value()
+            .attr("href")
+            .and_then(|href| link_target(href, &base, page_url))
+        else {
+            continue;
+        };
+        let title = match &title_sel {
+            Some(sel) => item.select(sel).next().map(|t| {
+                if t == link {
+                    link_title(t).text
+                } else {
+                    let text = normalise(&visible_text(t, None));
+                    match t.value().attr("title").map(normalise) {
+                        Some(attr)
+                            if !attr.is_empty() && (text.is_empty() || row::is_cut(&text)) =>
+                        {
+                            attr
+                        }
+                        _ => text,
+                    }
+                }
+            }),
+            None => Some(link_title(link).text),
+        }
+        .unwrap_or_default();
+        let date_text = match &date_sel {
+            Some(sel) => item.select(sel).next().map(|d| {
+                let attr = d.value().attr("datetime").unwrap_or("");
+                format!("{attr} {}", visible_text(d, Some(' ')))
+            }),
+            None => Some(visible_text_except(item, Some(' '), |e| e == link)),
+        }
+        .unwrap_or_default();
+        let published = match shown_date(&date_text, url.as_str(), tz) {
+            Shown::Date(d) => Some(d),
+            _ => None,
+        };
+        let url = url.to_string();
+        if items.iter().any(|i| i.url == url) {
+            continue;
+        }
+        items.push(ListItem {
+            url,
+            title,
+            published,
+        });
+    }
+    if matched_items == 0 {
+        return Err(SelectError::NoMatch {
+            selector: selectors.item.clone(),
+        });
+    }
+    if items.is_empty() {
+        return Err(SelectError::NoMatch {
+            selector: selectors.link.clone().unwrap_or_else(|| "a[href]".into()),
+        });
+    }
+    Ok(items)
+}
+
+fn compile(selector: &str) -> Result<Selector, SelectError> {
+    Selector::parse(selector).map_err(|e| SelectError::Invalid {
+        selector: selector.to_string(),
+        message: e.to_string(),
+    })
+}
+
+/// Whether a URL points at a document (pdf, doc, xls …) rather than an article page.
+pub fn is_attachment(url: &Url) -> bool {
+    let path = url.path().to_ascii_lowercase();
+    [
+        ".pdf", ".doc", ".docx", ".xls", ".xlsx", ".ppt", ".pptx", ".zip", ".rar", ".7z", ".wps",
+        ".txt", ".ofd", ".et", ".dps", ".csv",
+    ]
+    .iter()
+    .any(|ext| path.ends_with(ext))
+}

@@ -1,0 +1,258 @@
+//! One row of a list (an `<li>`, a `<tr>`, a card): which of its links is the article,
+//! the article's title, and the date shown beside it.
+
+use super::page::{normalise, text_weight, visible_text, visible_text_except};
+use super::when::{Shown, shown_date};
+use crate::dates::parse_date;
+use scraper::ElementRef;
+use url::Url;
+
+/// A link worth listing: visible, leading to another http(s) page.
+#[derive(Debug, Clone)]
+pub(super) struct Link<'a> {
+    pub el: ElementRef<'a>,
+    pub url: Url,
+}
+
+/// What one row shows.
+#[derive(Debug, Clone)]
+pub(super) struct Row {
+    pub url: Url,
+    pub title: String,
+    pub shown: Shown,
+    /// [`text_weight`] of the title.
+    pub weight: usize,
+    /// How many different URLs in the row have title-like text: one in a real list row,
+    /// many when the "row" is really a whole block of links.
+    pub title_links: usize,
+}
+
+/// Title-like link text has at least this [`text_weight`].
+pub(super) const TITLE_LIKE: usize = 8;
+
+/// Read a row from its links (document order). `None` when no link carries text.
+pub(super) fn read_row(row: ElementRef, links: &[Link], tz: chrono_tz::Tz) -> Option<Row> {
+    let titled: Vec<(&Link, LinkTitle)> = links.iter().map(|l| (l, link_title(l.el))).collect();
+    let best = pick_title_link(&titled)?;
+    let (link, title) = (best.0, &best.1);
+
+    let mut title_urls: Vec<&Url> = Vec::new();
+    for (l, t) in &titled {
+        if t.weight >= TITLE_LIKE && !title_urls.contains(&&l.url) {
+            title_urls.push(&l.url);
+        }
+    }
+
+    Some(Row {
+        url: link.url.clone(),
+        title: title.text.clone(),
+        shown: row_date(row, link, tz),
+        weight: title.weight,
+        title_links: title_urls.len().max(1),
+    })
+}
+
+/// A link's title and how it was found.
+#[derive(Debug, Clone)]
+pub(super) struct LinkTitle {
+    pub text: String,
+    pub weight: usize,
+    /// Marked as the title by the markup: a heading, `<strong>`, or a class naming it.
+    pub marked: bool,
+    /// Only an image's `alt` text: a thumbnail link, used when nothing better exists.
+    pub from_image: bool,
+}
+
+/// The title of one link: a heading inside it (card links that wrap a whole item),
+/// else its text without date-only parts; the `title` attribute when the text is cut
+/// with an ellipsis or empty; an image's `alt` as a last resort.
+pub(super) fn link_title(el: ElementRef) -> LinkTitle {
+    let heading = el
+        .descendent_elements()
+        .find(|e| is_heading(e.value().name()));
+    let mut text = match heading {
+        Some(h) => normalise(&visible_text(h, None)),
+        None => normalise(&visible_text_except(el, None, |child| {
+            is_date_only(&visible_text(child, Some(' ')))
+        })),
+    };
+    let attr_title = el
+        .value()
+        .attr("title")
+        .map(normalise)
+        .filter(|t| !t.is_empty());
+    if let Some(attr) = attr_title
+        && (text.is_empty() || is_cut(&text))
+    {
+        text = attr;
+    }
+    let mut from_image = false;
+    if text.is_empty()
+        && let Some(alt) = el
+            .descendent_elements()
+            .filter(|e| e.value().name() == "img")
+            .find_map(|img| img.value().attr("alt").map(normalise))
+    {
+        text = alt;
+        from_image = true;
+    }
+    LinkTitle {
+        weight: text_weight(&text),
+        marked: heading.is_some() || is_marked(el),
+        from_image,
+        text,
+    }
+}
+
+/// Choose the article link of a row: a link the markup marks as the title, else the
+/// first link whose text is at least half as long as the longest (so a `[社会]`
+/// category tag before the title, or a long teaser after it, is passed over).
+fn pick_title_link<'l>(
+    titled: &'l [(&'l Link<'l>, LinkTitle)],
+) -> Option<&'l (&'l Link<'l>, LinkTitle)> {
+    let texts = || titled.iter().filter(|(_, t)| t.weight > 0 && !t.from_image);
+    if let Some(marked) = texts().find(|(_, t)| t.marked && t.weight >= 4) {
+        return Some(marked);
+    }
+    let longest = texts().map(|(_, t)| t.weight).max();
+    match longest {
+        Some(longest) => texts()
+            .find(|(_, t)| t.weight * 2 >= longest && !is_tag_text(&t.text))
+            .or_else(|| texts().next()),
+        None => titled.iter().find(|(_, t)| t.weight > 0),
+    }
+}
+
+/// The date a row shows: a `<time datetime>`, else a date in the row's text outside the
+/// title link, else a date-only element inside the link (`<a><p>title</p><span>[date]</span></a>`).
+fn row_date(row: ElementRef, link: &Link, tz: chrono_tz::Tz) -> Shown {
+    let time_attr = row
+        .descendent_elements()
+        .filter(|e| e.value().name() == "time")
+        .find_map(|e| e.value().attr("datetime").and_then(|d| parse_date(d, tz)));
+    if let Some(date) = time_attr {
+        return Shown::Date(date);
+    }
+    let outside = visible_text_except(row, Some(' '), |e| e == link.el);
+    let shown = shown_date(&outside, link.url.as_str(), tz);
+    if shown != Shown::Nothing {
+        return shown;
+    }
+    link.el
+        .descendent_elements()
+        .map(|e| visible_text(e, Some(' ')))
+        .find(|t| is_date_only(t))
+        .map_or(Shown::Nothing, |t| shown_date(&t, link.url.as_str(), tz))
+}
+
+fn is_heading(tag: &str) -> bool {
+    matches!(tag, "h1" | "h2" | "h3" | "h4" | "h5" | "h6")
+}
+
+/// Whether the link or its parent says "this is the title" in its markup.
+fn is_marked(el: ElementRef) -> bool {
+    let says_title = |e: ElementRef| {
+        let v = e.value();
+        is_heading(v.name())
+            || matches!(v.name(), "strong" | "b")
+            || v.attr("class").is_some_and(|c| {
+                let c = c.to_ascii_lowercase();
+                c.contains("title") && !c.contains("subtitle")
+            })
+    };
+    says_title(el)
+        || el
+            .parent()
+            .and_then(ElementRef::wrap)
+            .is_some_and(says_title)
+}
+
+/// Text cut short by the template: `…`, `...`, `..` or `。。。` at the end.
+pub(super) fn is_cut(text: &str) -> bool {
+    let t = text.trim_end();
+    t.ends_with('…') || t.ends_with("..") || t.ends_with("。。。") || t.ends_with('⋯')
+}
+
+/// A category tag such as `[社会]` or `【通知】`, not a title.
+fn is_tag_text(text: &str) -> bool {
+    let t = text.trim();
+    (t.starts_with('[') && t.ends_with(']')) || (t.starts_with('【') && t.ends_with('】'))
+}
+
+/// Whether a piece of text is only a date or time (`[ 2021-05-19 ]`, `发布时间：2022-09-07`,
+/// `2 小时前`), with at most a short label.
+pub(super) fn is_date_only(text: &str) -> bool {
+    let digits = text.chars().filter(char::is_ascii_digit).count();
+    let rest: String = text
+        .chars()
+        .filter(|c| !c.is_ascii_digit() && !c.is_whitespace())
+        .filter(|c| !"-/:.[]()（）【】年月日时分秒：,".contains(*c))
+        .collect();
+    let relative = ["前", "刚刚", "昨天", "今天", "ago"]
+        .iter()
+        .any(|w| rest.contains(w));
+    (digits >= 4 || relative) && text_weight(&rest) <= 5
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use scraper::{Html, Selector};
+
+    fn first_link_title(html: &str) -> String {
+        let doc = Html::parse_fragment(html);
+        let sel = Selector::parse("a").expect("test selector");
+        link_title(doc.select(&sel).next().expect("a link in the test")).text
+    }
+
+    #[test]
+    fn cut_titles_take_the_title_attribute() {
+        assert_eq!(
+            first_link_title(
+                r#"<a href="1.html" title="农业农村部农药检定所第六党支部参观纪念中国人民志愿军抗美援朝70周年主题展览">农业农村部农药检定所第六党支部参观纪念中国人民志愿军抗美援朝70...</a>"#
+            ),
+            "农业农村部农药检定所第六党支部参观纪念中国人民志愿军抗美援朝70周年主题展览"
+        );
+        assert_eq!(
+            first_link_title(
+                r#"<a href="1.html" title="完整标题">省物价局关于做好取消价格鉴证师注册核准后续…</a>"#
+            ),
+            "完整标题"
+        );
+        // Not cut: the text is the title even when the attribute differs.
+        assert_eq!(
+            first_link_title(r#"<a href="1.html" title="阅读全文">关于印发方案的通知</a>"#),
+            "关于印发方案的通知"
+        );
+        // Cut without an attribute: the cut text is all the page has.
+        assert_eq!(
+            first_link_title(r#"<a href="1.html">恒生前海基金管理有限公司关于...</a>"#),
+            "恒生前海基金管理有限公司关于..."
+        );
+    }
+
+    #[test]
+    fn dates_and_headings_inside_links_are_not_title() {
+        assert_eq!(
+            first_link_title(
+                r#"<a href="1.htm"><p>我校被授予先进集体</p><span class="date">[ 2021-05-05 ]</span></a>"#
+            ),
+            "我校被授予先进集体"
+        );
+        assert_eq!(
+            first_link_title(
+                r#"<a href="/n/1"><div><span>2 小时前</span></div><h3>&#8203;全球首款机器人</h3><div>很长的摘要文字</div></a>"#
+            ),
+            "全球首款机器人"
+        );
+    }
+
+    #[test]
+    fn date_only_text() {
+        assert!(is_date_only("[ 2021-05-19 ]"));
+        assert!(is_date_only("发布时间：2022-09-07"));
+        assert!(is_date_only("2 小时前"));
+        assert!(!is_date_only("2020年6月30日基金净值公告"));
+        assert!(!is_date_only("我校被授予先进集体"));
+    }
+}
