@@ -168,7 +168,7 @@ fn kind(node: &Node) -> Kind {
         Kind::Xhtml
     } else if ty == "html" || ty == "text/html" || mode == "escaped" {
         Kind::Html
-    } else if !(ty == "text" || ty.starts_with("text/") || ty.ends_with("xml")) {
+    } else if !(ty.is_empty() || ty == "text" || ty.starts_with("text/") || ty.ends_with("xml")) {
         Kind::Base64(false)
     } else if !node.children.is_empty() {
         // Markup written inline under a plain type: it is markup all the same.
@@ -182,7 +182,7 @@ fn kind(node: &Node) -> Kind {
 pub(super) fn text_construct(cx: &Cx, node: &Node) -> Option<String> {
     let s = match kind(node) {
         Kind::Text => html::escape(node.text.trim()),
-        Kind::Html => node.text.clone(),
+        Kind::Html => node.deep_text(cx.src),
         Kind::Xhtml => unwrap_div(cx, node),
         Kind::Base64(is_html) => from_base64(&node.text, is_html)?,
     };
@@ -194,7 +194,7 @@ pub(super) fn text_construct(cx: &Cx, node: &Node) -> Option<String> {
 pub(super) fn html_construct(cx: &Cx, node: &Node) -> Option<String> {
     let s = match kind(node) {
         Kind::Text => html::escape(node.text.trim()),
-        Kind::Html => node.text.trim().to_string(),
+        Kind::Html => node.deep_text(cx.src).trim().to_string(),
         Kind::Xhtml => unwrap_div(cx, node),
         Kind::Base64(is_html) => from_base64(&node.text, is_html)?,
     };

@@ -26,7 +26,9 @@ pub fn parse_date(text: &str, tz: Tz) -> Option<PubDate> {
         // Dates in Chinese (`2022年9月7日 10:45`): the page-date reader knows them. Text
         // with Latin letters that got this far is not a date we understand.
         .or_else(|| {
-            (t.chars().count() < 40 && !t.chars().any(|c| c.is_ascii_alphabetic()))
+            // (`2013-01-27-01` is no date; `2022.09.07` and `2022年9月7日` are.)
+            let plausible = !t.is_ascii() || t.contains(['.', '/']);
+            (plausible && t.chars().count() < 40 && !t.chars().any(|c| c.is_ascii_alphabetic()))
                 .then(|| crate::dates::find_date(t, tz))
                 .flatten()
         })

@@ -102,7 +102,13 @@ fn channel_link(cx: &Cx, channel: &Node) -> Option<String> {
         .iter()
         .find(|c| c.name == "link" && is_rss(cx, c))
         .and_then(|l| absolute(&l.text, l.base.as_ref()));
-    rss_link.or_else(|| atom::alternate_link(channel))
+    rss_link
+        .or_else(|| atom::alternate_link(channel))
+        // CDF (`<CHANNEL HREF="…">`).
+        .or_else(|| {
+            let href = channel.attr("href").or(channel.attr("HREF"))?;
+            absolute(href, channel.base.as_ref())
+        })
 }
 
 fn parse_item(cx: &Cx, item: &Node) -> Entry {
@@ -169,7 +175,10 @@ fn parse_item(cx: &Cx, item: &Node) -> Entry {
     ]
     .into_iter()
     .flatten()
-    .find_map(|n| date::parse_date(&n.text, cx.tz))
+    .map(|n| n.text.as_str())
+    // CDF (`<ITEM LASTMOD="…">`).
+    .chain(item.attr("lastmod").or(item.attr("LASTMOD")))
+    .find_map(|t| date::parse_date(t, cx.tz))
     .and_then(|d| date::to_instant(d, cx.tz));
     let author = text_child(cx, item, "author")
         .or_else(|| child_text(cx, item, DC, "creator"))

@@ -64,7 +64,6 @@ impl Node {
     }
 
     /// The text of all descendants, in document order.
-    #[allow(dead_code)]
     pub fn deep_text(&self, source: &str) -> String {
         if self.children.is_empty() {
             return self.text.clone();
