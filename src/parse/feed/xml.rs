@@ -14,6 +14,11 @@ use url::Url;
 
 pub(super) const XML_NS: &str = "http://www.w3.org/XML/1998/namespace";
 
+/// Elements nested deeper than this are skipped (their text still counts). No feed
+/// needs it, and a hostile body of a million nested tags would otherwise exhaust the
+/// stack when the tree is dropped.
+const MAX_DEPTH: usize = 256;
+
 /// An element with its resolved namespace, attributes, child elements and text.
 #[derive(Debug, Default)]
 pub(super) struct Node {
@@ -235,8 +240,11 @@ impl Reader<'_> {
             .find(|c: char| c.is_whitespace() || c == '/')
             .unwrap_or(body.len());
         let qname = body[..qname_len].to_string();
-        let raw_attrs = parse_attrs(&body[qname_len..], &self.entities);
         self.pos = next;
+        if self.stack.len() >= MAX_DEPTH {
+            return;
+        }
+        let raw_attrs = parse_attrs(&body[qname_len..], &self.entities);
 
         let scope: Vec<(String, String)> = raw_attrs
             .iter()
@@ -559,6 +567,20 @@ mod tests {
             "http://example.com/a/b/"
         );
         assert_eq!(entry.children[1].ns, "http://purl.org/dc/elements/1.1/");
+    }
+
+    #[test]
+    fn hostile_nesting_is_cut_off() {
+        let src = "<rss>".to_string() + &"<a>".repeat(1_000_000) + "deep";
+        let root = parse(&src, None).unwrap();
+        let mut depth = 1;
+        let mut node = &root;
+        while let Some(child) = node.children.first() {
+            node = child;
+            depth += 1;
+        }
+        assert_eq!(depth, MAX_DEPTH);
+        assert_eq!(node.text, "deep");
     }
 
     #[test]
