@@ -91,6 +91,7 @@ static WORD_DATE_RE: LazyLock<Regex> = LazyLock::new(|| {
             (?P<m1>[a-zäéû]{3,10})\.?\s+(?P<d1>\d{1,2})(?:st|nd|rd|th)?,?\s+(?P<y1>(?:19|20)\d{2})
           | (?P<d2>\d{1,2})(?:st|nd|rd|th|\.)?\s+(?:de\s+)?(?P<m2>[a-zäéû]{3,10})\.?,?\s+(?:de\s+)?(?P<y2>(?:19|20)\d{2})
           | (?P<d3>\d{1,2})\.(?P<m3>\d{1,2})\.(?P<y3>(?:19|20)\d{2})
+          | (?P<m4>\d{1,2})/(?P<d4>\d{1,2})/(?P<y4>(?:19|20)\d{2})
         )",
     )
     .expect("static regex")
@@ -157,7 +158,7 @@ fn month_number(name: &str) -> Option<u32> {
 }
 
 /// The first date written with a month name ("March 5, 2019", "5. März 2019") or in the
-/// European day-first numeric form (`05.03.2019`). Only a day: such text rarely has a
+/// numeric forms `05.03.2019` (day first, European) and `7/5/2005` (month first, US). Only a day: such text rarely has a
 /// reliable time.
 pub fn find_date_words(text: &str) -> Option<NaiveDate> {
     for caps in WORD_DATE_RE.captures_iter(text) {
@@ -179,8 +180,10 @@ pub fn find_date_words(text: &str) -> Option<NaiveDate> {
                 caps.name("m2").and_then(|m| month_number(m.as_str())),
                 num("d2"),
             )
+        } else if let Some(y) = num("y3") {
+            (y, num("m3"), num("d3"))
         } else {
-            (num("y3").unwrap_or(0), num("m3"), num("d3"))
+            (num("y4").unwrap_or(0), num("m4"), num("d4"))
         };
         if let (Some(m), Some(d)) = (m, d)
             && let Some(day) = NaiveDate::from_ymd_opt(y as i32, m, d)
@@ -268,6 +271,7 @@ mod tests {
         assert_eq!(d("Stand: 5. März 2019"), "2019-03-05");
         assert_eq!(d("am 05.03.2019 um"), "2019-03-05");
         assert_eq!(d("5 de marzo de 2019"), "2019-03-05");
+        assert_eq!(d("发布日期： 9/17/2004 5:54:13 AM"), "2004-09-17");
         assert_eq!(d("Version 3.5 2019"), "");
     }
 

@@ -224,7 +224,7 @@ impl Poller {
             entries
         };
         outcome.entries = entries.len();
-        if source.full_text {
+        if source.full_text_for(is_feed) {
             self.fill_full_text(source, &mut entries, &fetched.url, tz, cancel, &mut outcome)
                 .await?;
         }
@@ -244,8 +244,9 @@ impl Poller {
     }
 
     /// Open the article page of each entry that needs it and fill in what extraction
-    /// finds. An entry already stored is not opened again. An entry whose page fails is
-    /// dropped from this poll (and tried again on the next), never stored half-done.
+    /// finds. An entry already stored is not opened again. A list link whose page fails
+    /// is left out of this poll (and tried again on the next); a feed entry keeps the
+    /// text the feed gave.
     async fn fill_full_text(
         &self,
         source: &SourceConfig,
@@ -292,6 +293,11 @@ impl Poller {
                 Err(e) => {
                     warn!(source = %source.id, error = %e, "article fetch failed");
                     outcome.article_errors.push(e.to_string());
+                    // A feed entry has its own text: store that rather than nothing. A
+                    // list link has only a title: it waits for the next poll.
+                    if entry.summary.is_some() || entry.content_html.is_some() {
+                        keep.push(entry);
+                    }
                 }
             }
         }

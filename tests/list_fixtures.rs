@@ -1,1 +1,221 @@
-//! (skeleton)
+//! List reading on hand-written pages in the styles portals use (tests/fixtures/lists):
+//! each `NAME.html` has a `NAME.expected.json` with the page URL and the exact items
+//! (URL, title, date) a reader of the page would list. Plus `select_list` with
+//! configured selectors and its errors.
+
+use std::path::{Path, PathBuf};
+use tidings::fetch::charset::decode;
+use tidings::model::{ListItem, PubDate};
+use tidings::parse::html::{SelectError, Selectors, detect_list, select_list};
+use url::Url;
+
+const SH: chrono_tz::Tz = chrono_tz::Asia::Shanghai;
+
+#[derive(serde::Deserialize)]
+struct Expected {
+    page_url: String,
+    items: Vec<ListItem>,
+}
+
+fn fixtures_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/lists")
+}
+
+/// The page as the pipeline would see it (bytes decoded, GBK included), its URL and the
+/// expected items.
+fn load(name: &str) -> (String, Url, Vec<ListItem>) {
+    let dir = fixtures_dir();
+    let bytes = std::fs::read(dir.join(format!("{name}.html"))).expect("fixture page");
+    let expected: Expected = serde_json::from_slice(
+        &std::fs::read(dir.join(format!("{name}.expected.json"))).expect("fixture expectation"),
+    )
+    .expect("expectation JSON");
+    let url = Url::parse(&expected.page_url).expect("fixture page_url");
+    (decode(&bytes, None).text, url, expected.items)
+}
+
+fn assert_detects(name: &str) {
+    let (html, url, expected) = load(name);
+    let got = detect_list(&html, &url, SH);
+    assert_eq!(
+        got, expected,
+        "{name}: detected list differs from the expected items"
+    );
+}
+
+#[test]
+fn every_fixture_has_an_expectation_and_is_checked() {
+    let mut names: Vec<String> = std::fs::read_dir(fixtures_dir())
+        .expect("fixtures dir")
+        .filter_map(|e| e.ok())
+        .filter_map(|e| {
+            e.file_name()
+                .to_str()?
+                .strip_suffix(".html")
+                .map(String::from)
+        })
+        .collect();
+    names.sort();
+    assert!(names.len() >= 6, "at least six list fixtures");
+    for name in &names {
+        assert_detects(name);
+    }
+}
+
+#[test]
+fn ul_list_beside_a_notice_sidebar_a_directory_and_pagination() {
+    // Sidebar 通知公告 rows carry dates and long titles too; the main list is longer,
+    // titled in full from title attributes when cut, and pagination is not an item.
+    assert_detects("gov-ul-sidebar");
+}
+
+#[test]
+fn table_rows_with_base_href_and_attachments() {
+    let (html, url, expected) = load("gov-table-base");
+    let got = detect_list(&html, &url, SH);
+    assert_eq!(got, expected);
+    // Relative links resolve against <base href="/art/">, not the column URL.
+    assert!(
+        got[0]
+            .url
+            .starts_with("http://www.example-jt.gov.cn/art/2022/9/7/")
+    );
+    // Attachments are items: the pipeline decides not to extract them.
+    let attachments: Vec<&ListItem> = got
+        .iter()
+        .filter(|i| tidings::parse::html::is_attachment(&Url::parse(&i.url).expect("item URL")))
+        .collect();
+    assert_eq!(attachments.len(), 2);
+}
+
+#[test]
+fn cards_with_thumbnails_summaries_and_time_elements() {
+    let (html, url, expected) = load("news-cards");
+    let got = detect_list(&html, &url, SH);
+    assert_eq!(got, expected);
+    assert_eq!(
+        got[0].published,
+        PubDate::parse("2022-09-07T10:45:00+08:00"),
+        "the <time datetime> instant, with its offset"
+    );
+}
+
+#[test]
+fn gbk_page_with_yearless_dates() {
+    assert_detects("gbk-dl-yearless");
+}
+
+#[test]
+fn hidden_tab_and_download_icons_are_not_items() {
+    let (html, url, _) = load("fund-pdf-tabs");
+    let got = detect_list(&html, &url, SH);
+    assert!(got.iter().all(|i| !i.url.contains("hidden")));
+    assert!(got.iter().all(|i| !i.url.contains("download")));
+    assert_detects("fund-pdf-tabs");
+}
+
+#[test]
+fn a_page_without_an_article_list_yields_nothing() {
+    let (html, url, _) = load("no-list-portal");
+    assert_eq!(detect_list(&html, &url, SH), Vec::<ListItem>::new());
+}
+
+#[test]
+fn day_and_month_in_separate_boxes() {
+    assert_detects("edu-date-boxes");
+}
+
+#[test]
+fn english_teasers_with_month_names() {
+    assert_detects("english-teasers");
+}
+
+fn selectors(item: &str, link: Option<&str>, title: Option<&str>, date: Option<&str>) -> Selectors {
+    Selectors {
+        item: item.into(),
+        link: link.map(Into::into),
+        title: title.map(Into::into),
+        date: date.map(Into::into),
+    }
+}
+
+#[test]
+fn select_list_reads_the_configured_rows() {
+    let (html, url, expected) = load("gov-table-base");
+    let sel = selectors("table.listtable tr", Some("td.bt a"), None, Some("td.rq"));
+    // The header row has no link and is skipped.
+    assert_eq!(
+        select_list(&html, &url, &sel, SH).expect("selectors match"),
+        expected
+    );
+}
+
+#[test]
+fn select_list_defaults_link_title_and_date() {
+    let (html, url, expected) = load("gov-ul-sidebar");
+    let sel = selectors("ul.list > li", None, None, None);
+    assert_eq!(
+        select_list(&html, &url, &sel, SH).expect("selectors match"),
+        expected
+    );
+}
+
+#[test]
+fn select_list_with_a_title_selector() {
+    let (html, url, expected) = load("news-cards");
+    let sel = selectors("div.news-card", Some("h3 a"), Some("h3"), Some("time"));
+    assert_eq!(
+        select_list(&html, &url, &sel, SH).expect("selectors match"),
+        expected
+    );
+}
+
+#[test]
+fn select_list_names_an_invalid_selector() {
+    let (html, url, _) = load("gov-ul-sidebar");
+    let err = select_list(
+        &html,
+        &url,
+        &selectors("ul.list > li", Some("td..bt a"), None, None),
+        SH,
+    )
+    .expect_err("an invalid selector is an error");
+    match &err {
+        SelectError::Invalid { selector, .. } => assert_eq!(selector, "td..bt a"),
+        other => panic!("expected Invalid, got {other:?}"),
+    }
+    assert!(err.to_string().contains("td..bt a"), "{err}");
+}
+
+#[test]
+fn select_list_names_an_item_selector_that_matches_nothing() {
+    let (html, url, _) = load("gov-ul-sidebar");
+    let err = select_list(
+        &html,
+        &url,
+        &selectors("div.article-list li", None, None, None),
+        SH,
+    )
+    .expect_err("no match is an error");
+    match &err {
+        SelectError::NoMatch { selector } => assert_eq!(selector, "div.article-list li"),
+        other => panic!("expected NoMatch, got {other:?}"),
+    }
+    assert!(err.to_string().contains("div.article-list li"), "{err}");
+}
+
+#[test]
+fn selectors_reject_unknown_fields() {
+    let ok: Selectors =
+        toml::from_str("item = \"div.list li\"\ndate = \"span.time\"").expect("valid");
+    assert_eq!(ok.date.as_deref(), Some("span.time"));
+    assert!(toml::from_str::<Selectors>("item = \"li\"\nlinks = \"a\"").is_err());
+}
+
+#[test]
+fn two_articles_per_table_row_with_bullets_in_links() {
+    let (html, url, expected) = load("gov-two-per-row");
+    let got = detect_list(&html, &url, SH);
+    assert_eq!(got.len(), 8, "both articles of each row");
+    assert_eq!(got, expected);
+}

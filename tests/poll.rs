@@ -348,3 +348,41 @@ async fn the_daemon_polls_holds_the_database_and_stops_on_sigterm() {
         "stopped within a few seconds"
     );
 }
+
+#[tokio::test]
+async fn wrong_charsets_still_give_readable_chinese() {
+    let s = FixtureServer::start().await;
+    let feed = rss(&[("w1", "自治州召开棉花采收工作会议", "会议要求")])
+        .replace("encoding=\"utf-8\"", "encoding=\"gb2312\"");
+    let (gbk, _, _) = encoding_rs::GBK.encode(&feed);
+    // The header claims UTF-8; the bytes and the XML prolog say GB2312.
+    s.set(
+        "/gbk.xml",
+        Reply::ok("application/rss+xml; charset=utf-8", gbk.into_owned()),
+    );
+    // The prolog claims gb2312; the bytes are UTF-8.
+    let utf8 = rss(&[("u1", "区内要闻：秋收进度过半", "正文")])
+        .replace("encoding=\"utf-8\"", "encoding=\"gb2312\"");
+    s.set("/utf8.xml", Reply::ok("text/xml", utf8));
+    let dir = tempfile::tempdir().unwrap();
+    let config = support::config(
+        dir.path(),
+        &config_text(
+            dir.path(),
+            &[("gbk", s.url("/gbk.xml")), ("utf8", s.url("/utf8.xml"))],
+        ),
+    );
+    let store = Arc::new(Store::open(&config.daemon.data_dir).unwrap());
+    let poller = Poller::new(Arc::new(config), store.clone()).unwrap();
+    let cancel = CancellationToken::new();
+    let a = poller
+        .poll(&poller.config.sources[0], false, &cancel)
+        .await
+        .unwrap();
+    assert_eq!(a.stored[0].item.title, "自治州召开棉花采收工作会议");
+    let b = poller
+        .poll(&poller.config.sources[1], false, &cancel)
+        .await
+        .unwrap();
+    assert_eq!(b.stored[0].item.title, "区内要闻：秋收进度过半");
+}

@@ -118,7 +118,7 @@ pub fn source(id: &str, title: &str) -> SourceConfig {
         title: Some(title.into()),
         kind: SourceKind::Auto,
         schedule: None,
-        full_text: false,
+        full_text: Some(false),
         notify_existing: 0,
         select: None,
         timezone: None,

@@ -15,7 +15,7 @@ const WEAK: &str = "时间|日期|文|编辑|浏览|点击|阅读|访问|图|编
 
 static LABEL_RE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(&format!(
-        r"(?:(?P<strong>{STRONG})|(?:^|[\s|｜/【\[（(:：,，;；·•\u{{a0}}\u{{3000}}])(?P<weak>{WEAK}))\s*[:：]|(?P<bare>发表于|发布于|发表时间|发布时间|来源|作者)[\s\u{{a0}}\u{{3000}}]"
+        r"(?:(?P<strong>{STRONG})|(?:^|[\s|｜/【\[（(:：,，;；·•\u{{a0}}\u{{3000}}])(?P<weak>{WEAK}))\s*[:：]|(?P<bare>发表于|发布于|发表时间|发布时间|来源|作者)[\s\u{{a0}}\u{{3000}}]|(?P<count>阅读|点击|浏览|访问|人气)\s*[:：]?\s*\d+\s*次"
     ))
     .expect("static regex")
 });
@@ -65,6 +65,7 @@ pub(crate) fn parse(line: &str, tz: Tz) -> MetaLine {
             .name("strong")
             .or_else(|| caps.name("weak"))
             .or_else(|| caps.name("bare"))
+            .or_else(|| caps.name("count"))
         else {
             continue;
         };
@@ -90,6 +91,7 @@ pub(crate) fn parse(line: &str, tz: Tz) -> MetaLine {
             Field::Date => {
                 if out.published.is_none()
                     && let Some(d) = find_date(value, tz)
+                        .or_else(|| crate::dates::find_date_words(value).map(PubDate::Day))
                 {
                     out.published = Some(d);
                     out.labelled_date = true;
@@ -111,8 +113,25 @@ pub(crate) fn parse(line: &str, tz: Tz) -> MetaLine {
     if out.published.is_none() && out.labels > 0 {
         out.published = find_date(line, tz);
     }
+    // Forums: 本贴由<作者>于2005年8月12日16:12:21在〖…〗发表.
+    if out.published.is_none()
+        && let Some(caps) = POSTED_BY_RE.captures(line)
+        && let Some(d) = find_date(&line[caps.name("date").map_or(0, |m| m.start())..], tz)
+    {
+        out.published = Some(d);
+        out.labelled_date = true;
+        out.labels += 1;
+        if out.author.is_none() {
+            out.author = caps.name("who").and_then(|w| clean_name(w.as_str(), 20));
+        }
+    }
     out
 }
+
+static POSTED_BY_RE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?:贴|帖|文|作者)?由\s*(?P<who>[^\s于]{1,16}?)\s*于\s*(?P<date>(?:19|20)\d{2})")
+        .expect("static regex")
+});
 
 /// Whether a short line is a metadata line (to drop from the body): two labels or more,
 /// one leading label that is not an event's own date (会议时间 is text, 发布时间 is not),
@@ -140,12 +159,16 @@ pub(crate) fn is_meta_line(text: &str, tz: Tz) -> bool {
             return true;
         }
     }
+    // A date followed by a label (`2004-12-10 阅读10544次`, `2022-09-07 来源：新华社`).
+    if m.leading_label.is_none() && m.labels >= 1 && m.published.is_some() && n <= 60 {
+        return true;
+    }
     if n <= 32 && find_date(text, tz).is_some() {
         let rest = c
             .chars()
             .filter(|ch| !ch.is_ascii_digit() && !"-/.:：年月日时分秒T+".contains(*ch))
             .count();
-        return rest <= 4;
+        return rest <= 2;
     }
     false
 }
@@ -154,9 +177,9 @@ pub(crate) fn is_meta_line(text: &str, tz: Tz) -> bool {
 /// `None` when it is empty, too long, or a placeholder for "unknown".
 pub(crate) fn clean_name(value: &str, max_chars: usize) -> Option<String> {
     let trim_chars: &[char] = &[
-        ' ', '\u{a0}', '\u{3000}', '\t', '\n', '\r', '|', '｜', '/', '【', '】', '[', ']', '(',
-        ')', '（', '）', ':', '：', ',', '，', ';', '；', '·', '•', '-', '—', '_', '<', '>', '《',
-        '》', '"', '“', '”', '.', '。',
+        ' ', '\u{a0}', '\u{3000}', '\t', '\n', '\r', '|', '｜', '/', '【', '】', '[', ']', ':',
+        '：', ',', '，', ';', '；', '·', '•', '-', '—', '_', '<', '>', '《', '》', '"', '“', '”',
+        '.', '。',
     ];
     let mut v = value.trim_matches(trim_chars);
     // Two spaces, a tab or a bracket end the value (what follows is another field).
@@ -253,6 +276,14 @@ mod tests {
     }
 
     #[test]
+    fn hit_counters_make_a_metadata_line() {
+        let m = parse("2004-12-10      阅读10544次", SH);
+        assert_eq!(m.labels, 1);
+        assert_eq!(m.published.unwrap().to_string(), "2004-12-10");
+        assert!(is_meta_line("2004-12-10      阅读10544次", SH));
+    }
+
+    #[test]
     fn bracketed_fields_and_bare_labels() {
         let m = parse(
             "【来源：市政府办公室】【字体：大 中 小】 发表于 2005-5-7 21:23:57",
@@ -289,6 +320,18 @@ mod tests {
         ));
         assert!(!is_meta_line("会议时间：2022年9月10日", SH));
         assert!(!is_meta_line("9月7日，自治州科协召开座谈会。", SH));
+    }
+
+    #[test]
+    fn forum_posts() {
+        let m = parse("本贴由大卫于2005年8月12日16:12:21在〖心理〗发表.", SH);
+        assert_eq!(
+            m.published.unwrap().to_string(),
+            "2005-08-12T16:12:21+08:00"
+        );
+        assert_eq!(m.author.as_deref(), Some("大卫"));
+        let m = parse("发布日期： 7/5/2005 9:23:57 PM", SH);
+        assert_eq!(m.published.unwrap().to_string(), "2005-07-05");
     }
 
     #[test]

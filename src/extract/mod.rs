@@ -46,10 +46,6 @@ pub fn extract_html(html: &str, url: &Url, tz: Tz) -> Article {
     let lines = metadata::lines(&dom);
     let title = metadata::title(&meta);
     let anchor = title_heading(&meta, title.as_deref());
-    let near = metadata::near_title(&lines, anchor, tz);
-    let published = metadata::published(&meta, &near, &lines, anchor, url, tz);
-    let author = metadata::author(&meta, &near);
-    let origin = metadata::origin(&meta, &near);
 
     let mut body = body_pass(&mut dom, true, title.as_deref(), url, tz);
     if body.weight < RETRY_BELOW {
@@ -61,6 +57,11 @@ pub fn extract_html(html: &str, url: &Url, tz: Tz) -> Article {
             body = loose;
         }
     }
+
+    let near = metadata::near_title(&lines, anchor, body.first, tz);
+    let published = metadata::published(&meta, &near, &lines, anchor, body.first, url, tz);
+    let author = metadata::author(&meta, &near);
+    let origin = metadata::origin(&meta, &near);
 
     Article {
         title,
@@ -74,6 +75,8 @@ pub fn extract_html(html: &str, url: &Url, tz: Tz) -> Article {
 }
 
 struct Body {
+    /// The first node of the body, where metadata lines end.
+    first: Option<usize>,
     html: String,
     text: String,
     weight: f64,
@@ -94,6 +97,7 @@ fn body_pass(dom: &mut Dom, strict: bool, title: Option<&str>, url: &Url, tz: Tz
     let out = render::render(dom, &stats, &roots, url);
     let weight = content::weighted_len(&out.text).0;
     Body {
+        first: roots.first().copied(),
         html: out.html,
         text: out.text,
         weight,
@@ -108,8 +112,13 @@ fn strip_furniture(dom: &mut Dom, stats: &[Stats], roots: &[usize], title: Optio
         if dom.nodes[id].removed {
             continue;
         }
-        // Only short subtrees are judged as a whole; longer ones are searched inside.
-        if stats[id].chars <= 320.0 {
+        // Only short lines are judged as a whole; containers are searched inside (an
+        // article of three short paragraphs is not a metadata line).
+        let has_blocks = dom.nodes[id]
+            .children
+            .iter()
+            .any(|&c| !dom.nodes[c].removed && dom.elem(c).is_some_and(|e| dom::is_block(&e.tag)));
+        if stats[id].chars <= 320.0 && !has_blocks {
             let text = dom.text(id);
             let drop = boilerplate::is_furniture(&text)
                 || metaline::is_meta_line(&text, tz)

@@ -37,7 +37,7 @@ pub struct Fetched {
 pub enum FetchOutcome {
     /// 304: what we have is current.
     NotModified,
-    Fetched(Fetched),
+    Fetched(Box<Fetched>),
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -179,7 +179,7 @@ impl Fetcher {
                 .and_then(|v| v.to_str().ok())
                 .map(str::to_string)
         };
-        Ok(FetchOutcome::Fetched(Fetched {
+        Ok(FetchOutcome::Fetched(Box::new(Fetched {
             status: status.as_u16(),
             url: final_url,
             content_type: text_header(header::CONTENT_TYPE),
@@ -189,13 +189,13 @@ impl Fetcher {
             },
             body: body.freeze(),
             elapsed: started.elapsed(),
-        }))
+        })))
     }
 
     /// GET without validators, failing on 304 as on any non-success.
     pub async fn get_fresh(&self, url: &Url) -> Result<Fetched, FetchError> {
         match self.get(url, &Validators::default()).await? {
-            FetchOutcome::Fetched(f) => Ok(f),
+            FetchOutcome::Fetched(f) => Ok(*f),
             FetchOutcome::NotModified => Err(FetchError::Http {
                 url: url.clone(),
                 status: 304,
@@ -227,19 +227,23 @@ impl Fetcher {
     }
 }
 
-/// reqwest's top-level message is vague ("error sending request"); the cause says why.
+/// reqwest's top-level message is vague ("error sending request for url (…)") and
+/// repeats the URL; the causes say why.
 fn error_chain(e: &dyn std::error::Error) -> String {
-    let mut msg = e.to_string();
+    let mut parts: Vec<String> = Vec::new();
     let mut cur = e.source();
     while let Some(c) = cur {
         let s = c.to_string();
-        if !msg.contains(&s) {
-            msg.push_str(": ");
-            msg.push_str(&s);
+        if !parts.iter().any(|p| p.contains(&s)) {
+            parts.push(s);
         }
         cur = c.source();
     }
-    msg
+    if parts.is_empty() {
+        e.to_string()
+    } else {
+        parts.join(": ")
+    }
 }
 
 /// `Retry-After` as seconds or an HTTP date.

@@ -26,7 +26,9 @@ pub fn parse_date(text: &str, tz: Tz) -> Option<PubDate> {
         // Dates in Chinese (`2022年9月7日 10:45`): the page-date reader knows them. Text
         // with Latin letters that got this far is not a date we understand.
         .or_else(|| {
-            (t.chars().count() < 40 && !t.chars().any(|c| c.is_ascii_alphabetic()))
+            // (`2013-01-27-01` is no date; `2022.09.07` and `2022年9月7日` are.)
+            let plausible = !t.is_ascii() || t.contains(['.', '/']);
+            (plausible && t.chars().count() < 40 && !t.chars().any(|c| c.is_ascii_alphabetic()))
                 .then(|| crate::dates::find_date(t, tz))
                 .flatten()
         })
@@ -188,6 +190,10 @@ fn rfc822_like(t: &str, tz: Tz) -> Option<PubDate> {
     let mut time: Option<NaiveTime> = None;
     let mut offset: Option<FixedOffset> = None;
     let mut numbers = Vec::new();
+    // A leading `word,` is a weekday, in whatever language (`mer,`, `Do.,`).
+    static WEEKDAY_RE: LazyLock<Regex> =
+        LazyLock::new(|| Regex::new(r"^\p{L}+\.?\s*,").expect("static regex"));
+    let t = WEEKDAY_RE.replace(t, "");
     let mut tokens: Vec<String> = t
         .split(|c: char| c.is_whitespace() || c == ',')
         .filter(|s| !s.is_empty())
@@ -284,6 +290,37 @@ fn month_number(word: &str) -> Option<u32> {
         &["νοέ", "νοε"],
         &["δεκ"],
     ];
+    // Abbreviations in the other languages feeds are commonly written in (it, es, fr,
+    // de, pt, nl), where they differ from English.
+    const OTHER: [(&str, u32); 24] = [
+        ("gen", 1),
+        ("ene", 1),
+        ("janv", 1),
+        ("févr", 2),
+        ("fevr", 2),
+        ("mär", 3),
+        ("märz", 3),
+        ("mrz", 3),
+        ("abr", 4),
+        ("avr", 4),
+        ("mag", 5),
+        ("mai", 5),
+        ("giu", 6),
+        ("juin", 6),
+        ("lug", 7),
+        ("juil", 7),
+        ("ago", 8),
+        ("août", 8),
+        ("set", 9),
+        ("ott", 10),
+        ("okt", 10),
+        ("dic", 12),
+        ("dez", 12),
+        ("déc", 12),
+    ];
+    if let Some((_, m)) = OTHER.iter().find(|(name, _)| *name == word) {
+        return Some(*m);
+    }
     if word.len() >= 3 && word.is_ascii() {
         let i = EN.iter().position(|m| word.starts_with(m))?;
         // A long month name must be the right one ("January", not "Janfoo"); "Sept" too.

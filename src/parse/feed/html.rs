@@ -68,8 +68,14 @@ pub(super) fn absolutize(html: &str, base: &Url) -> String {
             let value = &quoted[1..quoted.len() - 1];
             let mut decoded = String::new();
             super::xml::decode_entities_into(value, &HashMap::new(), &mut decoded);
-            match base.join(decoded.trim()) {
-                Ok(url) if !decoded.trim_start().starts_with('#') => {
+            let value = decoded.trim();
+            // Absolute URLs stay byte for byte; only relative ones are resolved.
+            let relative = matches!(
+                Url::parse(value),
+                Err(url::ParseError::RelativeUrlWithoutBase)
+            );
+            match base.join(value) {
+                Ok(url) if relative && !value.starts_with('#') => {
                     let href = url.as_str().replace('&', "&amp;").replace('"', "&quot;");
                     format!("{}={quote}{href}{quote}", &caps[1])
                 }

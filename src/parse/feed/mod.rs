@@ -73,10 +73,16 @@ pub fn parse_feed_text(text: &str, url: &Url, tz: Tz) -> Result<ParsedFeed, Feed
             message: "no element found".into(),
         });
     };
-    let cx = Cx { src: text, tz };
+    let cx = Cx {
+        src: text,
+        tz,
+        root_ns: &root.ns,
+    };
     let mut feed = match root.name.to_ascii_lowercase().as_str() {
         "rss" | "rdf" | "channel" => rss::parse(&cx, &root),
         "feed" => atom::parse(&cx, &root),
+        // An Atom entry document: a feed of one.
+        "entry" => atom::parse_entry_document(&cx, &root),
         "html" => return Err(FeedError::NotAFeed("an HTML page (<html> root)".into())),
         _ => {
             return Err(FeedError::NotAFeed(format!(
@@ -89,10 +95,13 @@ pub fn parse_feed_text(text: &str, url: &Url, tz: Tz) -> Result<ParsedFeed, Feed
     Ok(feed)
 }
 
-/// What the format mappers share: the source text (for inline markup) and the zone.
+/// What the format mappers share: the source text (for inline markup), the zone, and
+/// the root element's namespace (an Atom feed under a namespace of its own invention
+/// is still Atom).
 struct Cx<'a> {
     src: &'a str,
     tz: Tz,
+    root_ns: &'a str,
 }
 
 /// Clean-ups common to every format.
@@ -147,10 +156,14 @@ fn person(raw: &str) -> Option<String> {
         return None;
     }
     if let (Some(open), true) = (raw.find('('), raw.ends_with(')')) {
-        let name = raw[open + 1..raw.len() - 1].trim();
+        let inside = raw[open + 1..raw.len() - 1].trim();
         let before = raw[..open].trim();
-        if !name.is_empty() && (before.contains('@') || before.is_empty()) {
-            return Some(name.to_string());
+        // `email (Name)`, or `Name (email)`.
+        if !inside.is_empty() && (before.contains('@') || before.is_empty()) {
+            return Some(inside.to_string());
+        }
+        if !before.is_empty() && inside.contains('@') {
+            return Some(before.to_string());
         }
     }
     if let (Some(open), true) = (raw.find('<'), raw.ends_with('>')) {
@@ -170,13 +183,9 @@ fn line_col(text: &str, offset: usize) -> (usize, usize) {
     (line, col)
 }
 
-/// Entries with nothing to show are dropped (an `<item/>` left by a broken template).
+/// Entries with nothing at all are dropped (an `<item/>` left by a broken template).
 fn keep(entry: &Entry) -> bool {
-    entry.title.is_some()
-        || entry.url.is_some()
-        || entry.id.is_some()
-        || entry.summary.is_some()
-        || entry.content_html.is_some()
+    *entry != Entry::default()
 }
 
 #[cfg(test)]

@@ -21,7 +21,14 @@ pub(super) const DC: &[&str] = &[
 ];
 pub(super) const DCTERMS: &[&str] = &["http://purl.org/dc/terms/"];
 const CONTENT: &[&str] = &["http://purl.org/rss/1.0/modules/content/"];
-const ITUNES: &[&str] = &["http://www.itunes.com/dtds/podcast-1.0.dtd"];
+const ITUNES: &[&str] = &[
+    "http://www.itunes.com/dtds/podcast-1.0.dtd",
+    "http://www.itunes.com/DTDs/Podcast-1.0.dtd",
+];
+const MEDIA: &[&str] = &[
+    "http://search.yahoo.com/mrss/",
+    "http://search.yahoo.com/mrss",
+];
 const XHTML: &[&str] = &["http://www.w3.org/1999/xhtml"];
 const RDF: &str = "http://www.w3.org/1999/02/22-rdf-syntax-ns#";
 
@@ -36,11 +43,20 @@ pub(super) fn parse(cx: &Cx, root: &Node) -> Result<ParsedFeed, FeedError> {
             .find(|c| c.name.eq_ignore_ascii_case("channel"))
             .ok_or_else(|| FeedError::NotAFeed(format!("<{}> without a <channel>", root.name)))?
     };
+    let cx = &Cx {
+        root_ns: &channel.ns,
+        ..*cx
+    };
     let mut feed = ParsedFeed {
-        title: text_child(cx, channel, "title").and_then(|t| plain(&t)),
-        link: channel_link(channel),
+        title: text_child(cx, channel, "title")
+            .or_else(|| child_text(cx, channel, DC, "title"))
+            .and_then(|t| plain(&t)),
+        link: channel_link(cx, channel),
         description: text_child(cx, channel, "description")
             .or_else(|| child_text(cx, channel, DC, "description"))
+            .or_else(|| text_child(cx, channel, "abstract"))
+            .or_else(|| child_text(cx, channel, ITUNES, "subtitle"))
+            .or_else(|| child_text(cx, channel, ITUNES, "summary"))
             .and_then(|d| plain(&d)),
         entries: Vec::new(),
     };
@@ -50,30 +66,26 @@ pub(super) fn parse(cx: &Cx, root: &Node) -> Result<ParsedFeed, FeedError> {
         &root.children
     };
     let items = channel.children.iter().chain(siblings);
-    for item in items.filter(|n| n.name.eq_ignore_ascii_case("item") && is_rss(n)) {
+    for item in items.filter(|n| n.name.eq_ignore_ascii_case("item") && is_rss(cx, n)) {
         let entry = parse_item(cx, item);
         if keep(&entry) {
             feed.entries.push(entry);
         }
     }
-    if feed.entries.is_empty() && feed.title.is_none() && feed.link.is_none() {
-        return Err(FeedError::NotAFeed(format!(
-            "<{}> with no channel content",
-            root.name
-        )));
-    }
     Ok(feed)
 }
 
-fn is_rss(n: &Node) -> bool {
-    RSS.contains(&n.ns.as_str())
+/// An element in one of RSS's namespaces, or the channel's own (RSS 0.90 files
+/// declare namespaces of their own invention).
+fn is_rss(cx: &Cx, n: &Node) -> bool {
+    RSS.contains(&n.ns.as_str()) || n.ns == cx.root_ns
 }
 
 /// An RSS element's text (any of RSS's namespaces), as markup when it has inline tags.
 fn text_child(cx: &Cx, node: &Node, name: &str) -> Option<String> {
     node.children
         .iter()
-        .find(|c| c.name == name && is_rss(c))
+        .find(|c| c.name.eq_ignore_ascii_case(name) && is_rss(cx, c))
         .map(|c| c.inner_markup(cx.src).trim().to_string())
         .filter(|t| !t.is_empty())
 }
@@ -84,27 +96,37 @@ fn child_text(cx: &Cx, node: &Node, ns: &[&str], name: &str) -> Option<String> {
         .filter(|t| !t.is_empty())
 }
 
-fn channel_link(channel: &Node) -> Option<String> {
+fn channel_link(cx: &Cx, channel: &Node) -> Option<String> {
     let rss_link = channel
         .children
         .iter()
-        .find(|c| c.name == "link" && is_rss(c))
+        .find(|c| c.name == "link" && is_rss(cx, c))
         .and_then(|l| absolute(&l.text, l.base.as_ref()));
-    rss_link.or_else(|| atom::alternate_link(channel))
+    rss_link
+        .or_else(|| atom::alternate_link(channel))
+        // CDF (`<CHANNEL HREF="…">`).
+        .or_else(|| {
+            let href = channel.attr("href").or(channel.attr("HREF"))?;
+            absolute(href, channel.base.as_ref())
+        })
 }
 
 fn parse_item(cx: &Cx, item: &Node) -> Entry {
     let base = item.base.as_ref();
-    let guid = item.children.iter().find(|c| c.name == "guid" && is_rss(c));
+    let guid = item
+        .children
+        .iter()
+        .find(|c| c.name == "guid" && is_rss(cx, c));
     let id = guid
         .map(|g| g.text.trim().to_string())
         .filter(|g| !g.is_empty())
-        .or_else(|| child_text(cx, item, atom::NS, "id"))
-        .or_else(|| child_text(cx, item, DC, "identifier"));
+        .or_else(|| child_text(cx, item, atom::DECLARED, "id"))
+        .or_else(|| child_text(cx, item, DC, "identifier"))
+        .or_else(|| item.attr_ns(RDF, "about").map(|a| a.trim().to_string()));
     let link = item
         .children
         .iter()
-        .find(|c| c.name == "link" && is_rss(c) && !c.text.trim().is_empty())
+        .find(|c| c.name.eq_ignore_ascii_case("link") && is_rss(cx, c) && !c.text.trim().is_empty())
         .and_then(|l| absolute(&l.text, l.base.as_ref()))
         .or_else(|| atom::alternate_link(item))
         // A permalink guid is the item's address when it has no <link>.
@@ -118,59 +140,82 @@ fn parse_item(cx: &Cx, item: &Node) -> Entry {
                 .then(|| absolute(text, g.base.as_ref()))
                 .flatten()
         })
-        .or_else(|| item.attr_ns(RDF, "about").and_then(|a| absolute(a, base)));
+        .or_else(|| item.attr_ns(RDF, "about").and_then(|a| absolute(a, base)))
+        // CDF (`<ITEM HREF="…">`).
+        .or_else(|| {
+            item.attr("href")
+                .or(item.attr("HREF"))
+                .and_then(|a| absolute(a, base))
+        });
     let title = text_child(cx, item, "title")
         .or_else(|| child_text(cx, item, DC, "title"))
         .or_else(|| {
-            item.child(atom::NS, "title")
+            item.child(atom::DECLARED, "title")
                 .and_then(|t| atom::text_construct(cx, t))
         })
+        .or_else(|| child_text(cx, item, MEDIA, "title"))
         .and_then(|t| plain(&t));
     let published = [
         item.children
             .iter()
-            .find(|c| c.name == "pubDate" && is_rss(c)),
+            .find(|c| c.name.eq_ignore_ascii_case("pubDate") && is_rss(cx, c)),
         item.child(DC, "date"),
         item.child(DCTERMS, "issued"),
         item.child(DCTERMS, "created"),
-        item.child(atom::NS, "published"),
-        item.child(atom::NS, "issued"),
+        item.child(atom::DECLARED, "published"),
+        item.child(atom::DECLARED, "issued"),
     ]
     .into_iter()
     .flatten()
     .find_map(|n| date::parse_date(&n.text, cx.tz));
     let updated = [
-        item.child(atom::NS, "updated"),
+        item.child(atom::DECLARED, "updated"),
         item.child(DCTERMS, "modified"),
-        item.child(atom::NS, "modified"),
+        item.child(atom::DECLARED, "modified"),
     ]
     .into_iter()
     .flatten()
-    .find_map(|n| date::parse_date(&n.text, cx.tz))
+    .map(|n| n.text.as_str())
+    // CDF (`<ITEM LASTMOD="…">`).
+    .chain(item.attr("lastmod").or(item.attr("LASTMOD")))
+    .find_map(|t| date::parse_date(t, cx.tz))
     .and_then(|d| date::to_instant(d, cx.tz));
     let author = text_child(cx, item, "author")
         .or_else(|| child_text(cx, item, DC, "creator"))
         .or_else(|| child_text(cx, item, DC, "author"))
         .or_else(|| child_text(cx, item, ITUNES, "author"))
-        .or_else(|| item.child(atom::NS, "author").and_then(atom::person_name))
+        .or_else(|| {
+            item.child(atom::DECLARED, "author")
+                .and_then(|a| atom::person_name(cx, a))
+        })
         .and_then(|a| person(&html::to_text(&a)));
     let summary = item
         .children
         .iter()
-        .find(|c| c.name == "description" && is_rss(c))
+        .find(|c| c.name == "description" && is_rss(cx, c))
         .or_else(|| item.child(DC, "description"))
         .or_else(|| item.child(ITUNES, "summary"))
+        .or_else(|| {
+            item.children
+                .iter()
+                .find(|c| c.name.eq_ignore_ascii_case("abstract"))
+        })
         .map(|d| d.inner_markup(cx.src))
         .or_else(|| {
-            item.child(atom::NS, "summary")
+            item.child(atom::DECLARED, "summary")
                 .and_then(|s| atom::html_construct(cx, s))
         });
     let content_html = item
         .child(CONTENT, "encoded")
         .map(|c| c.inner_markup(cx.src))
         .or_else(|| item.child(XHTML, "body").map(|b| b.inner_markup(cx.src)))
+        .or_else(|| item.child(&[""], "body").map(|b| b.inner_markup(cx.src)))
         .or_else(|| {
-            item.child(atom::NS, "content")
+            item.child(&[""], "fullitem")
+                .map(|b| b.inner_markup(cx.src))
+        })
+        .or_else(|| {
+            item.child(atom::DECLARED, "content")
                 .and_then(|c| atom::html_construct(cx, c))
         });
     let absolutize = |html: String| match base {

@@ -14,6 +14,11 @@ use url::Url;
 
 pub(super) const XML_NS: &str = "http://www.w3.org/XML/1998/namespace";
 
+/// Elements nested deeper than this are skipped (their text still counts). No feed
+/// needs it, and a hostile body of a million nested tags would otherwise exhaust the
+/// stack when the tree is dropped.
+const MAX_DEPTH: usize = 256;
+
 /// An element with its resolved namespace, attributes, child elements and text.
 #[derive(Debug, Default)]
 pub(super) struct Node {
@@ -64,7 +69,6 @@ impl Node {
     }
 
     /// The text of all descendants, in document order.
-    #[allow(dead_code)]
     pub fn deep_text(&self, source: &str) -> String {
         if self.children.is_empty() {
             return self.text.clone();
@@ -205,7 +209,24 @@ impl Reader<'_> {
         }
         let raw = &self.src[start..end];
         if let Some(top) = self.stack.last_mut() {
+            let from = top.node.text.len();
             decode_entities_into(raw, &self.entities, &mut top.node.text);
+            // C1 control characters in text are Windows-1252 bytes that went through a
+            // Latin-1 conversion ("don\u{92}t"); show them as the 1252 characters meant.
+            if top.node.text[from..].contains(is_c1) {
+                let fixed: String = top.node.text[from..]
+                    .chars()
+                    .map(|c| {
+                        if is_c1(c) {
+                            char::from_u32(cp1252_remap(c as u32)).unwrap_or(c)
+                        } else {
+                            c
+                        }
+                    })
+                    .collect();
+                top.node.text.truncate(from);
+                top.node.text.push_str(&fixed);
+            }
         }
         self.pos = end;
     }
@@ -219,8 +240,11 @@ impl Reader<'_> {
             .find(|c: char| c.is_whitespace() || c == '/')
             .unwrap_or(body.len());
         let qname = body[..qname_len].to_string();
-        let raw_attrs = parse_attrs(&body[qname_len..], &self.entities);
         self.pos = next;
+        if self.stack.len() >= MAX_DEPTH {
+            return;
+        }
+        let raw_attrs = parse_attrs(&body[qname_len..], &self.entities);
 
         let scope: Vec<(String, String)> = raw_attrs
             .iter()
@@ -475,6 +499,10 @@ pub(super) fn html_entity(name: &str) -> Option<String> {
     Some(s)
 }
 
+fn is_c1(c: char) -> bool {
+    ('\u{80}'..='\u{9f}').contains(&c)
+}
+
 fn cp1252_remap(code: u32) -> u32 {
     if !(0x80..=0x9F).contains(&code) {
         return code;
@@ -539,6 +567,20 @@ mod tests {
             "http://example.com/a/b/"
         );
         assert_eq!(entry.children[1].ns, "http://purl.org/dc/elements/1.1/");
+    }
+
+    #[test]
+    fn hostile_nesting_is_cut_off() {
+        let src = "<rss>".to_string() + &"<a>".repeat(1_000_000) + "deep";
+        let root = parse(&src, None).unwrap();
+        let mut depth = 1;
+        let mut node = &root;
+        while let Some(child) = node.children.first() {
+            node = child;
+            depth += 1;
+        }
+        assert_eq!(depth, MAX_DEPTH);
+        assert_eq!(node.text, "deep");
     }
 
     #[test]
