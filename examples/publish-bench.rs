@@ -6,7 +6,7 @@
 
 use chrono::{Duration, TimeZone, Utc};
 use std::sync::Arc;
-use tidings::config::{Config, FeedConfig, SourceConfig, SourceKind};
+use tidings::config::Config;
 use tidings::model::{Item, PubDate};
 use tidings::server::{Health, ServerState};
 use tidings::store::Store;
@@ -23,31 +23,28 @@ async fn main() -> anyhow::Result<()> {
 
     let listener = tokio::net::TcpListener::bind(&listen).await?;
     let addr = listener.local_addr()?;
-    let mut config = Config::parse(
-        &format!("[daemon]\nlisten = \"{addr}\"\ntimezone = \"Asia/Shanghai\"\n"),
-        std::path::Path::new("bench.toml"),
-    )
-    .map_err(|e| anyhow::anyhow!("{e}"))?;
-    config.sources = vec![SourceConfig {
-        id: "boz".into(),
-        url: "https://www.example.gov.cn/zwdt/qnyw/".parse()?,
-        title: Some("区内要闻".into()),
-        kind: SourceKind::Auto,
-        schedule: None,
-        full_text: true,
-        notify_existing: 0,
-        select: None,
-        timezone: None,
-    }];
-    config.feeds = vec![FeedConfig {
-        id: "news".into(),
-        title: Some("博州要闻".into()),
-        description: Some("博尔塔拉蒙古自治州政府网站 区内要闻".into()),
-        sources: vec!["boz".into()],
-        include: vec![],
-        exclude: vec![],
-        limit: count,
-    }];
+    // The same file an operator would write: one source, one feed of `count` items.
+    let text = format!(
+        r#"
+[daemon]
+listen = "{addr}"
+timezone = "Asia/Shanghai"
+
+[[source]]
+id = "boz"
+url = "https://www.example.gov.cn/zwdt/qnyw/"
+title = "区内要闻"
+
+[[feed]]
+id = "news"
+title = "博州要闻"
+description = "博尔塔拉蒙古自治州政府网站 区内要闻"
+sources = ["boz"]
+limit = {count}
+"#
+    );
+    let config = Config::parse(&text, std::path::Path::new("bench.toml"))
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
     let cancel = CancellationToken::new();
     let stop = cancel.clone();
     tokio::spawn(async move {

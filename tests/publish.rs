@@ -15,7 +15,7 @@ use chrono::{DateTime, FixedOffset, Utc};
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
-use tidings::config::{Config, FeedConfig, Filter, SourceConfig, SourceKind};
+use tidings::config::{Config, FeedConfig, Filter, SourceConfig};
 use tidings::model::{Item, PubDate};
 use tidings::server::{Health, ServerState};
 use tidings::store::Store;
@@ -111,18 +111,15 @@ pub fn base_config(addr: SocketAddr) -> Config {
     Config::parse(&text, std::path::Path::new("feeds.toml")).unwrap_or_else(|e| panic!("{e}"))
 }
 
+/// A source as `[[source]]` in feeds.toml declares it (read by the real loader, so the
+/// tests follow the config's defaults).
 pub fn source(id: &str, title: &str) -> SourceConfig {
-    SourceConfig {
-        id: id.into(),
-        url: format!("https://www.example.gov.cn/{id}/").parse().unwrap(),
-        title: Some(title.into()),
-        kind: SourceKind::Auto,
-        schedule: None,
-        full_text: Some(false),
-        notify_existing: 0,
-        select: None,
-        timezone: None,
-    }
+    let text = format!(
+        "[[source]]\nid = \"{id}\"\nurl = \"https://www.example.gov.cn/{id}/\"\ntitle = \"{title}\"\n"
+    );
+    let mut config =
+        Config::parse(&text, std::path::Path::new("feeds.toml")).unwrap_or_else(|e| panic!("{e}"));
+    config.sources.remove(0)
 }
 
 pub fn feed(id: &str, title: &str, sources: &[&str]) -> FeedConfig {

@@ -46,8 +46,7 @@ impl FeedCache {
     }
 
     /// The bytes of `feed` in `format`, built only when its sources changed since the
-    /// last build. Two requests racing on a stale feed may both build; the result is the
-    /// same and the later one wins, which is cheaper than serialising every request.
+    /// last build.
     pub fn get(
         &self,
         config: &Config,
@@ -55,19 +54,46 @@ impl FeedCache {
         feed: &FeedConfig,
         format: Format,
     ) -> Result<(Arc<CachedFeed>, CacheOutcome), PublishError> {
-        let slot = format as usize;
-        let previous = self.read().get(&feed.id).and_then(|s| s[slot].clone());
-        // The hot path: no allocation, one generation read per source.
-        if let Some(cached) = &previous
-            && cached.generations.len() == feed.sources.len()
+        match self.fresh(store, feed, format) {
+            Some(cached) => Ok((cached, CacheOutcome::Hit)),
+            None => Ok((
+                self.build(config, store, feed, format)?,
+                CacheOutcome::Built,
+            )),
+        }
+    }
+
+    /// The cached bytes, if the feed's sources have not changed since they were built.
+    /// The hot path: no allocation, one generation read per source.
+    pub fn fresh(
+        &self,
+        store: &Store,
+        feed: &FeedConfig,
+        format: Format,
+    ) -> Option<Arc<CachedFeed>> {
+        let cached = self.read().get(&feed.id)?[format as usize].clone()?;
+        let unchanged = cached.generations.len() == feed.sources.len()
             && cached
                 .generations
                 .iter()
                 .zip(&feed.sources)
-                .all(|(g, s)| *g == store.generation(s))
-        {
-            return Ok((cached.clone(), CacheOutcome::Hit));
-        }
+                .all(|(g, s)| *g == store.generation(s));
+        unchanged.then_some(cached)
+    }
+
+    /// Select, serialise and cache the feed now (a store scan and a serialisation: call
+    /// it off the async workers). Two requests racing on a stale feed may both build;
+    /// the result is the same and the later one wins, which is cheaper than making every
+    /// request wait on a lock.
+    pub fn build(
+        &self,
+        config: &Config,
+        store: &Store,
+        feed: &FeedConfig,
+        format: Format,
+    ) -> Result<Arc<CachedFeed>, PublishError> {
+        let slot = format as usize;
+        let previous = self.read().get(&feed.id).and_then(|s| s[slot].clone());
         // Read the generations before the items: a store racing with the build then
         // leaves a stale key behind, and the next request rebuilds.
         let generations: Vec<u64> = feed.sources.iter().map(|s| store.generation(s)).collect();
@@ -100,7 +126,7 @@ impl FeedCache {
             .or_default()[slot] = Some(cached.clone());
         metrics::counter!("tidings_feed_builds_total", "feed" => feed.id.clone(), "format" => format.extension())
             .increment(1);
-        Ok((cached, CacheOutcome::Built))
+        Ok(cached)
     }
 
     fn read(&self) -> std::sync::RwLockReadGuard<'_, HashMap<String, Slots>> {

@@ -19,16 +19,33 @@ pub(super) async fn feed(
 ) -> Response {
     let found = file.rsplit_once('.').and_then(|(id, ext)| {
         let format = Format::from_extension(ext)?;
-        let feed = app.config.feeds.iter().find(|f| f.id == id)?;
-        Some((feed, format))
+        let index = app.config.feeds.iter().position(|f| f.id == id)?;
+        Some((index, format))
     });
-    let Some((feed, format)) = found else {
+    let Some((index, format)) = found else {
         return (StatusCode::NOT_FOUND, "no such feed\n").into_response();
     };
-    match app.cache.get(&app.config, &app.store, feed, format) {
-        Ok((cached, outcome)) => respond(&cached, format, outcome, &headers),
-        Err(e) => {
+    let feed = &app.config.feeds[index];
+    if let Some(cached) = app.cache.fresh(&app.store, feed, format) {
+        return respond(&cached, format, CacheOutcome::Hit, &headers);
+    }
+    // A build scans the store and serialises: keep it off the async workers.
+    let builder = app.clone();
+    let built = tokio::task::spawn_blocking(move || {
+        let feed = &builder.config.feeds[index];
+        builder
+            .cache
+            .build(&builder.config, &builder.store, feed, format)
+    })
+    .await;
+    match built {
+        Ok(Ok(cached)) => respond(&cached, format, CacheOutcome::Built, &headers),
+        Ok(Err(e)) => {
             tracing::error!(feed = %feed.id, format = format.extension(), error = %e, "cannot serve feed");
+            (StatusCode::INTERNAL_SERVER_ERROR, "internal error\n").into_response()
+        }
+        Err(e) => {
+            tracing::error!(feed = %feed.id, format = format.extension(), error = %e, "building the feed panicked");
             (StatusCode::INTERNAL_SERVER_ERROR, "internal error\n").into_response()
         }
     }
