@@ -89,7 +89,7 @@ pub(super) async fn page(State(app): State<Arc<App>>) -> Response {
             let row = SourceRow {
                 id: s.id.clone(),
                 title: s.title.clone(),
-                url: s.url.to_string(),
+                url: without_credentials(&s.url),
                 schedule: app.config.source_schedule(s).expr.clone(),
                 health: "unknown",
                 last_poll: None,
@@ -177,7 +177,7 @@ fn with_state(row: SourceRow, s: &SourceState, tz: Tz) -> SourceRow {
         },
         last_poll: s.last_poll.map(|t| when(t, tz)),
         last_success: s.last_success.map(|t| when(t, tz)),
-        last_error: s.last_error.clone(),
+        last_error: s.last_error.as_deref().map(redact_credentials),
         last_error_at: s.last_error_at.map(|t| when(t, tz)),
         failures: s.failures,
         alarm: s.alarm.clone(),
@@ -187,7 +187,40 @@ fn with_state(row: SourceRow, s: &SourceState, tz: Tz) -> SourceRow {
     }
 }
 
+/// A source URL fit for a page anyone may see: `user:password@` removed (`${ENV}`
+/// expansion may have put a secret there).
+fn without_credentials(url: &url::Url) -> String {
+    let mut url = url.clone();
+    // Only URLs that cannot carry credentials refuse these, and those have none.
+    let _ = url.set_username("");
+    let _ = url.set_password(None);
+    url.to_string()
+}
+
+/// An error message with the `user:password@` of any URL in it removed.
+fn redact_credentials(message: &str) -> String {
+    static USERINFO: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+        // A constant pattern; compiling it cannot fail.
+        regex::Regex::new(r"://[^/@\s]+@").expect("valid regex")
+    });
+    USERINFO.replace_all(message, "://").into_owned()
+}
+
 /// A time as the operator reads it: in the configured zone, to the second.
 fn when(t: DateTime<Utc>, tz: Tz) -> String {
     t.with_timezone(&tz).format("%Y-%m-%d %H:%M:%S").to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn source_urls_are_shown_without_credentials() {
+        let url = url::Url::parse("https://bot:s3cret@www.example.gov.cn/list?p=1").unwrap();
+        assert_eq!(
+            without_credentials(&url),
+            "https://www.example.gov.cn/list?p=1"
+        );
+    }
 }
