@@ -314,7 +314,14 @@ pub async fn feedparser_python() -> Option<String> {
         Ok(out) if out.status.success() => Some(python),
         Ok(out) => tool_missing(
             "Python feedparser",
-            &format!("{python}: {}", String::from_utf8_lossy(&out.stderr).trim()),
+            &format!(
+                "{python}: {}",
+                String::from_utf8_lossy(&out.stderr)
+                    .lines()
+                    .last()
+                    .unwrap_or("")
+                    .trim()
+            ),
         )
         .map(|_| python),
         Err(e) => tool_missing("Python feedparser", &format!("{python}: {e}")).map(|_| python),
