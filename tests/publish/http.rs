@@ -341,14 +341,11 @@ async fn metrics_show_the_families_recorded() {
 }
 
 #[tokio::test]
-async fn cancel_stops_the_server_and_frees_the_port() {
+async fn cancel_stops_the_server_even_with_a_kept_alive_connection() {
     let server = one_feed(vec![]).await;
-    let addr = server.addr;
+    // The client keeps its connection open in its pool; shutdown must not wait on it.
     assert_eq!(server.get("/healthz").await.status(), 200);
+    assert_eq!(server.get("/feeds/news.atom").await.status(), 200);
+    // `stop` fails the test unless `serve` returns within 10 s of the cancel.
     server.stop().await;
-    assert!(
-        reqwest::get(format!("http://{addr}/healthz"))
-            .await
-            .is_err()
-    );
 }
