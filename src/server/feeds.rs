@@ -57,9 +57,15 @@ fn respond(
     outcome: CacheOutcome,
     request: &HeaderMap,
 ) -> Response {
+    let gzip = accepts_gzip(request);
+    let (body, etag) = if gzip {
+        (cached.gzip.clone(), cached.gzip_etag())
+    } else {
+        (cached.body.clone(), cached.etag.clone())
+    };
     let mut headers = HeaderMap::new();
     // The ETag is a quoted hex hash and the date an HTTP date: both are visible ASCII.
-    if let Ok(v) = HeaderValue::from_str(&cached.etag) {
+    if let Ok(v) = HeaderValue::from_str(&etag) {
         headers.insert(header::ETAG, v);
     }
     if let Ok(v) = HeaderValue::from_str(&httpdate::fmt_http_date(cached.last_modified)) {
@@ -69,6 +75,7 @@ fn respond(
         header::CACHE_CONTROL,
         HeaderValue::from_static(CACHE_CONTROL),
     );
+    headers.insert(header::VARY, HeaderValue::from_static("accept-encoding"));
     headers.insert(
         "x-cache",
         HeaderValue::from_static(match outcome {
@@ -76,24 +83,49 @@ fn respond(
             CacheOutcome::Built => "miss",
         }),
     );
-    if not_modified(request, &cached.etag, cached.last_modified) {
+    // Either representation's ETag proves the client holds the current content.
+    let etags = [cached.etag.as_str(), &cached.gzip_etag()];
+    if not_modified(request, &etags, cached.last_modified) {
         return (StatusCode::NOT_MODIFIED, headers).into_response();
     }
     headers.insert(
         header::CONTENT_TYPE,
         HeaderValue::from_static(format.content_type()),
     );
-    (headers, cached.body.clone()).into_response()
+    if gzip {
+        headers.insert(header::CONTENT_ENCODING, HeaderValue::from_static("gzip"));
+    }
+    (headers, body).into_response()
+}
+
+/// Whether `Accept-Encoding` lists gzip (or `*`) without `q=0`.
+fn accepts_gzip(request: &HeaderMap) -> bool {
+    let Some(accept) = request
+        .get(header::ACCEPT_ENCODING)
+        .and_then(|v| v.to_str().ok())
+    else {
+        return false;
+    };
+    accept.split(',').any(|coding| {
+        let mut parts = coding.split(';').map(str::trim);
+        let name = parts.next().unwrap_or("");
+        let refused = parts.any(|p| {
+            p.strip_prefix("q=")
+                .and_then(|q| q.parse::<f32>().ok())
+                .is_some_and(|q| q == 0.0)
+        });
+        (name.eq_ignore_ascii_case("gzip") || name == "*") && !refused
+    })
 }
 
 /// RFC 9110 §13.1: `If-None-Match` (weak comparison) decides when present; otherwise
 /// `If-Modified-Since`.
-fn not_modified(request: &HeaderMap, etag: &str, last_modified: SystemTime) -> bool {
+fn not_modified(request: &HeaderMap, etags: &[&str], last_modified: SystemTime) -> bool {
     if let Some(inm) = request.get(header::IF_NONE_MATCH) {
         return inm.to_str().is_ok_and(|v| {
             v.split(',')
                 .map(str::trim)
-                .any(|tag| tag == "*" || tag.trim_start_matches("W/") == etag)
+                .any(|tag| tag == "*" || etags.contains(&tag.trim_start_matches("W/")))
         });
     }
     request
@@ -127,7 +159,7 @@ mod tests {
         let lm = UNIX_EPOCH + Duration::from_secs(1_000_000);
         assert!(not_modified(
             &headers(header::IF_NONE_MATCH, "\"x\", W/\"abc\""),
-            "\"abc\"",
+            &["\"abc\""],
             lm
         ));
         let mut h = headers(header::IF_NONE_MATCH, "\"old\"");
@@ -135,9 +167,24 @@ mod tests {
             header::IF_MODIFIED_SINCE,
             HeaderValue::from_str(&httpdate::fmt_http_date(lm)).unwrap(),
         );
-        assert!(!not_modified(&h, "\"abc\"", lm));
+        assert!(!not_modified(&h, &["\"abc\""], lm));
         let ims = headers(header::IF_MODIFIED_SINCE, &httpdate::fmt_http_date(lm));
-        assert!(not_modified(&ims, "\"abc\"", lm));
-        assert!(!not_modified(&ims, "\"abc\"", lm + Duration::from_secs(1)));
+        assert!(not_modified(&ims, &["\"abc\""], lm));
+        assert!(!not_modified(
+            &ims,
+            &["\"abc\""],
+            lm + Duration::from_secs(1)
+        ));
+    }
+
+    #[test]
+    fn gzip_is_used_when_listed_without_q_zero() {
+        let accept = |v: &str| accepts_gzip(&headers(header::ACCEPT_ENCODING, v));
+        assert!(accept("gzip, deflate, br"));
+        assert!(accept("br;q=1.0, GZIP;q=0.5"));
+        assert!(accept("*"));
+        assert!(!accept("gzip;q=0, br"));
+        assert!(!accept("identity"));
+        assert!(!accepts_gzip(&HeaderMap::new()));
     }
 }

@@ -112,6 +112,61 @@ async fn etag_and_last_modified_answer_304_until_the_feed_changes() {
 }
 
 #[tokio::test]
+async fn feeds_are_gzip_compressed_for_clients_that_accept_it() {
+    let server = one_feed(vec![
+        item("boz", "1", "第一条", Some("2024-05-01T08:00:00+08:00")),
+        item("boz", "2", "第二条", Some("2024-05-02T08:00:00+08:00")),
+    ])
+    .await;
+    // A client that decompresses nothing itself, to see the bytes on the wire.
+    let raw = reqwest::Client::builder().no_gzip().build().unwrap();
+    let url = server.url("/feeds/news.atom");
+    let plain = raw.get(&url).send().await.unwrap();
+    assert!(plain.headers().get("content-encoding").is_none());
+    assert_eq!(plain.headers()["vary"], "accept-encoding");
+    let plain_etag = plain.headers()[ETAG].clone();
+    let plain = plain.bytes().await.unwrap();
+
+    let zipped = raw
+        .get(&url)
+        .header("accept-encoding", "br, gzip")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(zipped.headers()["content-encoding"], "gzip");
+    assert_eq!(
+        zipped.headers()["content-type"],
+        "application/atom+xml; charset=utf-8"
+    );
+    let zipped_etag = zipped.headers()[ETAG].clone();
+    assert_ne!(
+        zipped_etag, plain_etag,
+        "each representation has its own ETag"
+    );
+    let zipped = zipped.bytes().await.unwrap();
+    assert!(zipped.len() < plain.len());
+    let mut unzipped = Vec::new();
+    std::io::Read::read_to_end(
+        &mut flate2::read::GzDecoder::new(&zipped[..]),
+        &mut unzipped,
+    )
+    .unwrap();
+    assert_eq!(unzipped, plain, "same feed, byte for byte");
+
+    // Either ETag shows the client has the current feed.
+    let resp = raw
+        .get(&url)
+        .header("accept-encoding", "gzip")
+        .header(IF_NONE_MATCH, plain_etag)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::NOT_MODIFIED);
+    assert_eq!(resp.headers()[ETAG], zipped_etag);
+    server.stop().await;
+}
+
+#[tokio::test]
 async fn an_unchanged_feed_is_served_from_cache_and_rebuilt_after_a_new_item() {
     let server = one_feed(vec![item(
         "boz",
