@@ -19,8 +19,8 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 pub struct CachedFeed {
     generations: Vec<u64>,
     pub body: Bytes,
-    /// The same bytes gzip-compressed, for clients that accept it (feeds of Chinese HTML
-    /// shrink to about a fifth).
+    /// The same bytes gzip-compressed, for clients that accept it (most feed readers):
+    /// compressed once per build, not per request.
     pub gzip: Bytes,
     /// A strong ETag, quoted; the gzip copy's is [`CachedFeed::gzip_etag`].
     pub etag: String,
