@@ -1,7 +1,7 @@
 //! One row of a list (an `<li>`, a `<tr>`, a card): which of its links is the article,
 //! the article's title, and the date shown beside it.
 
-use super::page::{normalise, text_weight, visible_text, visible_text_except};
+use super::page::{find_text, normalise, text_weight, visible_text, visible_text_except};
 use super::when::{Shown, shown_date};
 use crate::dates::parse_date;
 use scraper::ElementRef;
@@ -147,9 +147,12 @@ fn pick_title_link<'l>(
     }
 }
 
-/// The date a row shows: a `<time datetime>`, else a date in the row's text outside the
-/// title link, else a date-only element inside the link (`<a><p>title</p><span>[date]</span></a>`).
+/// The date a row shows: a `<time datetime>`, else the first piece of text that is only
+/// a date (`<span>2022-09-07</span>`, `[ 2021-05-19 ]` even inside the link, `2 小时前`),
+/// else a date anywhere in the row's text outside the title link. Looking for a
+/// date-only piece first keeps a date quoted in a summary from passing for the row's.
 fn row_date(row: ElementRef, link: &Link, tz: chrono_tz::Tz) -> Shown {
+    let url = link.url.as_str();
     let time_attr = row
         .descendent_elements()
         .filter(|e| e.value().name() == "time")
@@ -157,16 +160,16 @@ fn row_date(row: ElementRef, link: &Link, tz: chrono_tz::Tz) -> Shown {
     if let Some(date) = time_attr {
         return Shown::Date(date);
     }
-    let outside = visible_text_except(row, Some(' '), |e| e == link.el);
-    let shown = shown_date(&outside, link.url.as_str(), tz);
-    if shown != Shown::Nothing {
+    let date_piece = find_text(row, |text| {
+        is_date_only(text)
+            .then(|| shown_date(text, url, tz))
+            .filter(|shown| *shown != Shown::Nothing)
+    });
+    if let Some(shown) = date_piece {
         return shown;
     }
-    link.el
-        .descendent_elements()
-        .map(|e| visible_text(e, Some(' ')))
-        .find(|t| is_date_only(t))
-        .map_or(Shown::Nothing, |t| shown_date(&t, link.url.as_str(), tz))
+    let outside = visible_text_except(row, Some(' '), |e| e == link.el);
+    shown_date(&outside, url, tz)
 }
 
 fn is_heading(tag: &str) -> bool {
