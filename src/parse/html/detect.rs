@@ -376,6 +376,9 @@ fn score_group(
     if date_share < 0.5 && (chrome || article_share < 0.5) {
         return None;
     }
+    if group.levels > 1 && titled_blocks(doc, group) {
+        return None;
+    }
 
     let row_sum: f64 = rows()
         .map(|r| {
@@ -409,6 +412,36 @@ fn score_group(
     let split = if group.levels > 1 { 0.98 } else { 1.0 };
 
     Some(row_sum * (0.5 + 0.5 * shape_share) * (0.4 + 0.6 * article_share) * chrome * paged * split)
+}
+
+/// Whether a list split into blocks is really several boxes, each under its own heading
+/// (a sidebar of 通知公告 / 政策解读 boxes), rather than one list cut into pieces.
+fn titled_blocks(doc: &Html, group: &Group) -> bool {
+    let rows: HashSet<NodeId> = group.rows.iter().map(|(id, _)| *id).collect();
+    let mut blocks: HashSet<NodeId> = HashSet::new();
+    for (id, _) in &group.rows {
+        let block = doc
+            .tree
+            .get(*id)
+            .and_then(|row| row.ancestors().nth(group.levels - 2));
+        if let Some(block) = block {
+            blocks.insert(block.id());
+        }
+    }
+    let headed = blocks
+        .iter()
+        .filter_map(|id| doc.tree.get(*id).and_then(ElementRef::wrap))
+        .filter(|block| {
+            block.descendent_elements().any(|e| {
+                matches!(e.value().name(), "h1" | "h2" | "h3" | "h4" | "h5" | "h6")
+                    && !e
+                        .ancestors()
+                        .take_while(|a| a.id() != block.id())
+                        .any(|a| rows.contains(&a.id()))
+            })
+        })
+        .count();
+    headed >= 2
 }
 
 /// The shape of a URL: host and path with digit runs collapsed, so that
@@ -532,6 +565,31 @@ mod tests {
         );
         let items = detect_str(&html);
         assert_eq!(items.len(), 5);
+        assert!(items.iter().all(|i| i.url.contains("/zwdt/202209/")));
+    }
+
+    #[test]
+    fn boxes_under_their_own_headings_are_not_one_list() {
+        let boxes: String = ["通知公告", "政策解读"]
+            .iter()
+            .enumerate()
+            .map(|(b, name)| {
+                let items: String = (0..5)
+                    .map(|i| {
+                        format!(
+                            r#"<li><a href="/tzgg/202209/t20220901_{b}{i}.html">关于开展全县第{i}批次安全生产检查工作的通知</a><span>2022-09-01</span></li>"#
+                        )
+                    })
+                    .collect();
+                format!(r#"<div class="box"><h3>{name}</h3><ul>{items}</ul></div>"#)
+            })
+            .collect();
+        let html = format!(
+            r#"<div class="l">{boxes}</div><div class="r"><ul>{}</ul></div>"#,
+            rows(8)
+        );
+        let items = detect_str(&html);
+        assert_eq!(items.len(), 8);
         assert!(items.iter().all(|i| i.url.contains("/zwdt/202209/")));
     }
 
