@@ -466,9 +466,26 @@ fn is_article_url(url: &Url) -> bool {
     if path.len() <= 1 && url.query().is_none() {
         return false;
     }
+    // `index.html`, `index_2.html`, `list_3.shtml`, `default.aspx`: a section's pages.
+    let last = path.rsplit('/').next().unwrap_or("").to_ascii_lowercase();
+    if ["index", "default", "list"]
+        .iter()
+        .any(|p| last.starts_with(p))
+    {
+        return false;
+    }
     super::is_attachment(url)
         || ARTICLE_URL_RE.is_match(path)
         || url.query().is_some_and(|q| ARTICLE_URL_RE.is_match(q))
+        || is_slug(path)
+}
+
+/// A last path segment made of several words (`/blog/how-we-moved-to-rust`): how
+/// sites without ids name articles. Sections have one or two words (`/about-us/`).
+fn is_slug(path: &str) -> bool {
+    let last = path.trim_end_matches('/').rsplit('/').next().unwrap_or("");
+    let stem = last.split('.').next().unwrap_or("");
+    stem.len() >= 12 && stem.chars().filter(|c| matches!(c, '-' | '_')).count() >= 2
 }
 
 /// Whether an element sits in page chrome: `nav`/`header`/`footer`/`aside`, or a block
@@ -628,6 +645,30 @@ mod tests {
             items[4999].url,
             "https://www.example.gov.cn/zwdt/202209/t20220907_4999.html"
         );
+    }
+
+    #[test]
+    fn article_urls() {
+        let article = |s: &str| is_article_url(&Url::parse(s).expect("test URL"));
+        for url in [
+            "https://a.cn/zwdt/202209/t20220907_123.html",
+            "https://a.cn/art/2022/9/7/art_3078_120931.html",
+            "https://a.cn/info/1057/8920.htm",
+            "https://a.cn/col1/articleinfo-459.html",
+            "https://a.cn/news/show.php?id=12345",
+            "https://a.cn/upload/notice.pdf",
+            "https://blog.example.com/posts/how-we-moved-to-rust/",
+        ] {
+            assert!(article(url), "{url}");
+        }
+        for url in [
+            "https://www.gov.cn/",
+            "https://a.cn/zwgk/zfxxgkzn/",
+            "https://a.cn/about-us/",
+            "https://a.cn/col/col3078/index.html",
+        ] {
+            assert!(!article(url), "{url}");
+        }
     }
 
     #[test]
