@@ -219,3 +219,10 @@ fn two_articles_per_table_row_with_bullets_in_links() {
     assert_eq!(got.len(), 8, "both articles of each row");
     assert_eq!(got, expected);
 }
+
+#[test]
+fn undated_blog_posts_with_slug_urls() {
+    // No dates at all: the posts are told from the category menu by their titles and
+    // their article-like URLs.
+    assert_detects("blog-undated-slugs");
+}
