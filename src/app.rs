@@ -1,1 +1,202 @@
-//! (skeleton)
+//! `tidings run`: the daemon's long-lived tasks and their graceful shutdown.
+//!
+//! Every task (one scheduler loop per source, the HTTP server, the heartbeat) gets a
+//! child of one [`CancellationToken`] and is spawned on one [`TaskTracker`]. On SIGINT or
+//! SIGTERM the token is cancelled; a poll in flight gets a few seconds to finish (what it
+//! stores is one transaction, so cutting it off loses nothing), then the store is flushed.
+
+use crate::config::{Config, SourceConfig};
+use crate::poll::Poller;
+use crate::schedule;
+use crate::server::{self, Health, ServerState};
+use crate::store::Store;
+use anyhow::Context;
+use chrono::Utc;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::net::TcpListener;
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
+use tracing::{debug, info, warn};
+
+/// How long a poll in flight may go on after shutdown was asked for.
+const POLL_GRACE: Duration = Duration::from_secs(5);
+/// How long shutdown waits for every task before giving up on them.
+const SHUTDOWN_LIMIT: Duration = Duration::from_secs(10);
+/// How often the scheduler reports itself alive to `/healthz`.
+const HEARTBEAT: Duration = Duration::from_secs(15);
+
+/// A started daemon: its address and the handles to stop it.
+pub struct Running {
+    pub addr: SocketAddr,
+    pub store: Arc<Store>,
+    cancel: CancellationToken,
+    tracker: TaskTracker,
+}
+
+impl Running {
+    /// Ask every task to stop, wait for them (bounded), and flush the store.
+    pub async fn shutdown(self) -> anyhow::Result<()> {
+        self.cancel.cancel();
+        if tokio::time::timeout(SHUTDOWN_LIMIT, self.tracker.wait())
+            .await
+            .is_err()
+        {
+            warn!("some tasks did not stop within {SHUTDOWN_LIMIT:?}; leaving them");
+        }
+        self.store.flush().context("flushing the database")?;
+        info!("stopped");
+        Ok(())
+    }
+}
+
+/// Open the store, bind the listener and start every task. Only these start-up steps
+/// can fail; afterwards failures are logged and the daemon goes on.
+pub async fn start(config: Config) -> anyhow::Result<Running> {
+    let config = Arc::new(config);
+    let store = Arc::new(Store::open(&config.daemon.data_dir)?);
+    let poller = Poller::new(config.clone(), store.clone()).context("building the HTTP client")?;
+    let listener = TcpListener::bind(config.daemon.listen)
+        .await
+        .with_context(|| format!("cannot listen on {}", config.daemon.listen))?;
+    let addr = listener.local_addr()?;
+    let cancel = CancellationToken::new();
+    let tracker = TaskTracker::new();
+    let health = Arc::new(Health::new());
+
+    let state = ServerState {
+        config: config.clone(),
+        store: store.clone(),
+        health: health.clone(),
+    };
+    let server_cancel = cancel.child_token();
+    tracker.spawn(async move {
+        if let Err(e) = server::serve(listener, state, server_cancel).await {
+            warn!(error = %e, "HTTP server stopped with an error");
+        }
+    });
+    for source in &config.sources {
+        tracker.spawn(source_loop(
+            poller.clone(),
+            source.clone(),
+            cancel.child_token(),
+        ));
+    }
+    let beat_cancel = cancel.child_token();
+    tracker.spawn(async move {
+        loop {
+            health.scheduler_beat();
+            tokio::select! {
+                _ = beat_cancel.cancelled() => break,
+                _ = tokio::time::sleep(HEARTBEAT) => {}
+            }
+        }
+    });
+    tracker.close();
+    info!(%addr, sources = config.sources.len(), data_dir = %config.daemon.data_dir.display(), "tidings running");
+    Ok(Running {
+        addr,
+        store,
+        cancel,
+        tracker,
+    })
+}
+
+/// `tidings run`: start, wait for SIGINT/SIGTERM, stop.
+pub async fn run(config: Config) -> anyhow::Result<()> {
+    let running = start(config).await?;
+    shutdown_signal().await;
+    info!("shutting down");
+    running.shutdown().await
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut term) => {
+                tokio::select! {
+                    _ = ctrl_c => {}
+                    _ = term.recv() => {}
+                }
+            }
+            Err(e) => {
+                warn!(error = %e, "cannot listen for SIGTERM; only SIGINT stops the daemon");
+                let _ = ctrl_c.await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = ctrl_c.await;
+}
+
+/// Poll one source on its schedule until cancelled. A source that was never polled, or
+/// whose last poll is older than one period of its schedule, is polled at start-up.
+async fn source_loop(poller: Poller, source: SourceConfig, cancel: CancellationToken) {
+    let cron = poller.config.source_schedule(&source).clone();
+    let tz = poller.config.daemon.timezone;
+    let mut last_local = None;
+    let mut first = true;
+    loop {
+        let now = Utc::now();
+        let Some(next) = schedule::next_firing(&cron, tz, now, last_local) else {
+            warn!(source = %source.id, schedule = %cron.expr, "schedule has no future firing; source stopped");
+            return;
+        };
+        let state = poller.store.source_state(&source.id).unwrap_or_default();
+        let overdue = first && {
+            let period = schedule::next_after(&cron, tz, next.local)
+                .map(|n| n.at - next.at)
+                .unwrap_or(chrono::Duration::hours(1));
+            state.last_poll.is_none_or(|t| now - t > period)
+        };
+        first = false;
+        let wait = if overdue {
+            // Spread the start-up polls a little.
+            schedule::jitter(Duration::from_secs(30))
+        } else {
+            let until = (next.at - now).to_std().unwrap_or_default();
+            until + schedule::jitter(until)
+        };
+        let _ = poller.store.update_source_state(&source.id, |st| {
+            st.next_poll = Some(now + chrono::Duration::from_std(wait).unwrap_or_default());
+        });
+        tokio::select! {
+            _ = cancel.cancelled() => return,
+            _ = tokio::time::sleep(wait) => {}
+        }
+        if !overdue {
+            last_local = Some(next.local);
+        }
+        if let Some(not_before) = state.not_before.filter(|t| *t > Utc::now()) {
+            debug!(source = %source.id, %not_before, "backing off; poll skipped");
+            continue;
+        }
+        let poll = poller.poll(&source, false, &cancel);
+        tokio::pin!(poll);
+        let result = tokio::select! {
+            r = &mut poll => r,
+            _ = cancel.cancelled() => match tokio::time::timeout(POLL_GRACE, &mut poll).await {
+                Ok(r) => r,
+                Err(_) => {
+                    warn!(source = %source.id, "poll still running at shutdown; abandoned (nothing half-stored)");
+                    return;
+                }
+            },
+        };
+        match result {
+            Ok(o) if !o.article_errors.is_empty() => warn!(
+                source = %source.id,
+                failed_articles = o.article_errors.len(),
+                "some article pages failed; they are retried on the next poll"
+            ),
+            Ok(_) => {}
+            Err(e) => warn!(source = %source.id, error = %e, "poll failed"),
+        }
+        if cancel.is_cancelled() {
+            return;
+        }
+    }
+}

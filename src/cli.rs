@@ -1,4 +1,369 @@
-//! (skeleton)
+//! The command line (a stable contract, see DESIGN.md). Arguments are parsed by clap,
+//! then each command runs against the library; errors are printed with their context
+//! and turned into exit codes: 0 success, 1 a reported failure, 2 a usage error.
+
+use crate::config::{Config, SourceConfig};
+use crate::fetch::{Fetcher, charset};
+use crate::model::{Item, ItemStatus};
+use crate::poll::Poller;
+use crate::store::Store;
+use crate::{app, extract, parse, process, publish};
+use chrono_tz::Tz;
+use clap::{Parser, Subcommand};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use tokio_util::sync::CancellationToken;
+use url::Url;
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "tidings",
+    version,
+    about = "Polls news sources, republishes them as feeds, notifies subscribers"
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Run the daemon: schedules, HTTP server.
+    Run {
+        #[arg(short, long, default_value = "feeds.toml")]
+        config: PathBuf,
+    },
+    /// Validate the configuration.
+    Check {
+        #[arg(short, long, default_value = "feeds.toml")]
+        config: PathBuf,
+    },
+    /// Poll sources now, store what is new, print new and updated items.
+    Poll {
+        #[arg(short, long, default_value = "feeds.toml")]
+        config: PathBuf,
+        /// Only this source (repeatable).
+        #[arg(long = "source", value_name = "ID")]
+        sources: Vec<String>,
+        /// One JSON object per line.
+        #[arg(long)]
+        json: bool,
+        /// Show what is new without storing it.
+        #[arg(long)]
+        dry_run: bool,
+    },
+    /// Extract the article from one page (URL or local file).
+    Extract {
+        target: String,
+        #[arg(long)]
+        json: bool,
+        /// Base URL for relative links when reading a file.
+        #[arg(long)]
+        url: Option<Url>,
+        /// Read the page in this charset, whatever it declares.
+        #[arg(long)]
+        charset: Option<String>,
+        /// Time zone for dates printed without an offset.
+        #[arg(long, default_value = "Asia/Shanghai")]
+        timezone: Tz,
+    },
+    /// Detect the article list on one list page (URL or local file).
+    Scan {
+        target: String,
+        #[arg(long)]
+        json: bool,
+        #[arg(long)]
+        url: Option<Url>,
+        #[arg(long, default_value = "Asia/Shanghai")]
+        timezone: Tz,
+    },
+    /// Export things from the configuration.
+    Export {
+        #[command(subcommand)]
+        what: ExportCommand,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum ExportCommand {
+    /// OPML 2.0 of the served feeds.
+    Opml {
+        #[arg(short, long, default_value = "feeds.toml")]
+        config: PathBuf,
+    },
+}
+
+/// Parse the arguments, run the command, return the exit code.
 pub fn main() -> i32 {
-    0
+    let cli = Cli::parse();
+    init_tracing();
+    let rt = match tokio::runtime::Runtime::new() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: cannot start the runtime: {e}");
+            return 1;
+        }
+    };
+    match rt.block_on(dispatch(cli.command)) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            1
+        }
+    }
+}
+
+fn init_tracing() {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("tidings=info,warn"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .try_init();
+}
+
+/// Load a configuration, printing every error as `FILE:LINE:COL: message`.
+fn load_config(path: &Path) -> Result<Config, i32> {
+    Config::load(path).map_err(|errors| {
+        eprintln!("{errors}");
+        1
+    })
+}
+
+async fn dispatch(command: Command) -> anyhow::Result<i32> {
+    match command {
+        Command::Run { config } => {
+            let Ok(config) = load_config(&config) else {
+                return Ok(1);
+            };
+            app::run(config).await?;
+            Ok(0)
+        }
+        Command::Check { config } => {
+            let Ok(config) = load_config(&config) else {
+                return Ok(1);
+            };
+            println!("OK: {}", config.summary());
+            Ok(0)
+        }
+        Command::Poll {
+            config,
+            sources,
+            json,
+            dry_run,
+        } => {
+            let Ok(config) = load_config(&config) else {
+                return Ok(1);
+            };
+            poll(config, &sources, json, dry_run).await
+        }
+        Command::Extract {
+            target,
+            json,
+            url,
+            charset,
+            timezone,
+        } => {
+            let (bytes, base, content_type) = read_target(&target, url, charset).await?;
+            let article = extract::extract(&bytes, &base, content_type.as_deref(), timezone);
+            print_article(&article, &base, json);
+            Ok(0)
+        }
+        Command::Scan {
+            target,
+            json,
+            url,
+            timezone,
+        } => {
+            let (bytes, base, content_type) = read_target(&target, url, None).await?;
+            let html = charset::decode(&bytes, content_type.as_deref()).text;
+            let links = parse::html::detect_list(&html, &base, timezone);
+            for l in &links {
+                if json {
+                    println!(
+                        "{}",
+                        serde_json::json!({"url": l.url, "title": l.title, "published": l.published})
+                    );
+                } else {
+                    let date = l
+                        .published
+                        .map(|d| d.day().to_string())
+                        .unwrap_or_else(|| "-".into());
+                    println!("{date:10}  {}\n            {}", l.title, l.url);
+                }
+            }
+            eprintln!("{} items", links.len());
+            Ok(0)
+        }
+        Command::Export {
+            what: ExportCommand::Opml { config },
+        } => {
+            let Ok(config) = load_config(&config) else {
+                return Ok(1);
+            };
+            print!("{}", publish::opml::render(&config));
+            Ok(0)
+        }
+    }
+}
+
+/// A URL is fetched (with the project's client); anything else is a local file.
+async fn read_target(
+    target: &str,
+    base: Option<Url>,
+    charset: Option<String>,
+) -> anyhow::Result<(Vec<u8>, Url, Option<String>)> {
+    let forced = charset.map(|c| format!("text/html; charset={c}"));
+    if let Ok(url) = Url::parse(target)
+        && matches!(url.scheme(), "http" | "https")
+    {
+        let fetcher = Fetcher::new(&Default::default())?;
+        let page = fetcher.get_fresh(&url).await?;
+        return Ok((
+            page.body.to_vec(),
+            base.unwrap_or(page.url),
+            forced.or(page.content_type),
+        ));
+    }
+    let path = Path::new(target);
+    let bytes = std::fs::read(path).map_err(|e| anyhow::anyhow!("{target}: {e}"))?;
+    let base = match base {
+        Some(b) => b,
+        None => Url::from_file_path(std::path::absolute(path)?)
+            .map_err(|_| anyhow::anyhow!("{target}: cannot make a URL of this path; give --url"))?,
+    };
+    Ok((bytes, base, forced))
+}
+
+/// The JSON object of an item (DESIGN.md's field list).
+pub fn item_json(item: &Item, status: Option<ItemStatus>) -> serde_json::Value {
+    let mut v = serde_json::json!({
+        "source": item.source,
+        "id": item.id,
+        "url": item.url,
+        "title": item.title,
+        "published": item.published,
+        "updated": item.updated.map(|u| u.to_rfc3339()),
+        "author": item.author,
+        "origin": item.origin,
+        "summary": item.summary,
+        "content_text": item.content_text,
+        "content_html": item.content_html,
+    });
+    if let Some(s) = status {
+        v["status"] = serde_json::json!(s);
+    }
+    v
+}
+
+fn print_article(a: &crate::model::Article, base: &Url, json: bool) {
+    let url = process::canonical_url(base.as_str(), None).map(|u| u.to_string());
+    if json {
+        let v = serde_json::json!({
+            "id": url.clone().unwrap_or_else(|| base.to_string()),
+            "url": url,
+            "title": a.title,
+            "subtitle": a.subtitle,
+            "published": a.published,
+            "updated": serde_json::Value::Null,
+            "author": a.author,
+            "origin": a.origin,
+            "summary": a.content_text.chars().take(200).collect::<String>(),
+            "content_text": a.content_text,
+            "content_html": a.content_html,
+        });
+        println!("{v}");
+        return;
+    }
+    let show =
+        |label: &str, v: Option<String>| println!("{label:10} {}", v.unwrap_or_else(|| "-".into()));
+    show("title:", a.title.clone());
+    if a.subtitle.is_some() {
+        show("subtitle:", a.subtitle.clone());
+    }
+    show("published:", a.published.map(|p| p.to_string()));
+    show("author:", a.author.clone());
+    show("origin:", a.origin.clone());
+    println!("\n{}", a.content_text);
+}
+
+async fn poll(config: Config, only: &[String], json: bool, dry_run: bool) -> anyhow::Result<i32> {
+    for id in only {
+        if config.source(id).is_none() {
+            eprintln!(
+                "error: no source with id {id:?} in {}",
+                config.path.display()
+            );
+            return Ok(2);
+        }
+    }
+    let chosen: Vec<SourceConfig> = config
+        .sources
+        .iter()
+        .filter(|s| only.is_empty() || only.contains(&s.id))
+        .cloned()
+        .collect();
+    let store = Arc::new(Store::open(&config.daemon.data_dir)?);
+    let poller = Poller::new(Arc::new(config), store)?;
+    let cancel = CancellationToken::new();
+    // Every source at once: the fetcher's per-host limits keep each site's load polite.
+    let results =
+        futures_util::future::join_all(chosen.iter().map(|s| poller.poll(s, dry_run, &cancel)))
+            .await;
+    let (mut new, mut updated, mut failed) = (0, 0, 0);
+    for (source, result) in chosen.iter().zip(results) {
+        match result {
+            Ok(outcome) => {
+                for s in &outcome.stored {
+                    match s.status {
+                        ItemStatus::New => new += 1,
+                        ItemStatus::Updated => updated += 1,
+                    }
+                    if json {
+                        println!("{}", item_json(&s.item, Some(s.status)));
+                    } else {
+                        let date = s
+                            .item
+                            .published
+                            .map(|d| d.to_string())
+                            .unwrap_or_else(|| "-".into());
+                        println!(
+                            "{:7}  {}  {}  {}",
+                            s.status.to_string(),
+                            source.id,
+                            date,
+                            s.item.title
+                        );
+                        if let Some(u) = &s.item.url {
+                            println!("         {u}");
+                        }
+                    }
+                }
+                for e in &outcome.article_errors {
+                    eprintln!(
+                        "source {}: article skipped until the next poll: {e}",
+                        source.id
+                    );
+                }
+                if let Some(alarm) = &outcome.alarm {
+                    eprintln!("source {}: ALARM: {alarm}", source.id);
+                }
+            }
+            Err(e) => {
+                failed += 1;
+                eprintln!("source {}: {e}", source.id);
+            }
+        }
+    }
+    eprintln!(
+        "{} source{}, {new} new, {updated} updated, {failed} failed{}",
+        chosen.len(),
+        if chosen.len() == 1 { "" } else { "s" },
+        if dry_run {
+            " (dry run: nothing stored)"
+        } else {
+            ""
+        }
+    );
+    Ok(if failed > 0 { 1 } else { 0 })
 }

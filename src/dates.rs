@@ -83,6 +83,144 @@ pub fn parse_date(text: &str, tz: Tz) -> Option<PubDate> {
     find_date(t, tz)
 }
 
+static WORD_DATE_RE: LazyLock<Regex> = LazyLock::new(|| {
+    // "March 5, 2019", "Mar. 5th 2019", "5 March 2019", "5. März 2019", "5 de marzo de 2019".
+    Regex::new(
+        r"(?ix)
+        (?:
+            (?P<m1>[a-zäéû]{3,10})\.?\s+(?P<d1>\d{1,2})(?:st|nd|rd|th)?,?\s+(?P<y1>(?:19|20)\d{2})
+          | (?P<d2>\d{1,2})(?:st|nd|rd|th|\.)?\s+(?:de\s+)?(?P<m2>[a-zäéû]{3,10})\.?,?\s+(?:de\s+)?(?P<y2>(?:19|20)\d{2})
+          | (?P<d3>\d{1,2})\.(?P<m3>\d{1,2})\.(?P<y3>(?:19|20)\d{2})
+          | (?P<m4>\d{1,2})/(?P<d4>\d{1,2})/(?P<y4>(?:19|20)\d{2})
+        )",
+    )
+    .expect("static regex")
+});
+
+/// The month a (English, German, French, Spanish, Italian …) month name or abbreviation names.
+fn month_number(name: &str) -> Option<u32> {
+    let n = name.to_lowercase();
+    const MONTHS: &[(&[&str], u32)] = &[
+        (
+            &[
+                "jan", "january", "januar", "janvier", "enero", "gennaio", "jänner",
+            ],
+            1,
+        ),
+        (
+            &[
+                "feb", "february", "februar", "février", "fevrier", "febrero", "febbraio",
+            ],
+            2,
+        ),
+        (&["mar", "march", "märz", "maerz", "mars", "marzo"], 3),
+        (&["apr", "april", "avril", "abril", "aprile"], 4),
+        (&["may", "mai", "mayo", "maggio"], 5),
+        (&["jun", "june", "juni", "juin", "junio", "giugno"], 6),
+        (&["jul", "july", "juli", "juillet", "julio", "luglio"], 7),
+        (&["aug", "august", "août", "aout", "agosto"], 8),
+        (
+            &[
+                "sep",
+                "sept",
+                "september",
+                "septembre",
+                "septiembre",
+                "settembre",
+            ],
+            9,
+        ),
+        (
+            &[
+                "oct", "october", "okt", "oktober", "octobre", "octubre", "ottobre",
+            ],
+            10,
+        ),
+        (&["nov", "november", "novembre", "noviembre"], 11),
+        (
+            &[
+                "dec",
+                "december",
+                "dez",
+                "dezember",
+                "décembre",
+                "decembre",
+                "diciembre",
+                "dicembre",
+            ],
+            12,
+        ),
+    ];
+    MONTHS
+        .iter()
+        .find(|(names, _)| names.contains(&n.as_str()))
+        .map(|(_, m)| *m)
+}
+
+/// The first date written with a month name ("March 5, 2019", "5. März 2019") or in the
+/// numeric forms `05.03.2019` (day first, European) and `7/5/2005` (month first, US). Only a day: such text rarely has a
+/// reliable time.
+pub fn find_date_words(text: &str) -> Option<NaiveDate> {
+    for caps in WORD_DATE_RE.captures_iter(text) {
+        let whole = caps.get(0)?;
+        let before = text[..whole.start()].chars().next_back();
+        if before.is_some_and(|c| c.is_alphanumeric()) {
+            continue;
+        }
+        let num = |name: &str| caps.name(name).and_then(|m| m.as_str().parse::<u32>().ok());
+        let (y, m, d) = if let Some(y) = num("y1") {
+            (
+                y,
+                caps.name("m1").and_then(|m| month_number(m.as_str())),
+                num("d1"),
+            )
+        } else if let Some(y) = num("y2") {
+            (
+                y,
+                caps.name("m2").and_then(|m| month_number(m.as_str())),
+                num("d2"),
+            )
+        } else if let Some(y) = num("y3") {
+            (y, num("m3"), num("d3"))
+        } else {
+            (num("y4").unwrap_or(0), num("m4"), num("d4"))
+        };
+        if let (Some(m), Some(d)) = (m, d)
+            && let Some(day) = NaiveDate::from_ymd_opt(y as i32, m, d)
+        {
+            return Some(day);
+        }
+    }
+    None
+}
+
+static URL_DATE_RE: LazyLock<Regex> = LazyLock::new(|| {
+    // /2019/03/05/, /2019-03-05, /20190305/, gov portals' /201909/t20190905_123.html
+    Regex::new(
+        r"(?x)
+        [/_-](?P<y>(?:19|20)\d{2})[/_-](?P<m>\d{1,2})[/_-](?P<d>\d{1,2})(?:[/_.-]|$)
+      | [/t_-](?P<y2>(?:19|20)\d{2})(?P<m2>[01]\d)(?P<d2>[0-3]\d)(?:[/_.-]|$)",
+    )
+    .expect("static regex")
+});
+
+/// A day written into an article URL, the weakest evidence of a date.
+pub fn url_date(url: &str) -> Option<NaiveDate> {
+    for caps in URL_DATE_RE.captures_iter(url) {
+        let num = |name: &str| caps.name(name).and_then(|m| m.as_str().parse::<u32>().ok());
+        let ymd = match num("y") {
+            Some(y) => (y, num("m"), num("d")),
+            None => (num("y2").unwrap_or(0), num("m2"), num("d2")),
+        };
+        if let (y, Some(m), Some(d)) = ymd
+            && let Some(day) = NaiveDate::from_ymd_opt(y as i32, m, d)
+        {
+            return Some(day);
+        }
+    }
+    None
+}
+
 /// A wall-clock time in `tz` as an instant with its offset. On a fall-back overlap the
 /// earlier instant is taken; a time in a spring-forward gap has no instant.
 pub fn local_instant(naive: NaiveDateTime, tz: Tz) -> Option<DateTime<chrono::FixedOffset>> {
@@ -118,6 +256,34 @@ mod tests {
         assert_eq!(s("[2022/09/03]"), "2022-09-03");
         assert_eq!(s("2022.09.03"), "2022-09-03");
         assert_eq!(s("2022-09-03T08:00:00Z"), "2022-09-03T08:00:00+00:00");
+    }
+
+    #[test]
+    fn written_dates() {
+        let d = |t: &str| {
+            find_date_words(t)
+                .map(|d| d.to_string())
+                .unwrap_or_default()
+        };
+        assert_eq!(d("Published March 5, 2019 at 10am"), "2019-03-05");
+        assert_eq!(d("Updated: Mar. 5th 2019"), "2019-03-05");
+        assert_eq!(d("5 March 2019"), "2019-03-05");
+        assert_eq!(d("Stand: 5. März 2019"), "2019-03-05");
+        assert_eq!(d("am 05.03.2019 um"), "2019-03-05");
+        assert_eq!(d("5 de marzo de 2019"), "2019-03-05");
+        assert_eq!(d("发布日期： 9/17/2004 5:54:13 AM"), "2004-09-17");
+        assert_eq!(d("Version 3.5 2019"), "");
+    }
+
+    #[test]
+    fn url_dates() {
+        let d = |t: &str| url_date(t).map(|d| d.to_string()).unwrap_or_default();
+        assert_eq!(d("https://a.com/2019/03/05/slug/"), "2019-03-05");
+        assert_eq!(
+            d("http://x.gov.cn/zwdt/202209/t20220907_1001.html"),
+            "2022-09-07"
+        );
+        assert_eq!(d("https://a.com/news/12345.html"), "");
     }
 
     #[test]

@@ -1,1 +1,388 @@
-//! (skeleton)
+//! One source, end to end: fetch → parse → (extract) → process → store.
+//!
+//! Used by `tidings poll` and by the daemon's scheduler alike. A failure is returned
+//! and recorded in the source's state (last error, failures in a row, backoff); it
+//! never affects other sources.
+
+use crate::config::{Config, SourceConfig, SourceKind};
+use crate::fetch::{FetchError, FetchOutcome, Fetched, Fetcher, Validators, charset};
+use crate::model::Entry;
+use crate::parse::feed::FeedError;
+use crate::parse::html::SelectError;
+use crate::store::{SourceState, Store, StoreError, Stored};
+use crate::{extract, parse, process};
+use chrono::{DateTime, Utc};
+use std::sync::Arc;
+use tokio_util::sync::CancellationToken;
+use tracing::{debug, info, warn};
+use url::Url;
+
+/// At most this many article pages are opened in one poll of one source; the rest
+/// wait for the next poll (a first poll of a long list must not hammer the site).
+pub const MAX_ARTICLES_PER_POLL: usize = 60;
+
+/// A feed entry whose content is shorter than this (in characters of text) is a teaser:
+/// with `full_text`, its page is opened and extracted.
+const TEASER_CHARS: usize = 400;
+
+/// What polling needs, shared by every poll.
+#[derive(Clone)]
+pub struct Poller {
+    pub config: Arc<Config>,
+    pub store: Arc<Store>,
+    pub fetcher: Arc<Fetcher>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum PollError {
+    #[error("{0}")]
+    Fetch(#[from] FetchError),
+    #[error("{url}: {source}")]
+    Feed { url: Url, source: FeedError },
+    #[error("{url}: {source}")]
+    Select { url: Url, source: SelectError },
+    #[error("{0}")]
+    Store(#[from] StoreError),
+}
+
+impl PollError {
+    /// When the source may be polled again, if the server said so.
+    pub fn retry_after(&self) -> Option<DateTime<Utc>> {
+        match self {
+            PollError::Fetch(e) => e.retry_after(),
+            _ => None,
+        }
+    }
+}
+
+/// What one poll found.
+#[derive(Debug, Default)]
+pub struct PollOutcome {
+    /// New and updated items, in source order.
+    pub stored: Vec<Stored>,
+    /// Entries the source listed (0 on 304).
+    pub entries: usize,
+    pub not_modified: bool,
+    /// Whether this was the source's first successful poll (its items are the backlog).
+    pub first: bool,
+    /// Article pages that could not be fetched; their items wait for the next poll.
+    pub article_errors: Vec<String>,
+    /// Set when a list that used to yield items suddenly yields none.
+    pub alarm: Option<String>,
+}
+
+/// Backoff after `failures` failures in a row: 1 min, 2, 4 … capped at 6 h.
+pub fn backoff(failures: u32) -> chrono::Duration {
+    let mins = 1i64 << failures.saturating_sub(1).min(9);
+    chrono::Duration::minutes(mins.min(360))
+}
+
+impl Poller {
+    pub fn new(config: Arc<Config>, store: Arc<Store>) -> Result<Poller, reqwest::Error> {
+        let fetcher = Arc::new(Fetcher::new(&config.fetch)?);
+        Ok(Poller {
+            config,
+            store,
+            fetcher,
+        })
+    }
+
+    /// Poll one source and record the result in its state. With `dry_run`, report what
+    /// would be new without storing anything or touching the source's state.
+    pub async fn poll(
+        &self,
+        source: &SourceConfig,
+        dry_run: bool,
+        cancel: &CancellationToken,
+    ) -> Result<PollOutcome, PollError> {
+        let started = std::time::Instant::now();
+        let state = self.store.source_state(&source.id)?;
+        let result = self.poll_inner(source, &state, dry_run, cancel).await;
+        metrics::counter!("tidings_polls_total", "source" => source.id.clone()).increment(1);
+        metrics::histogram!("tidings_poll_seconds", "source" => source.id.clone())
+            .record(started.elapsed().as_secs_f64());
+        if dry_run {
+            return result.map(|(outcome, _)| outcome);
+        }
+        let now = Utc::now();
+        match result {
+            Ok((outcome, validators)) => {
+                for s in &outcome.stored {
+                    metrics::counter!("tidings_items_total", "source" => source.id.clone(), "status" => s.status.to_string())
+                        .increment(1);
+                }
+                let alarm = outcome.alarm.clone();
+                let entries = outcome.entries;
+                let not_modified = outcome.not_modified;
+                self.store.update_source_state(&source.id, |st| {
+                    st.last_poll = Some(now);
+                    st.last_success = Some(now);
+                    st.last_error = None;
+                    st.failures = 0;
+                    st.not_before = None;
+                    st.polls_ok += 1;
+                    if let Some(v) = &validators {
+                        st.etag = v.etag.clone();
+                        st.last_modified = v.last_modified.clone();
+                    }
+                    if !not_modified {
+                        st.last_entries = Some(entries);
+                        st.alarm = alarm.clone();
+                    }
+                })?;
+                Ok(outcome)
+            }
+            Err(err) => {
+                metrics::counter!("tidings_poll_failures_total", "source" => source.id.clone())
+                    .increment(1);
+                let message = err.to_string();
+                let retry_after = err.retry_after();
+                self.store.update_source_state(&source.id, |st| {
+                    st.last_poll = Some(now);
+                    st.last_error = Some(message.clone());
+                    st.last_error_at = Some(now);
+                    st.failures += 1;
+                    let backoff_until = now + backoff(st.failures);
+                    st.not_before =
+                        Some(retry_after.map_or(backoff_until, |r| r.max(backoff_until)));
+                })?;
+                Err(err)
+            }
+        }
+    }
+
+    async fn poll_inner(
+        &self,
+        source: &SourceConfig,
+        state: &SourceState,
+        dry_run: bool,
+        cancel: &CancellationToken,
+    ) -> Result<(PollOutcome, Option<Validators>), PollError> {
+        let validators = Validators {
+            etag: state.etag.clone(),
+            last_modified: state.last_modified.clone(),
+        };
+        let fetched = match self.fetcher.get(&source.url, &validators).await? {
+            FetchOutcome::NotModified => {
+                debug!(source = %source.id, "not modified");
+                return Ok((
+                    PollOutcome {
+                        not_modified: true,
+                        first: state.polls_ok == 0,
+                        ..Default::default()
+                    },
+                    None,
+                ));
+            }
+            FetchOutcome::Fetched(f) => f,
+        };
+        metrics::counter!("tidings_fetch_bytes_total", "source" => source.id.clone())
+            .increment(fetched.body.len() as u64);
+        metrics::histogram!("tidings_fetch_seconds", "source" => source.id.clone())
+            .record(fetched.elapsed.as_secs_f64());
+        let tz = self.config.source_tz(source);
+        let is_feed = match source.kind {
+            SourceKind::Feed => true,
+            SourceKind::Html => false,
+            SourceKind::Auto => {
+                fetched
+                    .content_type
+                    .as_deref()
+                    .is_some_and(is_feed_content_type)
+                    || parse::looks_like_feed(&fetched.body)
+            }
+        };
+        let mut outcome = PollOutcome {
+            first: state.polls_ok == 0,
+            ..Default::default()
+        };
+        let mut entries = if is_feed {
+            parse::feed::parse_feed(
+                &fetched.body,
+                fetched.content_type.as_deref(),
+                &fetched.url,
+                tz,
+            )
+            .map_err(|source| PollError::Feed {
+                url: fetched.url.clone(),
+                source,
+            })?
+            .entries
+        } else {
+            let entries = list_entries(source, &fetched, tz)?;
+            if entries.is_empty() && state.last_entries.is_some_and(|n| n > 0) {
+                let alarm = format!(
+                    "the list at {} yielded no items (it had {} before): the page layout may have changed",
+                    source.url,
+                    state.last_entries.unwrap_or(0)
+                );
+                warn!(source = %source.id, "{alarm}");
+                metrics::counter!("tidings_list_alarms_total", "source" => source.id.clone())
+                    .increment(1);
+                outcome.alarm = Some(alarm);
+            }
+            entries
+        };
+        outcome.entries = entries.len();
+        if source.full_text_for(is_feed) {
+            self.fill_full_text(source, &mut entries, &fetched.url, tz, cancel, &mut outcome)
+                .await?;
+        }
+        let items = process::to_items(&entries, &source.id, Some(&fetched.url), Utc::now());
+        outcome.stored = if dry_run {
+            self.store.diff_batch(&source.id, items)?
+        } else {
+            self.store.store_batch(&source.id, items)?
+        };
+        info!(
+            source = %source.id,
+            entries = outcome.entries,
+            new_or_updated = outcome.stored.len(),
+            "polled"
+        );
+        Ok((outcome, Some(fetched.validators)))
+    }
+
+    /// Open the article page of each entry that needs it and fill in what extraction
+    /// finds. An entry already stored is not opened again. A list link whose page fails
+    /// is left out of this poll (and tried again on the next); a feed entry keeps the
+    /// text the feed gave.
+    async fn fill_full_text(
+        &self,
+        source: &SourceConfig,
+        entries: &mut Vec<Entry>,
+        base: &Url,
+        tz: chrono_tz::Tz,
+        cancel: &CancellationToken,
+        outcome: &mut PollOutcome,
+    ) -> Result<(), PollError> {
+        let mut opened = 0;
+        let mut keep = Vec::with_capacity(entries.len());
+        for mut entry in std::mem::take(entries) {
+            let needs_page = !entry.attachment && !has_full_content(&entry);
+            let url = entry
+                .url
+                .as_deref()
+                .and_then(|u| process::canonical_url(u, Some(base)));
+            let Some(url) = url.filter(|_| needs_page) else {
+                keep.push(entry);
+                continue;
+            };
+            let id = entry.id.clone().unwrap_or_else(|| url.to_string());
+            if let Some(stored) = self.store.item(&source.id, &id)? {
+                // Known: keep what was extracted before instead of fetching again.
+                entry.content_html = stored.content_html;
+                entry.title = Some(stored.title);
+                entry.published = stored.published.or(entry.published);
+                entry.author = stored.author;
+                entry.origin = stored.origin;
+                keep.push(entry);
+                continue;
+            }
+            if opened >= MAX_ARTICLES_PER_POLL || cancel.is_cancelled() {
+                continue;
+            }
+            opened += 1;
+            match self.fetcher.get_fresh(&url).await {
+                Ok(page) => {
+                    let article =
+                        extract::extract(&page.body, &page.url, page.content_type.as_deref(), tz);
+                    merge_article(&mut entry, article);
+                    keep.push(entry);
+                }
+                Err(e) => {
+                    warn!(source = %source.id, error = %e, "article fetch failed");
+                    outcome.article_errors.push(e.to_string());
+                    // A feed entry has its own text: store that rather than nothing. A
+                    // list link has only a title: it waits for the next poll.
+                    if entry.summary.is_some() || entry.content_html.is_some() {
+                        keep.push(entry);
+                    }
+                }
+            }
+        }
+        *entries = keep;
+        Ok(())
+    }
+}
+
+fn is_feed_content_type(ct: &str) -> bool {
+    let ct = ct.to_ascii_lowercase();
+    [
+        "rss",
+        "atom",
+        "rdf",
+        "feed+json",
+        "application/xml",
+        "text/xml",
+    ]
+    .iter()
+    .any(|k| ct.contains(k))
+}
+
+fn has_full_content(entry: &Entry) -> bool {
+    entry
+        .content_html
+        .as_deref()
+        .is_some_and(|h| process::html_to_text(h).chars().count() >= TEASER_CHARS)
+}
+
+/// A list page's links as entries.
+fn list_entries(
+    source: &SourceConfig,
+    fetched: &Fetched,
+    tz: chrono_tz::Tz,
+) -> Result<Vec<Entry>, PollError> {
+    let html = charset::decode(&fetched.body, fetched.content_type.as_deref()).text;
+    let links = match &source.select {
+        Some(sel) => parse::html::select_list(&html, &fetched.url, sel, tz).map_err(|source| {
+            PollError::Select {
+                url: fetched.url.clone(),
+                source,
+            }
+        })?,
+        None => parse::html::detect_list(&html, &fetched.url, tz),
+    };
+    Ok(links
+        .into_iter()
+        .map(|l| {
+            let attachment = Url::parse(&l.url).is_ok_and(|u| parse::html::is_attachment(&u));
+            Entry {
+                url: Some(l.url),
+                title: Some(l.title),
+                published: l.published,
+                attachment,
+                ..Default::default()
+            }
+        })
+        .collect())
+}
+
+/// What the article page says wins over what the list or feed said, except that a
+/// list's date is kept when the page shows none, and a page without a title keeps the
+/// list's.
+fn merge_article(entry: &mut Entry, a: crate::model::Article) {
+    if let Some(t) = a.title.filter(|t| !t.trim().is_empty()) {
+        entry.title = Some(t);
+    }
+    // The page's date is usually more precise than the list's (a time, not only a day).
+    entry.published = a.published.or(entry.published);
+    entry.author = a.author.or(entry.author.take());
+    entry.origin = a.origin.or(entry.origin.take());
+    if !a.content_html.trim().is_empty() {
+        entry.content_html = Some(a.content_html);
+    } else if !a.content_text.trim().is_empty() {
+        entry.content_html = Some(
+            a.content_text
+                .lines()
+                .map(|l| format!("<p>{}</p>", html_escape(l)))
+                .collect::<String>(),
+        );
+    }
+}
+
+fn html_escape(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+}

@@ -1,1 +1,307 @@
-//! (skeleton)
+//! Entries → items: canonical URLs, stable ids, revisions, sanitised HTML.
+//!
+//! An item's id is the publisher's own (guid, Atom id), else its canonical URL, else a
+//! hash of its title and content. Its revision is a hash of what a reader sees (title
+//! and text, whitespace folded), so a re-rendered page with the same words is not an
+//! update, and an edited one is.
+
+use crate::model::{Entry, Item};
+use chrono::{DateTime, Utc};
+use sha2::{Digest, Sha256};
+use std::collections::HashSet;
+use url::Url;
+
+/// Query parameters that only track where a click came from.
+fn is_tracking_param(name: &str) -> bool {
+    let n = name.to_ascii_lowercase();
+    n.starts_with("utm_")
+        || matches!(
+            n.as_str(),
+            "fbclid"
+                | "gclid"
+                | "dclid"
+                | "msclkid"
+                | "yclid"
+                | "igshid"
+                | "mc_cid"
+                | "mc_eid"
+                | "_hsenc"
+                | "_hsmi"
+                | "spm"
+                | "scm"
+                | "share_token"
+                | "from_source"
+        )
+}
+
+/// Resolve `href` against `base` and normalise it: lower-cased host (the `url` crate
+/// does that, and drops default ports), no fragment, no tracking parameters.
+pub fn canonical_url(href: &str, base: Option<&Url>) -> Option<Url> {
+    let href = href.trim();
+    let mut url = match base {
+        Some(b) => b.join(href).ok()?,
+        None => Url::parse(href).ok()?,
+    };
+    if !matches!(url.scheme(), "http" | "https") {
+        return None;
+    }
+    url.set_fragment(None);
+    if url.query().is_some() {
+        let kept: Vec<(String, String)> = url
+            .query_pairs()
+            .filter(|(k, _)| !is_tracking_param(k))
+            .map(|(k, v)| (k.into_owned(), v.into_owned()))
+            .collect();
+        if kept.is_empty() {
+            url.set_query(None);
+        } else {
+            url.query_pairs_mut().clear().extend_pairs(kept);
+        }
+    }
+    Some(url)
+}
+
+/// HTML → plain text: block elements on their own lines, whitespace folded.
+pub fn html_to_text(html: &str) -> String {
+    let doc = scraper::Html::parse_fragment(html);
+    let mut out = String::new();
+    for node in doc.root_element().descendants() {
+        match node.value() {
+            scraper::Node::Text(t) => {
+                if node.ancestors().any(|a| {
+                    a.value()
+                        .as_element()
+                        .is_some_and(|e| matches!(e.name(), "script" | "style"))
+                }) {
+                    continue;
+                }
+                out.push_str(t);
+            }
+            scraper::Node::Element(e)
+                if matches!(
+                    e.name(),
+                    "p" | "br"
+                        | "div"
+                        | "li"
+                        | "h1"
+                        | "h2"
+                        | "h3"
+                        | "h4"
+                        | "h5"
+                        | "h6"
+                        | "tr"
+                        | "blockquote"
+                        | "pre"
+                        | "section"
+                        | "article"
+                        | "table"
+                ) =>
+            {
+                out.push('\n');
+            }
+            _ => {}
+        }
+    }
+    out.lines()
+        .map(|l| l.split_whitespace().collect::<Vec<_>>().join(" "))
+        .filter(|l| !l.is_empty())
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// Sanitise untrusted HTML: no scripts, event handlers, `javascript:` URLs or iframes;
+/// relative URLs made absolute against `base`.
+pub fn sanitize_html(html: &str, base: Option<&Url>) -> String {
+    let mut b = ammonia::Builder::default();
+    b.add_generic_attributes(["title"])
+        .add_tags(["figure", "figcaption"])
+        .link_rel(Some("noopener noreferrer"));
+    if let Some(base) = base {
+        b.url_relative(ammonia::UrlRelative::RewriteWithBase(base.clone()));
+    } else {
+        b.url_relative(ammonia::UrlRelative::Deny);
+    }
+    b.clean(html).to_string()
+}
+
+fn looks_like_html(s: &str) -> bool {
+    s.contains('<') && s.contains('>')
+}
+
+fn fold_ws(s: &str) -> String {
+    s.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+fn hash64(parts: &[&str]) -> u64 {
+    let mut h = Sha256::new();
+    for p in parts {
+        h.update(p.as_bytes());
+        h.update([0]);
+    }
+    let d = h.finalize();
+    u64::from_be_bytes(d[..8].try_into().expect("sha256 has 32 bytes"))
+}
+
+/// The longest summary kept, in characters.
+const SUMMARY_CHARS: usize = 400;
+
+/// Turn one entry into an item. `base` resolves relative links; `now` is first-seen.
+pub fn to_item(entry: &Entry, source: &str, base: Option<&Url>, now: DateTime<Utc>) -> Item {
+    let url = entry.url.as_deref().and_then(|u| canonical_url(u, base));
+    let content_html = entry
+        .content_html
+        .as_deref()
+        .filter(|s| !s.trim().is_empty())
+        .map(|h| sanitize_html(h, url.as_ref().or(base)));
+    let content_text = content_html
+        .as_deref()
+        .map(html_to_text)
+        .filter(|t| !t.is_empty());
+    let summary = entry.summary.as_deref().map(|s| {
+        if looks_like_html(s) {
+            html_to_text(s)
+        } else {
+            fold_ws(s)
+        }
+    });
+    let summary = summary
+        .or_else(|| content_text.clone())
+        .map(|s| truncate_chars(&s, SUMMARY_CHARS))
+        .filter(|s| !s.is_empty());
+    let title = entry
+        .title
+        .as_deref()
+        .map(|t| {
+            if looks_like_html(t) {
+                html_to_text(t)
+            } else {
+                fold_ws(t)
+            }
+        })
+        .filter(|t| !t.is_empty())
+        .or_else(|| summary.as_deref().map(|s| truncate_chars(s, 80)))
+        .unwrap_or_else(|| "(untitled)".to_string());
+    let body_for_revision = content_text.as_deref().or(summary.as_deref()).unwrap_or("");
+    let id = entry
+        .id
+        .as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_string)
+        .or_else(|| url.as_ref().map(|u| u.to_string()))
+        .unwrap_or_else(|| format!("sha256:{:016x}", hash64(&[&title, body_for_revision])));
+    Item {
+        source: source.to_string(),
+        revision: hash64(&[&title, &fold_ws(body_for_revision)]),
+        id,
+        url: url.map(|u| u.to_string()),
+        title,
+        published: entry.published,
+        updated: entry.updated,
+        author: entry.author.clone().filter(|s| !s.trim().is_empty()),
+        origin: entry.origin.clone().filter(|s| !s.trim().is_empty()),
+        summary,
+        content_text: content_text.or_else(|| None),
+        content_html,
+        first_seen: now,
+    }
+}
+
+/// Items of one poll, in source order, without repeats of one id.
+pub fn to_items(
+    entries: &[Entry],
+    source: &str,
+    base: Option<&Url>,
+    now: DateTime<Utc>,
+) -> Vec<Item> {
+    let mut seen = HashSet::new();
+    entries
+        .iter()
+        .map(|e| to_item(e, source, base, now))
+        .filter(|i| seen.insert(i.id.clone()))
+        .collect()
+}
+
+fn truncate_chars(s: &str, n: usize) -> String {
+    match s.char_indices().nth(n) {
+        Some((i, _)) => format!("{}…", s[..i].trim_end()),
+        None => s.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn canon(s: &str) -> String {
+        canonical_url(s, None)
+            .map(|u| u.to_string())
+            .unwrap_or_default()
+    }
+
+    #[test]
+    fn canonical_urls_drop_tracking_and_fragments() {
+        assert_eq!(
+            canon("https://WWW.Example.gov.cn:443/a/b.html?utm_source=x&id=3&fbclid=y#top"),
+            "https://www.example.gov.cn/a/b.html?id=3"
+        );
+        assert_eq!(
+            canon("http://example.org/x?utm_medium=rss"),
+            "http://example.org/x"
+        );
+        assert_eq!(canon("javascript:void(0)"), "");
+        let base = Url::parse("http://example.org/news/index.html").unwrap();
+        assert_eq!(
+            canonical_url("../a/t20220907_1.html", Some(&base))
+                .unwrap()
+                .as_str(),
+            "http://example.org/a/t20220907_1.html"
+        );
+    }
+
+    #[test]
+    fn id_prefers_guid_then_url_then_hash() {
+        let now = Utc::now();
+        let mut e = Entry {
+            id: Some("guid-1".into()),
+            url: Some("http://x.org/a?utm_source=rss".into()),
+            title: Some("T".into()),
+            ..Default::default()
+        };
+        assert_eq!(to_item(&e, "s", None, now).id, "guid-1");
+        e.id = None;
+        assert_eq!(to_item(&e, "s", None, now).id, "http://x.org/a");
+        e.url = None;
+        assert!(to_item(&e, "s", None, now).id.starts_with("sha256:"));
+    }
+
+    #[test]
+    fn revision_ignores_markup_but_not_words() {
+        let now = Utc::now();
+        let a = Entry {
+            id: Some("1".into()),
+            title: Some("标题".into()),
+            content_html: Some("<p>第一段</p><p>第二段</p>".into()),
+            ..Default::default()
+        };
+        let mut b = a.clone();
+        b.content_html = Some("<div class=x><p>第一段</p>\n  <p>第二段</p></div>".into());
+        let mut c = a.clone();
+        c.content_html = Some("<p>第一段</p><p>第二段（更正）</p>".into());
+        let r = |e: &Entry| to_item(e, "s", None, now).revision;
+        assert_eq!(r(&a), r(&b));
+        assert_ne!(r(&a), r(&c));
+    }
+
+    #[test]
+    fn hostile_html_is_inert() {
+        let base = Url::parse("http://x.org/a/").unwrap();
+        let out = sanitize_html(
+            r#"<p onclick="x()">hi<script>alert(1)</script><a href="javascript:alert(1)">l</a><iframe src="http://e"></iframe><img src="i.png" onerror="x()"></p>"#,
+            Some(&base),
+        );
+        assert!(!out.contains("script") && !out.contains("onclick") && !out.contains("javascript"));
+        assert!(!out.contains("iframe") && !out.contains("onerror"));
+        assert!(out.contains(r#"src="http://x.org/a/i.png""#), "{out}");
+    }
+}

@@ -1,1 +1,388 @@
-//! (skeleton)
+//! Polling end to end against loopback sources: conditional GET, new/updated items,
+//! failures that stay with their source, the size cap, the CLI contract and the daemon.
+
+use crate::support::server::{FixtureServer, Reply};
+use crate::support::{self};
+use std::process::{Command, Stdio};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use tidings::model::ItemStatus;
+use tidings::poll::Poller;
+use tidings::store::Store;
+use tokio_util::sync::CancellationToken;
+
+fn rss(items: &[(&str, &str, &str)]) -> String {
+    let mut s = String::from(
+        r#"<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>测试频道</title><link>http://example.org/</link>"#,
+    );
+    for (guid, title, desc) in items {
+        s.push_str(&format!(
+            "<item><guid>{guid}</guid><title>{title}</title><link>http://example.org/{guid}</link><description>{desc}</description><pubDate>Wed, 07 Sep 2022 10:45:00 +0800</pubDate></item>"
+        ));
+    }
+    s.push_str("</channel></rss>");
+    s
+}
+
+fn config_text(dir: &std::path::Path, sources: &[(&str, String)]) -> String {
+    let mut t = format!(
+        "[daemon]\ndata_dir = {:?}\nlisten = \"127.0.0.1:0\"\npublic_url = \"http://127.0.0.1:8080\"\ntimezone = \"Asia/Shanghai\"\nschedule = \"0 */15 * * * *\"\n\n[fetch]\nper_host_interval_ms = 0\ntimeout_secs = 5\n\n",
+        dir.join("data").display().to_string()
+    );
+    for (id, url) in sources {
+        t.push_str(&format!("[[source]]\nid = \"{id}\"\nurl = \"{url}\"\n\n"));
+    }
+    t
+}
+
+#[tokio::test]
+async fn polls_store_only_what_is_new_or_changed() {
+    let s = FixtureServer::start().await;
+    s.set(
+        "/feed.xml",
+        Reply::ok(
+            "application/rss+xml",
+            rss(&[("a", "第一条", "甲"), ("b", "第二条", "乙")]),
+        )
+        .etag("\"v1\""),
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let config = support::config(
+        dir.path(),
+        &config_text(dir.path(), &[("news", s.url("/feed.xml"))]),
+    );
+    let store = Arc::new(Store::open(&config.daemon.data_dir).unwrap());
+    let poller = Poller::new(Arc::new(config), store.clone()).unwrap();
+    let source = poller.config.sources[0].clone();
+    let cancel = CancellationToken::new();
+
+    let first = poller.poll(&source, false, &cancel).await.unwrap();
+    assert!(first.first);
+    let titles: Vec<_> = first
+        .stored
+        .iter()
+        .map(|s| (s.item.title.as_str(), s.status))
+        .collect();
+    assert_eq!(
+        titles,
+        [("第一条", ItemStatus::New), ("第二条", ItemStatus::New)]
+    );
+
+    // Unchanged: the validators go back and the server answers 304.
+    let second = poller.poll(&source, false, &cancel).await.unwrap();
+    assert!(second.not_modified && second.stored.is_empty());
+    assert_eq!(
+        s.requests("/feed.xml")[1].headers["if-none-match"],
+        "\"v1\""
+    );
+
+    // One entry added: exactly that one is new.
+    s.set(
+        "/feed.xml",
+        Reply::ok(
+            "application/rss+xml",
+            rss(&[
+                ("c", "第三条", "丙"),
+                ("a", "第一条", "甲"),
+                ("b", "第二条", "乙"),
+            ]),
+        )
+        .etag("\"v2\""),
+    );
+    let third = poller.poll(&source, false, &cancel).await.unwrap();
+    let got: Vec<_> = third
+        .stored
+        .iter()
+        .map(|s| (s.item.id.as_str(), s.status))
+        .collect();
+    assert_eq!(got, [("c", ItemStatus::New)]);
+
+    // An edited entry is an update, keeping when it was first seen.
+    let first_seen = store.item("news", "a").unwrap().unwrap().first_seen;
+    s.set(
+        "/feed.xml",
+        Reply::ok(
+            "application/rss+xml",
+            rss(&[
+                ("c", "第三条", "丙"),
+                ("a", "第一条（更新）", "甲"),
+                ("b", "第二条", "乙"),
+            ]),
+        )
+        .etag("\"v3\""),
+    );
+    let fourth = poller.poll(&source, false, &cancel).await.unwrap();
+    assert_eq!(fourth.stored.len(), 1);
+    assert_eq!(fourth.stored[0].status, ItemStatus::Updated);
+    assert_eq!(fourth.stored[0].item.title, "第一条（更新）");
+    assert_eq!(fourth.stored[0].item.first_seen, first_seen);
+    assert_eq!(store.count_items("news"), 3);
+    let state = store.source_state("news").unwrap();
+    assert_eq!(state.etag.as_deref(), Some("\"v3\""));
+    assert_eq!(state.failures, 0);
+}
+
+#[tokio::test]
+async fn a_failing_source_records_its_error_and_backs_off() {
+    let s = FixtureServer::start().await;
+    s.set("/busy", Reply::status(429).header("retry-after", "600"));
+    let dir = tempfile::tempdir().unwrap();
+    let config = support::config(
+        dir.path(),
+        &config_text(dir.path(), &[("busy", s.url("/busy"))]),
+    );
+    let store = Arc::new(Store::open(&config.daemon.data_dir).unwrap());
+    let poller = Poller::new(Arc::new(config), store.clone()).unwrap();
+    let source = poller.config.sources[0].clone();
+    let err = poller
+        .poll(&source, false, &CancellationToken::new())
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("HTTP 429"), "{err}");
+    let st = store.source_state("busy").unwrap();
+    assert_eq!(st.failures, 1);
+    assert!(st.last_error.as_deref().unwrap().contains("429"));
+    let wait = st.not_before.unwrap() - chrono::Utc::now();
+    assert!(
+        wait > chrono::Duration::seconds(590),
+        "Retry-After honoured, got {wait}"
+    );
+}
+
+fn tidings() -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_tidings"));
+    c.env("RUST_LOG", "tidings=info");
+    c
+}
+
+#[tokio::test]
+async fn cli_poll_reports_a_broken_source_and_goes_on() {
+    let s = FixtureServer::start().await;
+    s.set(
+        "/good.xml",
+        Reply::ok("application/rss+xml", rss(&[("g1", "好消息", "正文")])),
+    );
+    s.set("/bad.xml", Reply::status(503));
+    s.set(
+        "/huge.xml",
+        Reply {
+            stream_zeros: 50 << 20,
+            ..Reply::ok("application/rss+xml", "<rss>")
+        },
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = dir.path().join("feeds.toml");
+    std::fs::write(
+        &cfg,
+        config_text(
+            dir.path(),
+            &[
+                ("good", s.url("/good.xml")),
+                ("bad", s.url("/bad.xml")),
+                ("huge", s.url("/huge.xml")),
+            ],
+        ),
+    )
+    .unwrap();
+    let cfg_s = cfg.to_str().unwrap().to_string();
+    let out = tokio::task::spawn_blocking(move || {
+        tidings()
+            .args(["poll", "--json", "-c", &cfg_s])
+            .output()
+            .unwrap()
+    })
+    .await
+    .unwrap();
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "a failed source makes the exit code 1\n{stderr}"
+    );
+    let lines: Vec<serde_json::Value> = stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 1, "{stdout}");
+    assert_eq!(lines[0]["source"], "good");
+    assert_eq!(lines[0]["title"], "好消息");
+    assert_eq!(lines[0]["status"], "new");
+    assert_eq!(lines[0]["published"], "2022-09-07T10:45:00+08:00");
+    for field in [
+        "id",
+        "url",
+        "updated",
+        "author",
+        "origin",
+        "summary",
+        "content_text",
+        "content_html",
+    ] {
+        assert!(lines[0].get(field).is_some(), "field {field} present");
+    }
+    assert!(
+        stderr.contains("source bad: ") && stderr.contains("HTTP 503"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("source huge: ") && stderr.contains("larger than the limit"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("3 sources, 1 new, 0 updated, 2 failed"),
+        "{stderr}"
+    );
+
+    // Second run: nothing new from the good source, nothing was stored for the huge one.
+    let cfg_s = cfg.to_str().unwrap().to_string();
+    let out = tokio::task::spawn_blocking(move || {
+        tidings()
+            .args(["poll", "--json", "-c", &cfg_s, "--source", "good"])
+            .output()
+            .unwrap()
+    })
+    .await
+    .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    assert!(
+        out.stdout.is_empty(),
+        "printed once, then nothing: {}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    assert!(String::from_utf8_lossy(&out.stderr).contains("1 source, 0 new, 0 updated, 0 failed"));
+    let store = Store::open(&dir.path().join("data")).unwrap();
+    assert_eq!(store.count_items("huge"), 0);
+    assert_eq!(store.count_items("good"), 1);
+}
+
+#[tokio::test]
+async fn dry_run_stores_nothing() {
+    let s = FixtureServer::start().await;
+    s.set(
+        "/f.xml",
+        Reply::ok("application/rss+xml", rss(&[("x", "标题", "内容")])),
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = dir.path().join("feeds.toml");
+    std::fs::write(&cfg, config_text(dir.path(), &[("f", s.url("/f.xml"))])).unwrap();
+    let run = |args: Vec<String>| tidings().args(args).output().unwrap();
+    let c = cfg.to_str().unwrap().to_string();
+    let args = |extra: &[&str]| {
+        let mut v = vec!["poll".to_string(), "-c".into(), c.clone(), "--json".into()];
+        v.extend(extra.iter().map(|s| s.to_string()));
+        v
+    };
+    let (a1, a2, a3) = (args(&["--dry-run"]), args(&["--dry-run"]), args(&[]));
+    let outs = tokio::task::spawn_blocking(move || (run(a1), run(a2), run(a3)))
+        .await
+        .unwrap();
+    for o in [&outs.0, &outs.1, &outs.2] {
+        assert_eq!(
+            String::from_utf8_lossy(&o.stdout).lines().count(),
+            1,
+            "the item each time until really stored"
+        );
+    }
+}
+
+#[tokio::test]
+async fn the_daemon_polls_holds_the_database_and_stops_on_sigterm() {
+    let s = FixtureServer::start().await;
+    s.set(
+        "/feed.xml",
+        Reply::ok("application/rss+xml", rss(&[("d1", "守护进程", "正文")])),
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = dir.path().join("feeds.toml");
+    std::fs::write(
+        &cfg,
+        config_text(dir.path(), &[("news", s.url("/feed.xml"))]),
+    )
+    .unwrap();
+    let mut child = tidings()
+        .args(["run", "-c", cfg.to_str().unwrap()])
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let pid = child.id();
+
+    // Never polled: the daemon polls at start-up (within its jitter of up to 3 s).
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while s.requests("/feed.xml").is_empty() && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(
+        !s.requests("/feed.xml").is_empty(),
+        "the daemon polled its source"
+    );
+
+    // A second process is told plainly who holds the database.
+    let c = cfg.to_str().unwrap().to_string();
+    let out =
+        tokio::task::spawn_blocking(move || tidings().args(["poll", "-c", &c]).output().unwrap())
+            .await
+            .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        err.contains("in use by another tidings process") && err.contains(&format!("pid {pid}")),
+        "{err}"
+    );
+    assert!(
+        err.contains(&dir.path().join("data").display().to_string()),
+        "{err}"
+    );
+
+    let t0 = Instant::now();
+    Command::new("kill")
+        .args(["-TERM", &pid.to_string()])
+        .status()
+        .unwrap();
+    let status = tokio::task::spawn_blocking(move || child.wait().unwrap())
+        .await
+        .unwrap();
+    assert!(status.success(), "exit 0 on SIGTERM, got {status:?}");
+    assert!(
+        t0.elapsed() < Duration::from_secs(10),
+        "stopped within a few seconds"
+    );
+}
+
+#[tokio::test]
+async fn wrong_charsets_still_give_readable_chinese() {
+    let s = FixtureServer::start().await;
+    let feed = rss(&[("w1", "自治州召开棉花采收工作会议", "会议要求")])
+        .replace("encoding=\"utf-8\"", "encoding=\"gb2312\"");
+    let (gbk, _, _) = encoding_rs::GBK.encode(&feed);
+    // The header claims UTF-8; the bytes and the XML prolog say GB2312.
+    s.set(
+        "/gbk.xml",
+        Reply::ok("application/rss+xml; charset=utf-8", gbk.into_owned()),
+    );
+    // The prolog claims gb2312; the bytes are UTF-8.
+    let utf8 = rss(&[("u1", "区内要闻：秋收进度过半", "正文")])
+        .replace("encoding=\"utf-8\"", "encoding=\"gb2312\"");
+    s.set("/utf8.xml", Reply::ok("text/xml", utf8));
+    let dir = tempfile::tempdir().unwrap();
+    let config = support::config(
+        dir.path(),
+        &config_text(
+            dir.path(),
+            &[("gbk", s.url("/gbk.xml")), ("utf8", s.url("/utf8.xml"))],
+        ),
+    );
+    let store = Arc::new(Store::open(&config.daemon.data_dir).unwrap());
+    let poller = Poller::new(Arc::new(config), store.clone()).unwrap();
+    let cancel = CancellationToken::new();
+    let a = poller
+        .poll(&poller.config.sources[0], false, &cancel)
+        .await
+        .unwrap();
+    assert_eq!(a.stored[0].item.title, "自治州召开棉花采收工作会议");
+    let b = poller
+        .poll(&poller.config.sources[1], false, &cancel)
+        .await
+        .unwrap();
+    assert_eq!(b.stored[0].item.title, "区内要闻：秋收进度过半");
+}

@@ -4,6 +4,7 @@
 
 mod support;
 
+mod cli;
 mod config;
 mod extract_corpus;
 mod extract_fixtures;
@@ -12,4 +13,5 @@ mod fetch;
 mod list_corpus;
 mod list_fixtures;
 mod poll;
+mod poll_html;
 mod publish;

@@ -1,9 +1,32 @@
 //! Article pages → [`Article`]: main content, title, date, author, origin, with no
-//! per-site rules. (Skeleton: the full implementation replaces this.)
+//! per-site rules.
+//!
+//! - [`dom`]: the page copied into a bounded arena (scripts dropped, depth capped).
+//! - [`metadata`]: `<meta>` tags, JSON-LD, headings, the metadata line, URL dates.
+//! - [`metaline`]: the `时间:… 作者:… 来源:…` line split into its fields.
+//! - [`content`]: the readability-style scorer that finds the body.
+//! - [`boilerplate`]: portal furniture (breadcrumbs, 【字体：大 中 小】, 打印本页 …).
+//! - [`render`]: the chosen nodes → clean HTML and plain text.
+
+mod boilerplate;
+mod content;
+mod dom;
+mod metadata;
+mod metaline;
+mod render;
 
 use crate::model::Article;
 use chrono_tz::Tz;
+use content::Stats;
+use dom::{Dom, compact};
 use url::Url;
+
+/// Pages longer than this are cut before parsing: an article is never that long, and
+/// parsing stays bounded in time and memory.
+const MAX_HTML_BYTES: usize = 4 << 20;
+/// A body shorter than this (weighted characters) after the strict pass makes the
+/// extractor try again without removing "unlikely" containers.
+const RETRY_BELOW: f64 = 280.0;
 
 /// Extract the article from page bytes as fetched. `content_type` is the HTTP header,
 /// used for the charset; dates without an offset are read in `tz`.
@@ -14,6 +37,121 @@ pub fn extract(body: &[u8], url: &Url, content_type: Option<&str>, tz: Tz) -> Ar
 
 /// Extract from already-decoded HTML.
 pub fn extract_html(html: &str, url: &Url, tz: Tz) -> Article {
-    let _ = (html, url, tz);
-    Article::default()
+    let html = truncate(html, MAX_HTML_BYTES);
+    let parsed = scraper::Html::parse_document(html);
+    let mut dom = Dom::from_html(&parsed);
+    drop(parsed);
+
+    let meta = metadata::read(&dom);
+    let lines = metadata::lines(&dom);
+    let title = metadata::title(&meta);
+    let anchor = title_heading(&meta, title.as_deref());
+
+    let mut body = body_pass(&mut dom, true, title.as_deref(), url, tz);
+    if body.weight < RETRY_BELOW {
+        for node in &mut dom.nodes {
+            node.removed = false;
+        }
+        let loose = body_pass(&mut dom, false, title.as_deref(), url, tz);
+        if loose.weight > body.weight * 1.5 {
+            body = loose;
+        }
+    }
+
+    let near = metadata::near_title(&lines, anchor, body.first, tz);
+    let published = metadata::published(&meta, &near, &lines, anchor, body.first, url, tz);
+    let author = metadata::author(&meta, &near);
+    let origin = metadata::origin(&meta, &near);
+
+    Article {
+        title,
+        subtitle: None,
+        published,
+        author,
+        origin,
+        content_html: body.html,
+        content_text: body.text,
+    }
+}
+
+struct Body {
+    /// The first node of the body, where metadata lines end.
+    first: Option<usize>,
+    html: String,
+    text: String,
+    weight: f64,
+}
+
+/// One extraction pass over the arena; `strict` removes containers whose class/id
+/// looks like boilerplate before scoring.
+fn body_pass(dom: &mut Dom, strict: bool, title: Option<&str>, url: &Url, tz: Tz) -> Body {
+    content::remove_unlikely(dom, strict);
+    let stats = content::compute_stats(dom);
+    let roots = match content::select(dom, &stats, strict) {
+        Some(sel) => sel.nodes,
+        None => dom.find_all("body"),
+    };
+    content::clean_conditionally(dom, &stats, &roots);
+    strip_furniture(dom, &stats, &roots, title, tz);
+    let stats = content::compute_stats(dom);
+    let out = render::render(dom, &stats, &roots, url);
+    let weight = content::weighted_len(&out.text).0;
+    Body {
+        first: roots.first().copied(),
+        html: out.html,
+        text: out.text,
+        weight,
+    }
+}
+
+/// Drop furniture, metadata lines and the repeated title from the chosen subtrees.
+fn strip_furniture(dom: &mut Dom, stats: &[Stats], roots: &[usize], title: Option<&str>, tz: Tz) {
+    let title = title.map(|t| compact(t).to_lowercase()).unwrap_or_default();
+    let mut stack: Vec<usize> = roots.iter().rev().copied().collect();
+    while let Some(id) = stack.pop() {
+        if dom.nodes[id].removed {
+            continue;
+        }
+        // Only short lines are judged as a whole; containers are searched inside (an
+        // article of three short paragraphs is not a metadata line).
+        let has_blocks = dom.nodes[id]
+            .children
+            .iter()
+            .any(|&c| !dom.nodes[c].removed && dom.elem(c).is_some_and(|e| dom::is_block(&e.tag)));
+        if stats[id].chars <= 320.0 && !has_blocks {
+            let text = dom.text(id);
+            let drop = boilerplate::is_furniture(&text)
+                || metaline::is_meta_line(&text, tz)
+                || !title.is_empty() && compact(&text).to_lowercase() == title;
+            if drop {
+                dom.nodes[id].removed = true;
+                continue;
+            }
+        }
+        stack.extend(dom.nodes[id].children.iter().rev());
+    }
+}
+
+/// The heading that carries the title: where the metadata line is looked for.
+fn title_heading(meta: &metadata::PageMeta, title: Option<&str>) -> Option<usize> {
+    let t = compact(title?).to_lowercase();
+    meta.headings
+        .iter()
+        .find(|(_, _, h)| {
+            let h = compact(h).to_lowercase();
+            h == t || (h.chars().count() >= 4 && (t.contains(&h) || h.contains(&t)))
+        })
+        .map(|(id, _, _)| *id)
+}
+
+/// Cut `s` to at most `max` bytes at a character boundary.
+fn truncate(s: &str, max: usize) -> &str {
+    if s.len() <= max {
+        return s;
+    }
+    let mut end = max;
+    while !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    &s[..end]
 }

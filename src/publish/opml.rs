@@ -1,8 +1,60 @@
-//! OPML 2.0 of the served feeds. (Skeleton.)
+//! OPML 2.0 of the served feeds: one outline per feed, pointing at its Atom address, for
+//! import into a feed reader (`GET /opml`, `tidings export opml`).
 
+use super::{Format, base_url, feed_url, xml_text};
 use crate::config::Config;
 
 pub fn render(config: &Config) -> String {
-    let _ = config;
-    String::new()
+    let base = base_url(config);
+    let mut out =
+        String::from("<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<opml version=\"2.0\">\n");
+    out.push_str("  <head>\n    <title>tidings feeds</title>\n  </head>\n  <body>\n");
+    for feed in &config.feeds {
+        let title = feed.title.as_deref().unwrap_or(&feed.id);
+        out.push_str(&format!(
+            "    <outline type=\"rss\" text=\"{t}\" title=\"{t}\" xmlUrl=\"{x}\" htmlUrl=\"{h}\"",
+            t = attr(title),
+            x = attr(&feed_url(&base, &feed.id, Format::Atom)),
+            h = attr(&format!("{base}/")),
+        ));
+        if let Some(d) = &feed.description {
+            out.push_str(&format!(" description=\"{}\"", attr(d)));
+        }
+        out.push_str("/>\n");
+    }
+    out.push_str("  </body>\n</opml>\n");
+    out
+}
+
+/// An XML attribute value: the five special characters escaped, and line breaks kept as
+/// character references so that parsers do not normalise them to spaces.
+fn attr(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in xml_text(s).chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&apos;"),
+            '\n' => out.push_str("&#10;"),
+            '\r' => out.push_str("&#13;"),
+            '\t' => out.push_str("&#9;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn attributes_are_escaped_and_chinese_kept() {
+        assert_eq!(
+            attr("博州 \"要闻\" & <更多>"),
+            "博州 &quot;要闻&quot; &amp; &lt;更多&gt;"
+        );
+    }
 }

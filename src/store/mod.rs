@@ -105,6 +105,22 @@ fn decode<T: DeserializeOwned>(tree: &'static str, bytes: &[u8]) -> Result<T, St
     }
 }
 
+/// How `item` relates to what is stored: new, an update (keeping the first-seen time),
+/// or unchanged (`None`).
+fn compare(source: &str, old: Option<&Item>, item: &Item) -> Option<Stored> {
+    let mut item = item.clone();
+    item.source = source.to_string();
+    let status = match old {
+        Some(old) if old.revision == item.revision => return None,
+        Some(old) => {
+            item.first_seen = old.first_seen;
+            ItemStatus::Updated
+        }
+        None => ItemStatus::New,
+    };
+    Some(Stored { item, status })
+}
+
 impl Store {
     /// Open (or create) the database in `dir`. Only one process may hold it; a second
     /// gets [`StoreError::Locked`] naming the directory and the holder's pid.
@@ -187,20 +203,16 @@ impl Store {
                     ),
                     None => None,
                 };
-                let mut item = item.clone();
-                item.source = source.to_string();
-                let status = match &old {
-                    Some(old) if old.revision == item.revision => continue,
-                    Some(old) => {
-                        item.first_seen = old.first_seen;
-                        recent_t.remove(keys::recent_key(old.sort_time(), source, &old.id))?;
-                        ItemStatus::Updated
-                    }
-                    None => ItemStatus::New,
+                let Some(stored) = compare(source, old.as_ref(), item) else {
+                    continue;
                 };
-                items_t.insert(key, encode(&item))?;
+                if let Some(old) = &old {
+                    recent_t.remove(keys::recent_key(old.sort_time(), source, &old.id))?;
+                }
+                let item = &stored.item;
+                items_t.insert(key, encode(item))?;
                 recent_t.insert(keys::recent_key(item.sort_time(), source, &item.id), &[])?;
-                out.push(Stored { item, status });
+                out.push(stored);
             }
             Ok(out)
         });
@@ -216,6 +228,18 @@ impl Store {
             *g.entry(source.to_string()).or_default() += 1;
         }
         Ok(stored)
+    }
+
+    /// What [`Store::store_batch`] would return, without writing anything
+    /// (`tidings poll --dry-run`).
+    pub fn diff_batch(&self, source: &str, items: Vec<Item>) -> Result<Vec<Stored>, StoreError> {
+        let mut seen = std::collections::HashSet::new();
+        let mut out = Vec::new();
+        for item in items.iter().filter(|i| seen.insert(i.id.clone())) {
+            let old = self.item(source, &item.id)?;
+            out.extend(compare(source, old.as_ref(), item));
+        }
+        Ok(out)
     }
 
     /// One stored item.

@@ -34,3 +34,21 @@ pub fn extract_score_dir() -> Option<PathBuf> {
     let dir = corpus.join("../tools/extract-score");
     dir.join("score.py").is_file().then_some(dir)
 }
+
+pub mod server;
+
+/// Write a config file into `dir` and load it.
+pub fn config(dir: &std::path::Path, toml: &str) -> tidings::config::Config {
+    let path = dir.join("feeds.toml");
+    std::fs::write(&path, toml).unwrap();
+    tidings::config::Config::load(&path).unwrap_or_else(|e| panic!("config error:\n{e}"))
+}
+
+/// gzip-compress bytes.
+pub fn gzip(data: &[u8]) -> Vec<u8> {
+    use flate2::write::GzEncoder;
+    use std::io::Write;
+    let mut e = GzEncoder::new(Vec::new(), flate2::Compression::best());
+    e.write_all(data).unwrap();
+    e.finish().unwrap()
+}

@@ -1,0 +1,262 @@
+//! `[daemon]` and `[fetch]`: where the daemon keeps its data, listens, and how it polls.
+
+use super::reader::{Ctx, Section, Span};
+use chrono_tz::Tz;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+use toml::de::DeTable;
+use url::Url;
+
+/// `[daemon]`: the process as a whole.
+#[derive(Debug, Clone)]
+pub struct DaemonConfig {
+    /// `data_dir`: the sled database directory (default `data`). A relative path is
+    /// resolved against the directory of the configuration file, not the working directory.
+    pub data_dir: PathBuf,
+    /// `listen`: `IP:PORT` of the HTTP server for feeds, subscribe pages, health and
+    /// metrics (default `127.0.0.1:8080`).
+    pub listen: SocketAddr,
+    /// `public_url`: the base of links in feeds and emails, as readers reach the server
+    /// (default `http://` + `listen`). Set it when behind a proxy or listening on 0.0.0.0.
+    pub public_url: Url,
+    /// `timezone`: IANA name (default `UTC`) in which cron schedules are evaluated and dates
+    /// printed without an offset are read.
+    pub timezone: Tz,
+    /// `schedule`: the default poll schedule (default `0 */15 * * * *`, every 15 minutes).
+    pub schedule: CronSpec,
+}
+
+/// `[fetch]`: how the daemon talks to sites. Every field is optional.
+#[derive(Debug, Clone)]
+pub struct FetchConfig {
+    /// `user_agent`: the `User-Agent` header; keep a way to reach you in it.
+    pub user_agent: String,
+    /// `timeout_secs`: the longest a whole request may take (default 30).
+    pub timeout_secs: u64,
+    /// `connect_timeout_secs`: the longest connecting may take (default 10).
+    pub connect_timeout_secs: u64,
+    /// `max_body_bytes`: largest body accepted, after decompression (default 10 MiB).
+    pub max_body_bytes: u64,
+    /// `per_host_concurrency`: requests in flight to one host at a time (default 2).
+    pub per_host_concurrency: usize,
+    /// `per_host_interval_ms`: minimum spacing between two requests to one host (default 1000).
+    pub per_host_interval_ms: u64,
+}
+
+impl Default for FetchConfig {
+    fn default() -> Self {
+        FetchConfig {
+            user_agent: format!(
+                "tidings/{} (+https://github.com/tidings/tidings)",
+                env!("CARGO_PKG_VERSION")
+            ),
+            timeout_secs: 30,
+            connect_timeout_secs: 10,
+            max_body_bytes: 10 * 1024 * 1024,
+            per_host_concurrency: 2,
+            per_host_interval_ms: 1000,
+        }
+    }
+}
+
+/// A cron expression (6 or 7 fields, with seconds) with its text kept for display.
+#[derive(Debug, Clone)]
+pub struct CronSpec {
+    pub expr: String,
+    pub schedule: cron::Schedule,
+}
+
+impl FromStr for CronSpec {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        parse_cron(s)
+    }
+}
+
+/// The poll schedule used when `[daemon]` gives none.
+pub(super) const DEFAULT_SCHEDULE: &str = "0 */15 * * * *";
+
+/// Parse a cron expression, explaining the seconds field to people used to 5-field crontab.
+pub(super) fn parse_cron(s: &str) -> Result<CronSpec, String> {
+    const FIELDS: &str = "sec min hour day-of-month month day-of-week [year]";
+    let expr = s.trim();
+    let fields = expr.split_whitespace().count();
+    if !expr.starts_with('@') && fields == 5 {
+        return Err(format!(
+            "cron expression \"{expr}\" has 5 fields, but schedules start with seconds: \
+             6 or 7 fields ({FIELDS}), e.g. \"0 {expr}\""
+        ));
+    }
+    if !expr.starts_with('@') && !(6..=7).contains(&fields) {
+        return Err(format!(
+            "cron expression \"{expr}\" has {fields} fields; expected 6 or 7 ({FIELDS}), \
+             e.g. \"{DEFAULT_SCHEDULE}\""
+        ));
+    }
+    cron::Schedule::from_str(expr)
+        .map(|schedule| CronSpec {
+            expr: expr.to_string(),
+            schedule,
+        })
+        .map_err(|e| format!("invalid cron expression \"{expr}\": {e} (fields: {FIELDS})"))
+}
+
+/// Parse an IANA time zone name.
+pub(super) fn parse_tz(s: &str) -> Result<Tz, String> {
+    s.parse::<Tz>().map_err(|_| {
+        format!("unknown time zone \"{s}\"; use an IANA name such as \"Asia/Shanghai\" or \"UTC\"")
+    })
+}
+
+/// Parse an `http://` or `https://` URL; `what` names it in messages.
+pub(super) fn parse_http_url(s: &str, what: &str) -> Result<Url, String> {
+    let url = Url::parse(s).map_err(|e| format!("invalid {what} \"{s}\": {e}"))?;
+    match url.scheme() {
+        "http" | "https" if url.host().is_some() => Ok(url),
+        "http" | "https" => Err(format!("invalid {what} \"{s}\": no host")),
+        other => Err(format!(
+            "{what} \"{s}\" must start with http:// or https://, not {other}:"
+        )),
+    }
+}
+
+pub(super) fn read_daemon(
+    cx: &mut Ctx,
+    table: Option<(&DeTable, Span)>,
+    config_path: &Path,
+) -> DaemonConfig {
+    let listen_default = SocketAddr::from(([127, 0, 0, 1], 8080));
+    let mut daemon = DaemonConfig {
+        data_dir: PathBuf::from("data"),
+        listen: listen_default,
+        public_url: http_base(listen_default),
+        timezone: Tz::UTC,
+        schedule: parse_cron(DEFAULT_SCHEDULE).expect("the default schedule is valid"),
+    };
+    if let Some((table, span)) = table {
+        let sec = Section::new(
+            cx,
+            "[daemon]",
+            table,
+            span,
+            &["data_dir", "listen", "public_url", "timezone", "schedule"],
+        );
+        if let Some(dir) = sec.string(cx, "data_dir") {
+            if dir.value.trim().is_empty() {
+                cx.error(
+                    &dir.span,
+                    "`data_dir` is empty; name a directory, e.g. \"data\"",
+                );
+            } else {
+                daemon.data_dir = PathBuf::from(dir.value);
+            }
+        }
+        if let Some(listen) = sec.parsed(cx, "listen", |s| {
+            s.parse::<SocketAddr>().map_err(|_| {
+                format!(
+                    "invalid listen address \"{s}\": expected IP:PORT, e.g. \"127.0.0.1:8080\" \
+                     or \"[::1]:8080\" (host names are not accepted)"
+                )
+            })
+        }) {
+            daemon.listen = listen;
+            daemon.public_url = http_base(listen);
+        }
+        if let Some(url) = sec.parsed(cx, "public_url", |s| parse_http_url(s, "public_url")) {
+            daemon.public_url = url;
+        }
+        if let Some(tz) = sec.parsed(cx, "timezone", parse_tz) {
+            daemon.timezone = tz;
+        }
+        if let Some(schedule) = sec.parsed(cx, "schedule", parse_cron) {
+            daemon.schedule = schedule;
+        }
+    }
+    if daemon.data_dir.is_relative() {
+        let base = config_path.parent().unwrap_or(Path::new(""));
+        daemon.data_dir = base.join(&daemon.data_dir);
+    }
+    daemon
+}
+
+fn http_base(listen: SocketAddr) -> Url {
+    Url::parse(&format!("http://{listen}")).expect("an IP:PORT makes a valid http URL")
+}
+
+pub(super) fn read_fetch(cx: &mut Ctx, table: Option<(&DeTable, Span)>) -> FetchConfig {
+    let mut fetch = FetchConfig::default();
+    let Some((table, span)) = table else {
+        return fetch;
+    };
+    let sec = Section::new(
+        cx,
+        "[fetch]",
+        table,
+        span,
+        &[
+            "user_agent",
+            "timeout_secs",
+            "connect_timeout_secs",
+            "max_body_bytes",
+            "per_host_concurrency",
+            "per_host_interval_ms",
+        ],
+    );
+    if let Some(ua) = sec.string(cx, "user_agent") {
+        if ua.value.trim().is_empty() || ua.value.contains(['\r', '\n']) {
+            cx.error(&ua.span, "`user_agent` must be one non-empty line");
+        } else {
+            fetch.user_agent = ua.value;
+        }
+    }
+    // Bounds are there to catch typos (a timeout of 0 or of a year), not to police taste.
+    if let Some(n) = sec.integer(cx, "timeout_secs", 1, 86_400) {
+        fetch.timeout_secs = n as u64;
+    }
+    if let Some(n) = sec.integer(cx, "connect_timeout_secs", 1, 86_400) {
+        fetch.connect_timeout_secs = n as u64;
+    }
+    if let Some(n) = sec.integer(cx, "max_body_bytes", 1024, i64::MAX) {
+        fetch.max_body_bytes = n as u64;
+    }
+    if let Some(n) = sec.integer(cx, "per_host_concurrency", 1, 1024) {
+        fetch.per_host_concurrency = n as usize;
+    }
+    if let Some(n) = sec.integer(cx, "per_host_interval_ms", 0, 86_400_000) {
+        fetch.per_host_interval_ms = n as u64;
+    }
+    fetch
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cron_takes_seconds_and_explains_five_fields() {
+        assert!(parse_cron("0 */15 * * * *").is_ok());
+        assert!(parse_cron("0 0 8 * * Mon-Fri 2030").is_ok());
+        let e = parse_cron("*/15 * * * *").unwrap_err();
+        assert!(
+            e.contains("5 fields") && e.contains("\"0 */15 * * * *\""),
+            "{e}"
+        );
+        assert!(
+            parse_cron("0 0 25 * * *")
+                .unwrap_err()
+                .contains("invalid cron")
+        );
+    }
+
+    #[test]
+    fn only_web_urls() {
+        assert!(parse_http_url("https://example.org/a", "url").is_ok());
+        assert!(
+            parse_http_url("ftp://example.org/", "url")
+                .unwrap_err()
+                .contains("http:// or https://")
+        );
+        assert!(parse_http_url("example.org", "url").is_err());
+    }
+}

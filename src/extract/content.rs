@@ -1,0 +1,607 @@
+//! Finding the main content: a readability-style scorer. Paragraph-like blocks score
+//! by their text and punctuation; scores flow to their ancestors; the best-scoring
+//! container, less its link share, wins, and related siblings join it. Chinese text
+//! weighs more per character than Latin text (it carries more per glyph).
+
+use super::dom::{Data, Dom, is_block, is_cjk};
+use regex::Regex;
+use std::sync::LazyLock;
+
+static UNLIKELY: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"-ad-|ai2html|banner|breadcrumb|crumb|combx|comment|community|cover-wrap|disqus|extra|footer|gdpr|header|legends|menu|related|remark|replies|rss|shoutbox|sidebar|skyscraper|social|sponsor|supplemental|ad-break|agegate|pagination|pager|popup|yom-remote|copyright|topbar|navbar|subnav|share|weizhi|dqwz|location|position",
+    )
+    .expect("static regex")
+});
+static MAYBE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"and|article|body|column|content|main|mathjax|shadow|text|zoom|detail|zw")
+        .expect("static regex")
+});
+static POSITIVE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"article|body|content|entry|hentry|h-entry|main|page|pagination|post|text|blog|story|zoom|detail|zhengwen|news_con|con_txt|artic|zw|wenzhang")
+        .expect("static regex")
+});
+static NEGATIVE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"-ad-|hidden|^hid$| hid$| hid |^hid |banner|combx|comment|com-|contact|footer|gdpr|masthead|media|meta|outbrain|promo|related|scroll|share|shoutbox|sidebar|skyscraper|sponsor|shopping|tags|widget|nav|menu|foot|copyright|recommend|hot|rank|list|link|crumb|tool|login")
+        .expect("static regex")
+});
+static HIDDEN_STYLE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)display\s*:\s*none|visibility\s*:\s*hidden").expect("static regex")
+});
+
+/// Per-node counts over its live subtree.
+#[derive(Debug, Default, Clone, Copy)]
+pub(crate) struct Stats {
+    /// Weighted characters (a CJK character counts two).
+    pub chars: f64,
+    /// Weighted characters inside links.
+    pub link_chars: f64,
+    pub commas: u32,
+    pub p: u32,
+    pub img: u32,
+    pub li: u32,
+    pub headings: u32,
+}
+
+impl Stats {
+    pub fn link_density(&self) -> f64 {
+        if self.chars <= 0.0 {
+            0.0
+        } else {
+            (self.link_chars / self.chars).min(1.0)
+        }
+    }
+}
+
+pub(crate) fn weighted_len(s: &str) -> (f64, u32) {
+    let mut len = 0.0;
+    let mut commas = 0;
+    for c in s.chars() {
+        if c.is_whitespace() {
+            continue;
+        }
+        len += if is_cjk(c) { 2.0 } else { 1.0 };
+        if matches!(c, ',' | '，' | '、' | '،' | '﹐') {
+            commas += 1;
+        }
+    }
+    (len, commas)
+}
+
+/// Counts for every node, ignoring removed subtrees.
+pub(crate) fn compute_stats(dom: &Dom) -> Vec<Stats> {
+    let mut stats = vec![Stats::default(); dom.nodes.len()];
+    for id in (0..dom.nodes.len()).rev() {
+        let node = &dom.nodes[id];
+        if node.removed {
+            continue;
+        }
+        match &node.data {
+            Data::Text(t) => {
+                let (len, commas) = weighted_len(t);
+                stats[id].chars = len;
+                stats[id].commas = commas;
+            }
+            Data::Element(e) => {
+                let s = &mut stats[id];
+                match e.tag.as_str() {
+                    "p" => s.p += 1,
+                    "img" => s.img += 1,
+                    "li" => s.li += 1,
+                    "h1" | "h2" | "h3" | "h4" | "h5" | "h6" => s.headings += 1,
+                    "a" => s.link_chars = s.chars,
+                    _ => {}
+                }
+            }
+        }
+        if let Some(parent) = node.parent {
+            let s = stats[id];
+            let p = &mut stats[parent];
+            p.chars += s.chars;
+            p.link_chars += s.link_chars;
+            p.commas += s.commas;
+            p.p += s.p;
+            p.img += s.img;
+            p.li += s.li;
+            p.headings += s.headings;
+        }
+    }
+    stats
+}
+
+/// Class/id weight, as readability: ±25 per matching pattern.
+pub(crate) fn class_weight(dom: &Dom, id: usize) -> f64 {
+    let Some(e) = dom.elem(id) else { return 0.0 };
+    let mut w = 0.0;
+    for k in ["class", "id"] {
+        if let Some(v) = e.attr(k) {
+            let v = v.to_ascii_lowercase();
+            if v.is_empty() {
+                continue;
+            }
+            if NEGATIVE.is_match(&v) {
+                w -= 25.0;
+            }
+            if POSITIVE.is_match(&v) {
+                w += 25.0;
+            }
+        }
+    }
+    w
+}
+
+fn is_hidden(dom: &Dom, id: usize) -> bool {
+    let Some(e) = dom.elem(id) else { return false };
+    e.attr("hidden").is_some()
+        || e.attr("aria-hidden").is_some_and(|v| v == "true")
+        || e.attr("style").is_some_and(|s| HIDDEN_STYLE.is_match(s))
+}
+
+/// Remove what cannot be content: hidden elements, navigation, and (when `strip_unlikely`)
+/// containers whose class/id says they are boilerplate.
+pub(crate) fn remove_unlikely(dom: &mut Dom, strip_unlikely: bool) {
+    // A container holding most of the page is not navigation, whatever its tag or role
+    // says (an unclosed <header role="banner"> swallows the whole page). Class names are
+    // trusted more: a comment section can hold most of a page's text.
+    let before = compute_stats(dom);
+    let most = before[0].chars * 0.4;
+    let mut in_table = vec![false; dom.nodes.len()];
+    for id in 1..dom.nodes.len() {
+        let parent = dom.nodes[id].parent.unwrap_or(0);
+        if dom.nodes[parent].removed {
+            // Mark the whole subtree: later passes then need not walk up.
+            dom.nodes[id].removed = true;
+            continue;
+        }
+        let Some(e) = dom.elem(id) else { continue };
+        let tag = e.tag.as_str();
+        in_table[id] = in_table[parent] || matches!(tag, "table" | "code" | "pre");
+        if matches!(tag, "head" | "title" | "meta" | "script") {
+            dom.nodes[id].removed = true;
+            continue;
+        }
+        if is_hidden(dom, id) {
+            dom.nodes[id].removed = true;
+            continue;
+        }
+        let holds_most = before[id].chars > most;
+        if matches!(tag, "nav" | "aside") && !holds_most {
+            dom.nodes[id].removed = true;
+            continue;
+        }
+        let role = e.attr("role").unwrap_or("");
+        if matches!(
+            role,
+            "navigation" | "menu" | "menubar" | "complementary" | "dialog" | "alert" | "banner"
+        ) && !holds_most
+        {
+            dom.nodes[id].removed = true;
+            continue;
+        }
+        if !strip_unlikely
+            || in_table[id]
+            || matches!(tag, "body" | "a" | "article" | "main" | "html")
+        {
+            continue;
+        }
+        if tag == "footer" && !holds_most {
+            dom.nodes[id].removed = true;
+            continue;
+        }
+        let ci = dom.class_id(id);
+        if !ci.trim().is_empty() && UNLIKELY.is_match(&ci) && !MAYBE.is_match(&ci) {
+            dom.nodes[id].removed = true;
+        }
+    }
+}
+
+/// Whether an element holds only inline content (no block-level child).
+fn is_leaf_block(dom: &Dom, id: usize) -> bool {
+    dom.nodes[id]
+        .children
+        .iter()
+        .all(|&c| dom.nodes[c].removed || dom.elem(c).is_none_or(|e| !is_block(&e.tag)))
+}
+
+fn base_score(dom: &Dom, id: usize, weight_classes: bool) -> f64 {
+    let tag_score = match dom.tag(id) {
+        "div" | "article" | "main" => 5.0,
+        "pre" | "td" | "blockquote" => 3.0,
+        "address" | "ol" | "ul" | "dl" | "dd" | "dt" | "li" | "form" => -3.0,
+        "h1" | "h2" | "h3" | "h4" | "h5" | "h6" | "th" => -5.0,
+        _ => 0.0,
+    };
+    tag_score
+        + if weight_classes {
+            class_weight(dom, id)
+        } else {
+            0.0
+        }
+}
+
+/// What the scorer found: the article's top-level nodes in document order.
+pub(crate) struct Selection {
+    pub nodes: Vec<usize>,
+}
+
+/// Readability's paragraph score (1 + commas + a point per 100 characters, at most 3),
+/// scaled down for short paragraphs: a hundred table cells of "Name, Place" are a list,
+/// not an article.
+fn paragraph_score(chars: f64, commas: u32) -> f64 {
+    let base = 1.0 + commas as f64 + (chars / 100.0).floor().min(3.0);
+    base * (chars / 80.0).min(1.0)
+}
+
+/// Scores being accumulated: the total (base + gained) and what text earned.
+struct Scores {
+    total: Vec<Option<f64>>,
+    gained: Vec<f64>,
+}
+
+fn add_score(dom: &Dom, scores: &mut Scores, id: usize, amount: f64, weight_classes: bool) {
+    if id == 0 || dom.elem(id).is_none() {
+        return;
+    }
+    let s = scores.total[id].get_or_insert_with(|| base_score(dom, id, weight_classes));
+    *s += amount;
+    scores.gained[id] += amount;
+}
+
+/// Score the live tree and pick the article.
+pub(crate) fn select(dom: &Dom, stats: &[Stats], weight_classes: bool) -> Option<Selection> {
+    let n = dom.nodes.len();
+    let mut scores = Scores {
+        total: vec![None; n],
+        gained: vec![0.0; n],
+    };
+    let body = dom.find_all("body").first().copied().unwrap_or(0);
+
+    for id in 1..n {
+        if dom.nodes[id].removed {
+            continue;
+        }
+        let Some(e) = dom.elem(id) else { continue };
+        let tag = e.tag.as_str();
+        if !is_block(tag) || matches!(tag, "body" | "html" | "head" | "#root") {
+            continue;
+        }
+        if is_leaf_block(dom, id) {
+            // A paragraph: its ancestors gain its score.
+            if !matches!(
+                tag,
+                "p" | "td"
+                    | "pre"
+                    | "div"
+                    | "section"
+                    | "article"
+                    | "center"
+                    | "blockquote"
+                    | "h2"
+                    | "h3"
+                    | "h4"
+                    | "h5"
+                    | "h6"
+                    | "font"
+                    | "dd"
+                    | "main"
+            ) {
+                continue;
+            }
+            let s = stats[id];
+            let own = s.chars - s.link_chars;
+            if s.chars < 25.0 || own < 12.0 {
+                continue;
+            }
+            let score = paragraph_score(s.chars, s.commas);
+            if score > 0.0 {
+                spread(dom, &mut scores, id, score, 0, weight_classes);
+            }
+        } else {
+            // Mixed content: runs of inline text directly inside act as paragraphs of
+            // this element (gov pages often put the body as text + <br> in a div/td).
+            let mut run_len = 0.0;
+            let mut run_commas = 0;
+            let flush = |len: f64, commas: u32, scores: &mut Scores| {
+                if len >= 25.0 {
+                    let score = paragraph_score(len, commas);
+                    spread(dom, scores, id, score, 1, weight_classes);
+                }
+            };
+            for &c in &dom.nodes[id].children {
+                if dom.nodes[c].removed {
+                    continue;
+                }
+                match &dom.nodes[c].data {
+                    Data::Text(_) => {
+                        run_len += stats[c].chars;
+                        run_commas += stats[c].commas;
+                    }
+                    Data::Element(ce) if !is_block(&ce.tag) && ce.tag != "br" => {
+                        run_len += stats[c].chars - stats[c].link_chars;
+                        run_commas += stats[c].commas;
+                    }
+                    _ => {
+                        flush(run_len, run_commas, &mut scores);
+                        run_len = 0.0;
+                        run_commas = 0;
+                    }
+                }
+            }
+            flush(run_len, run_commas, &mut scores);
+        }
+    }
+
+    // Final scores discount link-heavy containers, and small ones: a comment box with
+    // a promising class name must not beat an article of real length.
+    let mut candidates: Vec<(usize, f64)> = Vec::new();
+    for (id, s) in scores.total.iter_mut().enumerate() {
+        if let Some(v) = s {
+            // A class name alone cannot outweigh the text that earned the score.
+            if weight_classes {
+                let excess = class_weight(dom, id) - scores.gained[id];
+                if excess > 0.0 {
+                    *v -= excess;
+                }
+            }
+            *v *= 1.0 - stats[id].link_density();
+            // Only the choice of the top candidate weighs mass; siblings and parents
+            // are compared on the plain score.
+            let own = stats[id].chars - stats[id].link_chars;
+            let mass = (own / 400.0).sqrt().min(1.0);
+            candidates.push((id, *v * mass));
+        }
+    }
+    let scores = scores.total;
+    candidates.sort_by(|a, b| b.1.total_cmp(&a.1));
+    let &(mut top, top_massed) = candidates.first()?;
+    let top_score = scores[top].unwrap_or(top_massed);
+    if top_score <= 0.0 {
+        return None;
+    }
+
+    // Several near-equal candidates sharing an ancestor: the ancestor is the article
+    // (content split into sibling blocks).
+    let alternatives: Vec<usize> = candidates
+        .iter()
+        .skip(1)
+        .take(4)
+        .filter(|(_, s)| *s >= top_massed * 0.75)
+        .map(|(id, _)| *id)
+        .collect();
+    if alternatives.len() >= 3 {
+        for anc in dom.ancestors(top).collect::<Vec<_>>() {
+            if anc == body || dom.tag(anc) == "html" {
+                break;
+            }
+            let inside = alternatives
+                .iter()
+                .filter(|&&a| dom.ancestors(a).any(|x| x == anc))
+                .count();
+            if inside >= 3 {
+                top = anc;
+                break;
+            }
+        }
+    }
+
+    // The text split into two near-equal containers (a lead block and the body, two
+    // rows of a grid): their close common ancestor is the article.
+    let is_ancestor = |a: usize, b: usize| dom.ancestors(b).any(|x| x == a);
+    if let Some(&(alt, _)) = candidates.iter().skip(1).take(6).find(|&&(c, s)| {
+        s >= top_massed * 0.45 && c != top && !is_ancestor(c, top) && !is_ancestor(top, c)
+    }) {
+        let top_chain: Vec<usize> = dom.ancestors(top).take(4).collect();
+        if let Some(common) = dom.ancestors(alt).take(4).find(|a| top_chain.contains(a))
+            && common != body
+            && stats[common].link_density() < 0.3
+        {
+            top = common;
+        }
+    }
+
+    // Climb while the parent scores at least as well (the text spans several children).
+    let mut last = scores[top].unwrap_or(0.0);
+    let threshold = last / 3.0;
+    let mut parent = dom.nodes[top].parent;
+    while let Some(p) = parent {
+        if p == 0 || p == body || dom.tag(p) == "html" {
+            break;
+        }
+        let Some(ps) = scores[p] else {
+            parent = dom.nodes[p].parent;
+            continue;
+        };
+        if ps < threshold {
+            break;
+        }
+        if ps > last {
+            top = p;
+            break;
+        }
+        last = ps;
+        parent = dom.nodes[p].parent;
+    }
+    // A lone child is the same content as its parent.
+    while let Some(p) = dom.nodes[top].parent {
+        if p == 0 || p == body || dom.tag(p) == "html" {
+            break;
+        }
+        let live = dom.nodes[p]
+            .children
+            .iter()
+            .filter(|&&c| !dom.nodes[c].removed && dom.elem(c).is_some())
+            .count();
+        if live != 1 {
+            break;
+        }
+        top = p;
+    }
+
+    // Siblings that belong to the article.
+    let top_score = scores[top].unwrap_or(0.0);
+    let threshold = (top_score * 0.2).max(10.0);
+    let mut nodes = Vec::new();
+    let Some(parent) = dom.nodes[top].parent.filter(|&p| p != 0) else {
+        return Some(Selection { nodes: vec![top] });
+    };
+    let top_class = dom.attr(top, "class").unwrap_or("").to_string();
+    let mut seen_top = false;
+    for &sib in &dom.nodes[parent].children {
+        if dom.nodes[sib].removed {
+            continue;
+        }
+        if sib == top {
+            nodes.push(sib);
+            seen_top = true;
+            continue;
+        }
+        if dom.elem(sib).is_none() {
+            continue;
+        }
+        let mut bonus = 0.0;
+        if !top_class.is_empty() && dom.attr(sib, "class") == Some(top_class.as_str()) {
+            bonus += top_score * 0.2;
+        }
+        if let Some(s) = scores[sib]
+            && s + bonus >= threshold
+        {
+            nodes.push(sib);
+            continue;
+        }
+        if matches!(dom.tag(sib), "p") || dom.tag(sib) == "div" && is_leaf_block(dom, sib) {
+            let s = stats[sib];
+            let ld = s.link_density();
+            let text = dom.text(sib);
+            let dense = s.chars > 80.0 && ld < 0.25;
+            let sentence = s.chars > 0.0
+                && s.chars <= 80.0
+                && ld == 0.0
+                && (text.ends_with('.') || text.ends_with('。') || text.contains(". "));
+            if dense || sentence {
+                nodes.push(sib);
+            }
+            continue;
+        }
+        // A lead before the body (a teaser in the article header): dense text, no
+        // links, no boilerplate name.
+        let s = stats[sib];
+        if !seen_top
+            && s.chars >= 100.0
+            && s.link_density() < 0.1
+            && s.p >= 1
+            && class_weight(dom, sib) >= 0.0
+        {
+            nodes.push(sib);
+        }
+    }
+    Some(Selection { nodes })
+}
+
+fn spread(
+    dom: &Dom,
+    scores: &mut Scores,
+    id: usize,
+    score: f64,
+    start_level: usize,
+    weight_classes: bool,
+) {
+    // Level 0 is the paragraph's parent (or the mixed element itself).
+    let mut chain: Vec<usize> = Vec::with_capacity(5);
+    if start_level == 1 {
+        chain.push(id);
+    }
+    for a in dom.ancestors(id) {
+        if chain.len() >= 5 {
+            break;
+        }
+        chain.push(a);
+    }
+    for (level, &a) in chain.iter().enumerate() {
+        if dom.tag(a) == "html" {
+            break;
+        }
+        let divider = match level {
+            0 => 1.0,
+            1 => 2.0,
+            l => l as f64 * 3.0,
+        };
+        add_score(dom, scores, a, score / divider, weight_classes);
+    }
+}
+
+/// Remove link-heavy or list-like blocks inside the article (readability's
+/// "clean conditionally"): navigation boxes, related-link lists, tag clouds.
+pub(crate) fn clean_conditionally(dom: &mut Dom, stats: &[Stats], roots: &[usize]) {
+    for &root in roots {
+        for id in dom.descendants(root) {
+            if dom.is_removed(id) {
+                continue;
+            }
+            let tag = dom.tag(id).to_string();
+            if !matches!(
+                tag.as_str(),
+                "table" | "ul" | "ol" | "div" | "section" | "form" | "fieldset" | "dl" | "center"
+            ) {
+                continue;
+            }
+            if tag == "table" && is_data_table(dom, id) {
+                continue;
+            }
+            if should_remove(dom, stats, id, &tag) {
+                dom.nodes[id].removed = true;
+            }
+        }
+    }
+}
+
+fn is_data_table(dom: &Dom, id: usize) -> bool {
+    let d = dom.descendants(id);
+    let mut rows = 0;
+    let mut th = false;
+    let mut nested = false;
+    for &n in &d {
+        match dom.tag(n) {
+            "tr" => rows += 1,
+            "th" | "caption" | "thead" => th = true,
+            "table" => nested = true,
+            _ => {}
+        }
+    }
+    !nested && (th || rows >= 3)
+}
+
+fn should_remove(dom: &Dom, stats: &[Stats], id: usize, tag: &str) -> bool {
+    let s = stats[id];
+    let weight = class_weight(dom, id);
+    if weight < 0.0 && s.chars < 200.0 {
+        return true;
+    }
+    if s.commas >= 10 {
+        return false;
+    }
+    let is_list = matches!(tag, "ul" | "ol" | "dl");
+    let ld = s.link_density();
+    let content_len = s.chars;
+    let p = s.p as f64;
+    let img = s.img as f64;
+    let li = s.li as f64;
+    if img > 1.0 && p / img < 0.5 && content_len < 100.0 {
+        return true;
+    }
+    if !is_list && li > p + 2.0 && ld > 0.3 {
+        return true;
+    }
+    if !is_list && content_len < 25.0 && (img == 0.0 || img > 2.0) && ld > 0.0 {
+        return true;
+    }
+    if is_list && ld > 0.5 && content_len < 1000.0 {
+        return true;
+    }
+    if weight < 25.0 && ld > 0.35 && content_len < 600.0 {
+        return true;
+    }
+    if weight >= 25.0 && ld > 0.5 {
+        return true;
+    }
+    false
+}

@@ -1,0 +1,343 @@
+//! The metadata line under a Chinese article's title, e.g.
+//! `时间:2022-09-07 10:45 作者:谢慧变 来源:天山网-新疆日报 点击量:`: labelled fields,
+//! each ending where the next label starts.
+
+use crate::dates::find_date;
+use crate::model::PubDate;
+use chrono_tz::Tz;
+use regex::Regex;
+use std::sync::LazyLock;
+
+/// Labels that are distinctive wherever they stand, longest first within each family.
+const STRONG: &str = "发布时间|发布日期|发表时间|发表日期|发文日期|成文日期|印发日期|公开日期|生成日期|更新时间|更新日期|发稿时间|录入时间|上传时间|添加时间|创建时间|刊发时间|信息来源|文章来源|稿件来源|新闻来源|消息来源|内容来源|来源|稿源|出处|作者|记者|撰稿人|撰稿|撰文|通讯员|发布者|发布人|发布机构|发布单位|责任编辑|网络编辑|编审|审核|审校|校对|终审|责编|点击量|点击数|点击率|点击次数|浏览次数|浏览量|阅读次数|阅读量|阅读数|访问量|访问次数|字号|字体|分享到|摄影|索引号|文号|发文机关|主题分类";
+/// Short labels that are words elsewhere too: they need a separator before them.
+const WEAK: &str = "时间|日期|文|编辑|浏览|点击|阅读|访问|图|编者|供稿|选稿";
+
+static LABEL_RE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(&format!(
+        r"(?:(?P<strong>{STRONG})|(?:^|[\s|｜/【\[（(:：,，;；·•\u{{a0}}\u{{3000}}])(?P<weak>{WEAK}))\s*[:：]|(?P<bare>发表于|发布于|发表时间|发布时间|来源|作者)[\s\u{{a0}}\u{{3000}}]|(?P<count>阅读|点击|浏览|访问|人气)\s*[:：]?\s*\d+\s*次"
+    ))
+    .expect("static regex")
+});
+
+/// What a label means.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Field {
+    Date,
+    Author,
+    Origin,
+    /// Editors, counters, font switches…: recognised so they end the previous field.
+    Other,
+}
+
+fn field_of(label: &str) -> Field {
+    match label {
+        "作者" | "记者" | "撰稿人" | "撰稿" | "撰文" | "通讯员" | "文" | "供稿" => {
+            Field::Author
+        }
+        "信息来源" | "文章来源" | "稿件来源" | "新闻来源" | "消息来源" | "内容来源" | "来源"
+        | "稿源" | "出处" => Field::Origin,
+        l if l.contains("时间") || l.contains("日期") || l.ends_with('于') => Field::Date,
+        _ => Field::Other,
+    }
+}
+
+/// The fields found on one line of text.
+#[derive(Debug, Default, Clone, PartialEq)]
+pub(crate) struct MetaLine {
+    pub published: Option<PubDate>,
+    /// The date was under a date label (not merely somewhere on the line).
+    pub labelled_date: bool,
+    pub author: Option<String>,
+    pub origin: Option<String>,
+    /// How many labels the line has.
+    pub labels: usize,
+    /// The first label, when the line starts with it (only brackets or spaces before).
+    pub leading_label: Option<String>,
+}
+
+/// Split a line into its labelled fields.
+pub(crate) fn parse(line: &str, tz: Tz) -> MetaLine {
+    let mut found: Vec<(usize, usize, Field)> = Vec::new();
+    let mut leading = None;
+    for caps in LABEL_RE.captures_iter(line) {
+        let Some(label) = caps
+            .name("strong")
+            .or_else(|| caps.name("weak"))
+            .or_else(|| caps.name("bare"))
+            .or_else(|| caps.name("count"))
+        else {
+            continue;
+        };
+        let whole = caps.get(0).map_or(label.end(), |m| m.end());
+        if found.is_empty()
+            && line[..label.start()]
+                .chars()
+                .all(|c| c.is_whitespace() || "【[（(|·•".contains(c))
+        {
+            leading = Some(label.as_str().to_string());
+        }
+        found.push((label.start(), whole, field_of(label.as_str())));
+    }
+    let mut out = MetaLine {
+        labels: found.len(),
+        leading_label: leading,
+        ..MetaLine::default()
+    };
+    for (i, &(_, value_start, field)) in found.iter().enumerate() {
+        let value_end = found.get(i + 1).map_or(line.len(), |next| next.0);
+        let value = &line[value_start..value_end.max(value_start)];
+        match field {
+            Field::Date => {
+                if out.published.is_none()
+                    && let Some(d) = find_date(value, tz)
+                        .or_else(|| crate::dates::find_date_words(value).map(PubDate::Day))
+                {
+                    out.published = Some(d);
+                    out.labelled_date = true;
+                }
+            }
+            Field::Author => {
+                if out.author.is_none() {
+                    out.author = clean_name(value, 40);
+                }
+            }
+            Field::Origin => {
+                if out.origin.is_none() {
+                    out.origin = clean_name(value, 60);
+                }
+            }
+            Field::Other => {}
+        }
+    }
+    if out.published.is_none() && out.labels > 0 {
+        out.published = find_date(line, tz);
+    }
+    // Forums: 本贴由<作者>于2005年8月12日16:12:21在〖…〗发表.
+    if out.published.is_none()
+        && let Some(caps) = POSTED_BY_RE.captures(line)
+        && let Some(d) = find_date(&line[caps.name("date").map_or(0, |m| m.start())..], tz)
+    {
+        out.published = Some(d);
+        out.labelled_date = true;
+        out.labels += 1;
+        if out.author.is_none() {
+            out.author = caps.name("who").and_then(|w| clean_name(w.as_str(), 20));
+        }
+    }
+    out
+}
+
+static POSTED_BY_RE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?:贴|帖|文|作者)?由\s*(?P<who>[^\s于]{1,16}?)\s*于\s*(?P<date>(?:19|20)\d{2})")
+        .expect("static regex")
+});
+
+/// Whether a short line is a metadata line (to drop from the body): two labels or more,
+/// one leading label that is not an event's own date (会议时间 is text, 发布时间 is not),
+/// or nothing but a date and time.
+pub(crate) fn is_meta_line(text: &str, tz: Tz) -> bool {
+    let c = super::dom::compact(text);
+    let n = c.chars().count();
+    if n == 0 || n > 150 {
+        return false;
+    }
+    let m = parse(text, tz);
+    if m.labels >= 2 {
+        return true;
+    }
+    if let Some(label) = &m.leading_label
+        && n <= 60
+    {
+        let field = field_of(label);
+        let publishing = [
+            "发布", "发表", "发文", "更新", "录入", "上传", "添加", "刊发", "发稿", "创建",
+        ]
+        .iter()
+        .any(|p| label.contains(p));
+        if field != Field::Date || publishing {
+            return true;
+        }
+    }
+    // A date followed by a label (`2004-12-10 阅读10544次`, `2022-09-07 来源：新华社`).
+    if m.leading_label.is_none() && m.labels >= 1 && m.published.is_some() && n <= 60 {
+        return true;
+    }
+    if n <= 32 && find_date(text, tz).is_some() {
+        let rest = c
+            .chars()
+            .filter(|ch| !ch.is_ascii_digit() && !"-/.:：年月日时分秒T+".contains(*ch))
+            .count();
+        return rest <= 2;
+    }
+    false
+}
+
+/// A field value as a name: trimmed of separators and brackets, cut at a wide gap, and
+/// `None` when it is empty, too long, or a placeholder for "unknown".
+pub(crate) fn clean_name(value: &str, max_chars: usize) -> Option<String> {
+    let trim_chars: &[char] = &[
+        ' ', '\u{a0}', '\u{3000}', '\t', '\n', '\r', '|', '｜', '/', '【', '】', '[', ']', ':',
+        '：', ',', '，', ';', '；', '·', '•', '-', '—', '_', '<', '>', '《', '》', '"', '“', '”',
+        '.', '。',
+    ];
+    let mut v = value.trim_matches(trim_chars);
+    // Two spaces, a tab or a bracket end the value (what follows is another field).
+    for stop in [
+        "  ",
+        "\u{a0}\u{a0}",
+        "\u{3000}",
+        "\t",
+        "\n",
+        "】",
+        "]",
+        "|",
+        "｜",
+        "）",
+    ] {
+        if let Some(i) = v.find(stop) {
+            v = &v[..i];
+        }
+    }
+    let v = v.trim_matches(trim_chars);
+    let v = super::dom::collapse_ws(v);
+    if v.is_empty() || v.chars().count() > max_chars {
+        return None;
+    }
+    // A date or a bare number is not a name.
+    if v.chars().filter(|c| c.is_ascii_digit()).count() >= 4 {
+        return None;
+    }
+    let lower = v.to_lowercase();
+    if matches!(
+        lower.as_str(),
+        "佚名"
+            | "未知"
+            | "不详"
+            | "admin"
+            | "administrator"
+            | "null"
+            | "none"
+            | "无"
+            | "暂无"
+            | "本站"
+            | "本网"
+            | "网络"
+            | "匿名"
+            | "unknown"
+    ) {
+        return None;
+    }
+    Some(v)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SH: Tz = chrono_tz::Asia::Shanghai;
+
+    #[test]
+    fn splits_the_portal_line() {
+        let m = parse(
+            "时间:2022-09-07 10:45 作者:谢慧变 来源:天山网-新疆日报 点击量:",
+            SH,
+        );
+        assert_eq!(
+            m.published.unwrap().to_string(),
+            "2022-09-07T10:45:00+08:00"
+        );
+        assert!(m.labelled_date);
+        assert_eq!(m.author.as_deref(), Some("谢慧变"));
+        assert_eq!(m.origin.as_deref(), Some("天山网-新疆日报"));
+        assert_eq!(m.labels, 4);
+    }
+
+    #[test]
+    fn fields_without_spaces_and_with_full_width_colons() {
+        let m = parse(
+            "发布时间：2022年09月06日 16:20来源：博州零距离记者：张三",
+            SH,
+        );
+        assert_eq!(
+            m.published.unwrap().to_string(),
+            "2022-09-06T16:20:00+08:00"
+        );
+        assert_eq!(m.origin.as_deref(), Some("博州零距离"));
+        assert_eq!(m.author.as_deref(), Some("张三"));
+    }
+
+    #[test]
+    fn editors_are_not_authors() {
+        let m = parse("来源：新华社  责任编辑：李四  审核：王五", SH);
+        assert_eq!(m.author, None);
+        assert_eq!(m.origin.as_deref(), Some("新华社"));
+        assert_eq!(m.labels, 3);
+    }
+
+    #[test]
+    fn hit_counters_make_a_metadata_line() {
+        let m = parse("2004-12-10      阅读10544次", SH);
+        assert_eq!(m.labels, 1);
+        assert_eq!(m.published.unwrap().to_string(), "2004-12-10");
+        assert!(is_meta_line("2004-12-10      阅读10544次", SH));
+    }
+
+    #[test]
+    fn bracketed_fields_and_bare_labels() {
+        let m = parse(
+            "【来源：市政府办公室】【字体：大 中 小】 发表于 2005-5-7 21:23:57",
+            SH,
+        );
+        assert_eq!(m.origin.as_deref(), Some("市政府办公室"));
+        assert_eq!(
+            m.published.unwrap().to_string(),
+            "2005-05-07T21:23:57+08:00"
+        );
+    }
+
+    #[test]
+    fn weak_labels_need_a_separator() {
+        // 原文 and 全文 are not the author label 文.
+        let m = parse("点击查看原文：链接", SH);
+        assert_eq!(m.author, None);
+        let m = parse("文：王小明 图：李", SH);
+        assert_eq!(m.author.as_deref(), Some("王小明"));
+    }
+
+    #[test]
+    fn meta_lines_are_recognised() {
+        assert!(is_meta_line(
+            "时间:2022-09-07 10:45 作者:谢慧变 来源:天山网-新疆日报 点击量:",
+            SH
+        ));
+        assert!(is_meta_line("发布时间：2022-09-05", SH));
+        assert!(is_meta_line("来源：新华社", SH));
+        assert!(is_meta_line("2022-09-05 09:12:33", SH));
+        assert!(!is_meta_line(
+            "时间：9月10日上午9时，地点：州政府三楼会议室",
+            SH
+        ));
+        assert!(!is_meta_line("会议时间：2022年9月10日", SH));
+        assert!(!is_meta_line("9月7日，自治州科协召开座谈会。", SH));
+    }
+
+    #[test]
+    fn forum_posts() {
+        let m = parse("本贴由大卫于2005年8月12日16:12:21在〖心理〗发表.", SH);
+        assert_eq!(
+            m.published.unwrap().to_string(),
+            "2005-08-12T16:12:21+08:00"
+        );
+        assert_eq!(m.author.as_deref(), Some("大卫"));
+        let m = parse("发布日期： 7/5/2005 9:23:57 PM", SH);
+        assert_eq!(m.published.unwrap().to_string(), "2005-07-05");
+    }
+
+    #[test]
+    fn placeholders_are_none() {
+        assert_eq!(parse("作者：佚名 来源：本站", SH).author, None);
+        assert_eq!(clean_name("  ", 10), None);
+        assert_eq!(clean_name("2022-09-07", 20), None);
+    }
+}

@@ -1,0 +1,286 @@
+//! [`Fetcher`]: the one HTTP client. Conditional GET with saved validators, connect and
+//! total timeouts, a cap on the (decompressed) body, at most 10 redirects, an honest
+//! `User-Agent`, per-host politeness, and `Retry-After` reported to the caller.
+
+use super::politeness::HostGates;
+use crate::config::FetchConfig;
+use bytes::{Bytes, BytesMut};
+use chrono::{DateTime, Utc};
+use futures_util::StreamExt;
+use reqwest::StatusCode;
+use reqwest::header::{self, HeaderMap};
+use std::time::{Duration, Instant};
+use url::Url;
+
+/// The validators saved from the last successful response of a source.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Validators {
+    pub etag: Option<String>,
+    pub last_modified: Option<String>,
+}
+
+/// A response body and what the pipeline needs of its headers.
+#[derive(Debug, Clone)]
+pub struct Fetched {
+    pub status: u16,
+    /// The URL after redirects: the base for relative links.
+    pub url: Url,
+    pub content_type: Option<String>,
+    pub validators: Validators,
+    /// The body, decompressed, at most `max_body_bytes` long. Decoding to text is the
+    /// parser's job ([`super::charset`]), since it needs the bytes and the header.
+    pub body: Bytes,
+    pub elapsed: Duration,
+}
+
+#[derive(Debug)]
+pub enum FetchOutcome {
+    /// 304: what we have is current.
+    NotModified,
+    Fetched(Box<Fetched>),
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum FetchError {
+    #[error("{url}: invalid URL: {message}")]
+    InvalidUrl { url: String, message: String },
+    #[error("{url}: timed out after {secs} s")]
+    Timeout { url: Url, secs: u64 },
+    #[error("{url}: cannot connect: {message}")]
+    Connect { url: Url, message: String },
+    #[error("{url}: more than 10 redirects")]
+    TooManyRedirects { url: Url },
+    #[error("{url}: HTTP {status}{}", retry_after.map(|t| format!(" (retry after {})", t.to_rfc3339())).unwrap_or_default())]
+    Http {
+        url: Url,
+        status: u16,
+        /// From `Retry-After` (seconds or an HTTP date) on 429/503.
+        retry_after: Option<DateTime<Utc>>,
+    },
+    #[error("{url}: body larger than the limit of {limit} bytes (fetch.max_body_bytes)")]
+    TooLarge { url: Url, limit: u64 },
+    #[error("{url}: error reading the body: {message}")]
+    Body { url: Url, message: String },
+}
+
+impl FetchError {
+    /// Whether trying again later may succeed (network trouble, 5xx, 429), as opposed to
+    /// a problem with the source itself (404, a body over the limit).
+    pub fn is_transient(&self) -> bool {
+        match self {
+            FetchError::Timeout { .. } | FetchError::Connect { .. } | FetchError::Body { .. } => {
+                true
+            }
+            FetchError::Http { status, .. } => *status >= 500 || *status == 429 || *status == 408,
+            FetchError::InvalidUrl { .. }
+            | FetchError::TooManyRedirects { .. }
+            | FetchError::TooLarge { .. } => false,
+        }
+    }
+
+    /// When the server asked us to come back (`Retry-After`).
+    pub fn retry_after(&self) -> Option<DateTime<Utc>> {
+        match self {
+            FetchError::Http { retry_after, .. } => *retry_after,
+            _ => None,
+        }
+    }
+}
+
+/// The shared HTTP client. Cheap to share behind an `Arc`.
+pub struct Fetcher {
+    client: reqwest::Client,
+    max_body: u64,
+    timeout: Duration,
+    gates: HostGates,
+}
+
+impl Fetcher {
+    pub fn new(cfg: &FetchConfig) -> Result<Fetcher, reqwest::Error> {
+        let timeout = Duration::from_secs(cfg.timeout_secs.max(1));
+        let client = reqwest::Client::builder()
+            .user_agent(cfg.user_agent.clone())
+            .connect_timeout(Duration::from_secs(cfg.connect_timeout_secs.max(1)))
+            .timeout(timeout)
+            .redirect(reqwest::redirect::Policy::limited(10))
+            .gzip(true)
+            .brotli(true)
+            .build()?;
+        Ok(Fetcher {
+            client,
+            max_body: cfg.max_body_bytes,
+            timeout,
+            gates: HostGates::new(
+                cfg.per_host_concurrency,
+                Duration::from_millis(cfg.per_host_interval_ms),
+            ),
+        })
+    }
+
+    /// GET `url`, sending `validators` as `If-None-Match` / `If-Modified-Since`.
+    pub async fn get(
+        &self,
+        url: &Url,
+        validators: &Validators,
+    ) -> Result<FetchOutcome, FetchError> {
+        let host = url.host_str().ok_or_else(|| FetchError::InvalidUrl {
+            url: url.to_string(),
+            message: "no host".into(),
+        })?;
+        let _turn = self.gates.acquire(host).await;
+        let started = Instant::now();
+        let mut req = self.client.get(url.clone());
+        if let Some(etag) = &validators.etag {
+            req = req.header(header::IF_NONE_MATCH, etag);
+        }
+        if let Some(lm) = &validators.last_modified {
+            req = req.header(header::IF_MODIFIED_SINCE, lm);
+        }
+        let resp = req.send().await.map_err(|e| self.classify(url, e))?;
+        let status = resp.status();
+        let final_url = resp.url().clone();
+        if status == StatusCode::NOT_MODIFIED {
+            return Ok(FetchOutcome::NotModified);
+        }
+        if !status.is_success() {
+            return Err(FetchError::Http {
+                url: final_url,
+                status: status.as_u16(),
+                retry_after: retry_after(resp.headers(), Utc::now()),
+            });
+        }
+        // A declared length over the limit is refused before reading anything.
+        if resp.content_length().is_some_and(|n| n > self.max_body) {
+            return Err(FetchError::TooLarge {
+                url: final_url,
+                limit: self.max_body,
+            });
+        }
+        let headers = resp.headers().clone();
+        let mut body = BytesMut::new();
+        let mut stream = resp.bytes_stream();
+        // The stream yields decompressed bytes, so this caps what a gzip bomb expands to.
+        while let Some(chunk) = stream.next().await {
+            let chunk = chunk.map_err(|e| match self.classify(&final_url, e) {
+                FetchError::Connect { url, message } => FetchError::Body { url, message },
+                other => other,
+            })?;
+            if body.len() as u64 + chunk.len() as u64 > self.max_body {
+                return Err(FetchError::TooLarge {
+                    url: final_url,
+                    limit: self.max_body,
+                });
+            }
+            body.extend_from_slice(&chunk);
+        }
+        let text_header = |name: header::HeaderName| {
+            headers
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_string)
+        };
+        Ok(FetchOutcome::Fetched(Box::new(Fetched {
+            status: status.as_u16(),
+            url: final_url,
+            content_type: text_header(header::CONTENT_TYPE),
+            validators: Validators {
+                etag: text_header(header::ETAG),
+                last_modified: text_header(header::LAST_MODIFIED),
+            },
+            body: body.freeze(),
+            elapsed: started.elapsed(),
+        })))
+    }
+
+    /// GET without validators, failing on 304 as on any non-success.
+    pub async fn get_fresh(&self, url: &Url) -> Result<Fetched, FetchError> {
+        match self.get(url, &Validators::default()).await? {
+            FetchOutcome::Fetched(f) => Ok(*f),
+            FetchOutcome::NotModified => Err(FetchError::Http {
+                url: url.clone(),
+                status: 304,
+                retry_after: None,
+            }),
+        }
+    }
+
+    fn classify(&self, url: &Url, e: reqwest::Error) -> FetchError {
+        let url = e.url().cloned().unwrap_or_else(|| url.clone());
+        if e.is_timeout() {
+            FetchError::Timeout {
+                url,
+                secs: self.timeout.as_secs(),
+            }
+        } else if e.is_redirect() {
+            FetchError::TooManyRedirects { url }
+        } else if e.is_decode() || e.is_body() {
+            FetchError::Body {
+                url,
+                message: error_chain(&e),
+            }
+        } else {
+            FetchError::Connect {
+                url,
+                message: error_chain(&e),
+            }
+        }
+    }
+}
+
+/// reqwest's top-level message is vague ("error sending request for url (…)") and
+/// repeats the URL; the causes say why.
+fn error_chain(e: &dyn std::error::Error) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    let mut cur = e.source();
+    while let Some(c) = cur {
+        let s = c.to_string();
+        if !parts.iter().any(|p| p.contains(&s)) {
+            parts.push(s);
+        }
+        cur = c.source();
+    }
+    if parts.is_empty() {
+        e.to_string()
+    } else {
+        parts.join(": ")
+    }
+}
+
+/// `Retry-After` as seconds or an HTTP date.
+pub fn retry_after(headers: &HeaderMap, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
+    let v = headers.get(header::RETRY_AFTER)?.to_str().ok()?.trim();
+    if let Ok(secs) = v.parse::<u64>() {
+        // A day is plenty; a larger value is more likely a mistake than a wish.
+        return Some(now + chrono::Duration::seconds(secs.min(86_400) as i64));
+    }
+    let t = httpdate::parse_http_date(v).ok()?;
+    Some(DateTime::<Utc>::from(t))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn retry_after_seconds_and_date() {
+        let now = DateTime::parse_from_rfc3339("2024-01-01T00:00:00Z")
+            .unwrap()
+            .to_utc();
+        let mut h = HeaderMap::new();
+        h.insert(header::RETRY_AFTER, "120".parse().unwrap());
+        assert_eq!(
+            retry_after(&h, now),
+            Some(now + chrono::Duration::seconds(120))
+        );
+        h.insert(
+            header::RETRY_AFTER,
+            "Mon, 01 Jan 2024 00:10:00 GMT".parse().unwrap(),
+        );
+        assert_eq!(
+            retry_after(&h, now),
+            Some(now + chrono::Duration::minutes(10))
+        );
+        h.insert(header::RETRY_AFTER, "soon".parse().unwrap());
+        assert_eq!(retry_after(&h, now), None);
+    }
+}

@@ -1,0 +1,192 @@
+//! Feeds → [`ParsedFeed`]: RSS 0.9x/1.0/2.0, Atom 0.3/1.0 and JSON Feed 1.0/1.1 into
+//! one model.
+//!
+//! Bytes are decoded by [`crate::fetch::charset`], XML is read by the forgiving reader
+//! in [`xml`] (undeclared HTML entities, bare `&`, mis-nested or truncated markup still
+//! yield entries), and each format maps its elements onto [`Entry`] in its own module.
+//! Relative links resolve against `xml:base`, then the feed URL; dates go through
+//! [`date::parse_date`], which reads offset-less times in the source's time zone.
+
+mod atom;
+pub mod date;
+pub(crate) mod html;
+mod json;
+mod rss;
+mod xml;
+
+use crate::fetch::charset;
+use crate::model::{Entry, ParsedFeed};
+use chrono_tz::Tz;
+use url::Url;
+
+/// Why a body could not be read as a feed.
+#[derive(Debug, thiserror::Error)]
+pub enum FeedError {
+    #[error("not a feed: {0}")]
+    NotAFeed(String),
+    #[error("XML error at line {line} col {col}: {message}")]
+    Xml {
+        line: usize,
+        col: usize,
+        message: String,
+    },
+    #[error("JSON Feed error at line {line} col {col}: {message}")]
+    Json {
+        line: usize,
+        col: usize,
+        message: String,
+    },
+}
+
+/// Parse a feed body (bytes as fetched, with the HTTP Content-Type if any). Relative
+/// links resolve against `xml:base`, then `url`. Dates without an offset are read in `tz`.
+pub fn parse_feed(
+    body: &[u8],
+    content_type: Option<&str>,
+    url: &Url,
+    tz: Tz,
+) -> Result<ParsedFeed, FeedError> {
+    let decoded = charset::decode(body, content_type);
+    parse_feed_text(&decoded.text, url, tz)
+}
+
+/// Parse a feed that is already text.
+pub fn parse_feed_text(text: &str, url: &Url, tz: Tz) -> Result<ParsedFeed, FeedError> {
+    let text = text.trim_start_matches(['\u{feff}', ' ', '\t', '\r', '\n']);
+    if text.is_empty() {
+        return Err(FeedError::NotAFeed("the body is empty".into()));
+    }
+    if text.starts_with('{') || text.starts_with('[') {
+        return json::parse(text, url, tz);
+    }
+    let Some(first_lt) = text.find('<') else {
+        let start: String = text.chars().take(40).collect();
+        return Err(FeedError::NotAFeed(format!(
+            "neither XML nor JSON (starts with {start:?})"
+        )));
+    };
+    let Some(root) = xml::parse(text, Some(url)) else {
+        let (line, col) = line_col(text, first_lt);
+        return Err(FeedError::Xml {
+            line,
+            col,
+            message: "no element found".into(),
+        });
+    };
+    let cx = Cx {
+        src: text,
+        tz,
+        root_ns: &root.ns,
+    };
+    let mut feed = match root.name.to_ascii_lowercase().as_str() {
+        "rss" | "rdf" | "channel" => rss::parse(&cx, &root),
+        "feed" => atom::parse(&cx, &root),
+        // An Atom entry document: a feed of one.
+        "entry" => atom::parse_entry_document(&cx, &root),
+        "html" => return Err(FeedError::NotAFeed("an HTML page (<html> root)".into())),
+        _ => {
+            return Err(FeedError::NotAFeed(format!(
+                "unknown root element <{}>",
+                root.name
+            )));
+        }
+    }?;
+    finish(&mut feed);
+    Ok(feed)
+}
+
+/// What the format mappers share: the source text (for inline markup), the zone, and
+/// the root element's namespace (an Atom feed under a namespace of its own invention
+/// is still Atom).
+struct Cx<'a> {
+    src: &'a str,
+    tz: Tz,
+    root_ns: &'a str,
+}
+
+/// Clean-ups common to every format.
+fn finish(feed: &mut ParsedFeed) {
+    for entry in &mut feed.entries {
+        entry.attachment = entry.url.as_deref().is_some_and(is_document_url);
+        for field in [&mut entry.summary, &mut entry.content_html] {
+            if field.as_deref().is_some_and(|s| s.trim().is_empty()) {
+                *field = None;
+            }
+        }
+    }
+}
+
+/// A link to a document file rather than a page (`.pdf`, `.doc` …).
+fn is_document_url(url: &str) -> bool {
+    let path = Url::parse(url)
+        .map(|u| u.path().to_ascii_lowercase())
+        .unwrap_or_default();
+    const DOCS: [&str; 12] = [
+        ".pdf", ".doc", ".docx", ".xls", ".xlsx", ".ppt", ".pptx", ".zip", ".rar", ".wps", ".odt",
+        ".7z",
+    ];
+    DOCS.iter().any(|ext| path.ends_with(ext))
+}
+
+/// A title or name as plain text: markup stripped, references decoded, whitespace
+/// collapsed. `None` when nothing is left.
+fn plain(s: &str) -> Option<String> {
+    let text = if html::looks_like_html(s) {
+        html::to_text(s)
+    } else {
+        html::collapse_whitespace(s)
+    };
+    (!text.is_empty()).then_some(text)
+}
+
+/// A URL resolved against `base`, or `None` for an empty or unusable one.
+fn absolute(href: &str, base: Option<&Url>) -> Option<String> {
+    let href = href.trim();
+    if href.is_empty() {
+        return None;
+    }
+    xml::resolve_url(base, href).map(|u| u.to_string())
+}
+
+/// "Name" from the forms authors take: `Name`, `email (Name)`, `Name <email>`; the
+/// email only when there is no name.
+fn person(raw: &str) -> Option<String> {
+    let raw = html::collapse_whitespace(raw);
+    if raw.is_empty() {
+        return None;
+    }
+    if let (Some(open), true) = (raw.find('('), raw.ends_with(')')) {
+        let inside = raw[open + 1..raw.len() - 1].trim();
+        let before = raw[..open].trim();
+        // `email (Name)`, or `Name (email)`.
+        if !inside.is_empty() && (before.contains('@') || before.is_empty()) {
+            return Some(inside.to_string());
+        }
+        if !before.is_empty() && inside.contains('@') {
+            return Some(before.to_string());
+        }
+    }
+    if let (Some(open), true) = (raw.find('<'), raw.ends_with('>')) {
+        let name = raw[..open].trim().trim_matches('"');
+        if !name.is_empty() {
+            return Some(name.to_string());
+        }
+        return Some(raw[open + 1..raw.len() - 1].trim().to_string());
+    }
+    Some(raw.strip_prefix("mailto:").unwrap_or(&raw).to_string())
+}
+
+fn line_col(text: &str, offset: usize) -> (usize, usize) {
+    let before = &text[..offset.min(text.len())];
+    let line = before.matches('\n').count() + 1;
+    let col = before.len() - before.rfind('\n').map_or(0, |i| i + 1) + 1;
+    (line, col)
+}
+
+/// Entries with nothing at all are dropped (an `<item/>` left by a broken template).
+fn keep(entry: &Entry) -> bool {
+    *entry != Entry::default()
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,187 @@
+//! Broken-input handling, one format at a time.
+
+use super::*;
+use crate::model::PubDate;
+
+const SH: Tz = chrono_tz::Asia::Shanghai;
+
+fn url() -> Url {
+    Url::parse("http://example.com/feeds/news.xml").unwrap()
+}
+
+fn parse(s: &str) -> ParsedFeed {
+    parse_feed(s.as_bytes(), None, &url(), SH).unwrap_or_else(|e| panic!("{e}"))
+}
+
+#[test]
+fn rss2_basic_fields() {
+    let f = parse(
+        r#"<?xml version="1.0"?><rss version="2.0" xmlns:content="http://purl.org/rss/1.0/modules/content/">
+        <channel><title>News</title><link>http://example.com/</link><description>All the news</description>
+        <item><title>First</title><link>http://example.com/1</link><guid isPermaLink="false">id-1</guid>
+        <pubDate>Wed, 07 Sep 2022 10:45:00 +0800</pubDate><author>ed@example.com (Ed Itor)</author>
+        <description>&lt;p&gt;Teaser&lt;/p&gt;</description><content:encoded><![CDATA[<p>Full</p>]]></content:encoded></item>
+        </channel></rss>"#,
+    );
+    assert_eq!(f.title.as_deref(), Some("News"));
+    assert_eq!(f.link.as_deref(), Some("http://example.com/"));
+    let e = &f.entries[0];
+    assert_eq!(e.id.as_deref(), Some("id-1"));
+    assert_eq!(e.url.as_deref(), Some("http://example.com/1"));
+    assert_eq!(e.author.as_deref(), Some("Ed Itor"));
+    assert_eq!(e.summary.as_deref(), Some("<p>Teaser</p>"));
+    assert_eq!(e.content_html.as_deref(), Some("<p>Full</p>"));
+    assert_eq!(
+        e.published.unwrap().to_string(),
+        "2022-09-07T10:45:00+08:00"
+    );
+}
+
+#[test]
+fn html_entities_and_bare_ampersands_still_yield_items() {
+    let f = parse(
+        "<rss version=\"2.0\"><channel><title>Caf&eacute; &amp; Bar&nbsp;News</title>\
+         <item><title>Tom & Jerry &mdash; again</title><link>http://example.com/?a=1&b=2</link></item>\
+         <item><title>Second&hellip;</title></item></channel></rss>",
+    );
+    assert_eq!(f.title.as_deref(), Some("Café & Bar News"));
+    assert_eq!(f.entries.len(), 2);
+    assert_eq!(f.entries[0].title.as_deref(), Some("Tom & Jerry — again"));
+    assert_eq!(
+        f.entries[0].url.as_deref(),
+        Some("http://example.com/?a=1&b=2")
+    );
+    assert_eq!(f.entries[1].title.as_deref(), Some("Second…"));
+}
+
+#[test]
+fn truncated_and_misnested_feeds_keep_their_items() {
+    let f = parse(
+        "<rss version=\"2.0\"><channel><item><title>One <b>bold</i></title></item>\
+         <item><title>Two</title><description>cut off here",
+    );
+    assert_eq!(f.entries.len(), 2);
+    assert_eq!(f.entries[0].title.as_deref(), Some("One bold"));
+    assert_eq!(f.entries[1].summary.as_deref(), Some("cut off here"));
+}
+
+#[test]
+fn relative_links_resolve_against_xml_base_then_the_feed_url() {
+    let f = parse(
+        r#"<feed xmlns="http://www.w3.org/2005/Atom" xml:base="http://other.example/base/">
+        <link href="/home"/>
+        <entry xml:base="sub/"><title>a</title><link rel="alternate" href="page.html"/>
+        <content type="html">&lt;a href="x.html"&gt;x&lt;/a&gt;</content></entry></feed>"#,
+    );
+    assert_eq!(f.link.as_deref(), Some("http://other.example/home"));
+    assert_eq!(
+        f.entries[0].url.as_deref(),
+        Some("http://other.example/base/sub/page.html")
+    );
+    assert_eq!(
+        f.entries[0].content_html.as_deref(),
+        Some(r#"<a href="http://other.example/base/sub/x.html">x</a>"#)
+    );
+    let f = parse("<rss><channel><item><link>../a/1.html</link></item></channel></rss>");
+    assert_eq!(
+        f.entries[0].url.as_deref(),
+        Some("http://example.com/a/1.html")
+    );
+}
+
+#[test]
+fn dates_without_offset_are_read_in_the_source_zone() {
+    let f = parse(
+        "<rss><channel><item><title>x</title><pubDate>2022-09-07 10:45:00</pubDate></item>\
+         <item><title>y</title><pubDate>2022年9月7日</pubDate></item></channel></rss>",
+    );
+    assert_eq!(
+        f.entries[0].published.unwrap().to_string(),
+        "2022-09-07T10:45:00+08:00"
+    );
+    assert_eq!(
+        f.entries[1].published,
+        Some(PubDate::Day(
+            chrono::NaiveDate::from_ymd_opt(2022, 9, 7).unwrap()
+        ))
+    );
+}
+
+#[test]
+fn atom03_and_rss1() {
+    let f = parse(
+        r#"<feed version="0.3" xmlns="http://purl.org/atom/ns#"><title mode="escaped">A &amp;lt;3</title>
+        <entry><title>e</title><issued>2004-01-01T19:48:21Z</issued><modified>2004-01-02T00:00:00Z</modified>
+        <author><email>me@example.com</email></author><content mode="xml"><div xmlns="http://www.w3.org/1999/xhtml"><p>Hi</p></div></content></entry></feed>"#,
+    );
+    let e = &f.entries[0];
+    assert_eq!(e.author.as_deref(), Some("me@example.com"));
+    assert_eq!(e.content_html.as_deref(), Some("<p>Hi</p>"));
+    assert_eq!(
+        e.published.unwrap().to_string(),
+        "2004-01-01T19:48:21+00:00"
+    );
+    assert!(e.updated.is_some());
+
+    let f = parse(
+        r#"<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#" xmlns="http://purl.org/rss/1.0/" xmlns:dc="http://purl.org/dc/elements/1.1/">
+        <channel rdf:about="http://example.com/"><title>R</title><link>http://example.com/</link></channel>
+        <item rdf:about="http://example.com/1"><title>One</title><link>http://example.com/1</link><dc:date>2004-01-01</dc:date><dc:creator>Ann</dc:creator></item>
+        </rdf:RDF>"#,
+    );
+    assert_eq!(f.title.as_deref(), Some("R"));
+    assert_eq!(f.entries.len(), 1);
+    assert_eq!(f.entries[0].author.as_deref(), Some("Ann"));
+}
+
+#[test]
+fn json_feed() {
+    let f = parse(
+        r#"{"version":"https://jsonfeed.org/version/1.1","title":"J","home_page_url":"https://example.org/",
+        "items":[{"id":1,"url":"/a","title":"A","content_text":"hi & bye","date_published":"2014-05-09T14:04:00-07:00",
+        "authors":[{"name":"Brent"}]}]}"#,
+    );
+    let e = &f.entries[0];
+    assert_eq!(e.id.as_deref(), Some("1"));
+    assert_eq!(e.url.as_deref(), Some("https://example.org/a"));
+    assert_eq!(e.content_html.as_deref(), Some("<p>hi &amp; bye</p>"));
+    assert_eq!(e.author.as_deref(), Some("Brent"));
+    assert_eq!(
+        e.published.unwrap().to_string(),
+        "2014-05-09T14:04:00-07:00"
+    );
+}
+
+#[test]
+fn wrong_declared_encoding_still_reads() {
+    let mut body =
+        b"<?xml version=\"1.0\" encoding=\"utf-8\"?><rss><channel><item><title>".to_vec();
+    body.extend(encoding_rs::GB18030.encode("区内要闻").0.iter());
+    body.extend_from_slice(b"</title></item></channel></rss>");
+    let f = parse_feed(&body, None, &url(), SH).unwrap();
+    assert_eq!(f.entries[0].title.as_deref(), Some("区内要闻"));
+}
+
+#[test]
+fn non_feeds_get_clear_errors() {
+    let err = |s: &str| {
+        parse_feed(s.as_bytes(), None, &url(), SH)
+            .unwrap_err()
+            .to_string()
+    };
+    assert_eq!(
+        err("<!DOCTYPE html><html><body>hi</body></html>"),
+        "not a feed: an HTML page (<html> root)"
+    );
+    assert_eq!(
+        err("<opml><body/></opml>"),
+        "not a feed: unknown root element <opml>"
+    );
+    assert!(err("{\"a\": 1}").starts_with("not a feed: JSON without"));
+    assert!(err("{\"a\": ").starts_with("JSON Feed error at line 1 col"));
+    assert_eq!(
+        err("<!-- nothing -->"),
+        "XML error at line 1 col 1: no element found"
+    );
+    assert!(err("hello").starts_with("not a feed: neither XML nor JSON"));
+}

@@ -1,0 +1,188 @@
+//! One stored item made ready to publish: a stable id, safe HTML, resolved dates.
+//!
+//! Content HTML was sanitised when it was stored, but publishing treats it as untrusted
+//! anyway (the store may hold items written by an older version, or by hand): it is
+//! cleaned again here, which costs little because the serialised feed is cached.
+
+use super::xml_text;
+use crate::model::Item;
+use chrono::{DateTime, FixedOffset, Utc};
+use url::Url;
+
+/// An item as every format publishes it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Entry {
+    /// A `tag:` URI built from source and item id: stable when the article's URL changes.
+    pub id: String,
+    pub title: String,
+    /// The article's address, only when it is an `http(s)` URL.
+    pub link: Option<String>,
+    pub published: Option<DateTime<FixedOffset>>,
+    /// The last change known: the item's `updated`, else published, else first seen.
+    pub updated: DateTime<FixedOffset>,
+    pub author: Option<String>,
+    /// Sanitised summary HTML, and the same as plain text.
+    pub summary_html: Option<String>,
+    pub summary_text: Option<String>,
+    /// Sanitised full content HTML (from the stored HTML, else from the text).
+    pub content_html: Option<String>,
+    pub content_text: Option<String>,
+}
+
+/// The stable id of an item in every format: `tag:tidings,2025:SOURCE/ITEM-ID`.
+///
+/// Built from the source id and the item id, never from the URL (which sites change).
+/// The item id is percent-encoded where the tag URI syntax needs it.
+pub fn entry_id(source: &str, item_id: &str) -> String {
+    let mut out = format!("tag:tidings,2025:{source}/");
+    for b in item_id.bytes() {
+        let keep = b.is_ascii_alphanumeric() || b"-._~:/?@!$&'()*+,;=".contains(&b);
+        if keep {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+impl Entry {
+    pub fn from_item(item: &Item) -> Entry {
+        let link = item
+            .url
+            .as_deref()
+            .and_then(|u| Url::parse(u).ok())
+            .filter(|u| matches!(u.scheme(), "http" | "https"));
+        let published = item.published.map(|p| match p {
+            crate::model::PubDate::Instant(t) => t,
+            day => day.to_utc().fixed_offset(),
+        });
+        let updated = item
+            .updated
+            .or(published)
+            .unwrap_or_else(|| item.first_seen.fixed_offset());
+        let summary_html = nonempty(item.summary.as_deref()).map(|s| sanitise(s, link.as_ref()));
+        let content_html = match (
+            nonempty(item.content_html.as_deref()),
+            nonempty(item.content_text.as_deref()),
+        ) {
+            (Some(html), _) => Some(sanitise(html, link.as_ref())),
+            (None, Some(text)) => Some(text_to_html(text)),
+            (None, None) => None,
+        };
+        let content_text = nonempty(item.content_text.as_deref())
+            .map(xml_text)
+            .or_else(|| content_html.as_deref().map(html_to_text));
+        Entry {
+            id: entry_id(&item.source, &item.id),
+            title: xml_text(item.title.trim()),
+            link: link.map(String::from),
+            published,
+            updated,
+            author: nonempty(item.author.as_deref()).map(xml_text),
+            summary_text: summary_html.as_deref().map(html_to_text),
+            summary_html,
+            content_html,
+            content_text,
+        }
+    }
+
+    /// The entry's time as RFC 3339 with its own offset.
+    pub fn rfc3339(t: &DateTime<FixedOffset>) -> String {
+        t.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true)
+    }
+
+    pub fn updated_utc(&self) -> DateTime<Utc> {
+        self.updated.with_timezone(&Utc)
+    }
+}
+
+fn nonempty(s: Option<&str>) -> Option<&str> {
+    s.filter(|s| !s.trim().is_empty())
+}
+
+/// Clean HTML: no scripts, styles, event handlers, frames or `javascript:` URLs (ammonia's
+/// allow-list), relative URLs made absolute against the article's address (or dropped
+/// when there is none, since they would point into this server).
+pub fn sanitise(html: &str, base: Option<&Url>) -> String {
+    let mut b = ammonia::Builder::default();
+    b.url_relative(match base {
+        Some(base) => ammonia::UrlRelative::RewriteWithBase(base.clone()),
+        None => ammonia::UrlRelative::Deny,
+    })
+    .link_rel(Some("noopener noreferrer"));
+    xml_text(&b.clean(html).to_string())
+}
+
+/// Plain text as HTML paragraphs, one per non-empty line.
+fn text_to_html(text: &str) -> String {
+    let mut out = String::new();
+    for line in text.lines().map(str::trim).filter(|l| !l.is_empty()) {
+        out.push_str("<p>");
+        for c in xml_text(line).chars() {
+            match c {
+                '<' => out.push_str("&lt;"),
+                '>' => out.push_str("&gt;"),
+                '&' => out.push_str("&amp;"),
+                c => out.push(c),
+            }
+        }
+        out.push_str("</p>\n");
+    }
+    out
+}
+
+/// The text of an HTML fragment, whitespace collapsed within lines.
+fn html_to_text(html: &str) -> String {
+    let doc = scraper::Html::parse_fragment(html);
+    let text: String = doc.root_element().text().collect();
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn entry_id_is_a_tag_uri_that_escapes_what_it_must() {
+        assert_eq!(
+            entry_id("boz", "https://x.cn/a b?id=1#frag"),
+            "tag:tidings,2025:boz/https://x.cn/a%20b?id=1%23frag"
+        );
+        assert_eq!(
+            entry_id("s", "要闻"),
+            "tag:tidings,2025:s/%E8%A6%81%E9%97%BB"
+        );
+    }
+
+    #[test]
+    fn sanitise_removes_active_content_and_absolutises_links() {
+        let base = Url::parse("https://www.example.gov.cn/zwdt/a.html").unwrap();
+        let out = sanitise(
+            r#"<p onclick="x()">正文<script>alert(1)</script><img src="../i.png" onerror="x()"><a href="javascript:alert(1)">a</a><iframe src="https://e.com"></iframe></p>"#,
+            Some(&base),
+        );
+        assert!(!out.contains("script"), "{out}");
+        assert!(
+            !out.contains("onerror") && !out.contains("onclick"),
+            "{out}"
+        );
+        assert!(
+            !out.contains("javascript:") && !out.contains("iframe"),
+            "{out}"
+        );
+        assert!(
+            out.contains(r#"src="https://www.example.gov.cn/i.png""#),
+            "{out}"
+        );
+        assert!(out.contains("正文"));
+    }
+
+    #[test]
+    fn text_content_becomes_escaped_paragraphs() {
+        assert_eq!(
+            text_to_html("一 <b>\n\n二 & 三"),
+            "<p>一 &lt;b&gt;</p>\n<p>二 &amp; 三</p>\n"
+        );
+    }
+}

@@ -1,0 +1,69 @@
+//! `/healthz`: 200 `ok` while the store answers and the scheduler is alive.
+
+use super::App;
+use crate::store::Store;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use chrono::{DateTime, Utc};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicI64, Ordering};
+
+/// The scheduler beats at least every 30 s; four missed beats mean it is stuck.
+pub const MAX_SILENCE_SECS: i64 = 120;
+
+/// Liveness of the scheduler, as `/healthz` reports it.
+pub struct Health {
+    /// Unix seconds of the last beat.
+    last_beat: AtomicI64,
+}
+
+impl Default for Health {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Health {
+    /// A health record that counts as beaten now.
+    pub fn new() -> Self {
+        Health {
+            last_beat: AtomicI64::new(Utc::now().timestamp()),
+        }
+    }
+
+    pub fn scheduler_beat(&self) {
+        self.set_last_beat(Utc::now());
+    }
+
+    /// Record a beat at a given time (a restored state, or a test's clock).
+    pub fn set_last_beat(&self, at: DateTime<Utc>) {
+        self.last_beat.store(at.timestamp(), Ordering::Relaxed);
+    }
+
+    pub fn last_beat(&self) -> DateTime<Utc> {
+        DateTime::from_timestamp(self.last_beat.load(Ordering::Relaxed), 0).unwrap_or_default()
+    }
+
+    /// `Ok` when healthy at `now`, else the reason.
+    pub fn status(&self, store: &Store, now: DateTime<Utc>) -> Result<(), String> {
+        store.check().map_err(|e| format!("store: {e}"))?;
+        let silent = (now - self.last_beat()).num_seconds();
+        if silent > MAX_SILENCE_SECS {
+            return Err(format!(
+                "scheduler: no heartbeat for {silent} s (limit {MAX_SILENCE_SECS} s)"
+            ));
+        }
+        Ok(())
+    }
+}
+
+pub(super) async fn healthz(State(app): State<Arc<App>>) -> Response {
+    match app.health.status(&app.store, Utc::now()) {
+        Ok(()) => "ok\n".into_response(),
+        Err(reason) => {
+            tracing::warn!(%reason, "health check failed");
+            (StatusCode::SERVICE_UNAVAILABLE, format!("{reason}\n")).into_response()
+        }
+    }
+}

@@ -1,0 +1,71 @@
+//! `/metrics`: the Prometheus recorder, installed once per process.
+//!
+//! The pipeline records with the `metrics` macros wherever it runs; the recorder is
+//! global, so it is installed on first use and shared by every server in the process
+//! (tests start several).
+
+use super::App;
+use axum::extract::State;
+use axum::http::header;
+use axum::response::IntoResponse;
+use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
+use std::sync::{Arc, OnceLock};
+
+/// Histogram buckets, in seconds for the durations recorded (fetches take from
+/// milliseconds on a near site to the 30 s timeout on a stuck one).
+const BUCKETS: &[f64] = &[0.01, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0];
+
+static HANDLE: OnceLock<PrometheusHandle> = OnceLock::new();
+
+/// The process's recorder handle, installing the recorder on first call.
+pub fn handle() -> &'static PrometheusHandle {
+    HANDLE.get_or_init(|| {
+        let recorder = PrometheusBuilder::new()
+            .set_buckets(BUCKETS)
+            // BUCKETS is a non-empty constant, the only way this can fail.
+            .expect("histogram buckets are non-empty")
+            .build_recorder();
+        let handle = recorder.handle();
+        if let Err(e) = metrics::set_global_recorder(recorder) {
+            tracing::warn!(error = %e, "another metrics recorder is installed; /metrics will be empty");
+        }
+        describe();
+        handle
+    })
+}
+
+fn describe() {
+    metrics::describe_counter!("tidings_polls_total", "Polls of a source");
+    metrics::describe_counter!("tidings_poll_failures_total", "Failed polls of a source");
+    metrics::describe_counter!(
+        "tidings_items_total",
+        "Items stored, by status (new, updated)"
+    );
+    metrics::describe_histogram!(
+        "tidings_fetch_seconds",
+        metrics::Unit::Seconds,
+        "Time to fetch a source"
+    );
+    metrics::describe_counter!(
+        "tidings_fetch_bytes_total",
+        metrics::Unit::Bytes,
+        "Bytes fetched from a source"
+    );
+    metrics::describe_counter!(
+        "tidings_feed_builds_total",
+        "Serialisations of a published feed (cache misses)"
+    );
+}
+
+pub(super) async fn render(State(app): State<Arc<App>>) -> impl IntoResponse {
+    // Upkeep drains histogram samples; doing it on scrape keeps memory bounded without
+    // a background task.
+    app.metrics.run_upkeep();
+    (
+        [(
+            header::CONTENT_TYPE,
+            "text/plain; version=0.0.4; charset=utf-8",
+        )],
+        app.metrics.render(),
+    )
+}

@@ -1,0 +1,192 @@
+//! `/`: the operator's dashboard: every feed with its subscribe links, every source with
+//! its last poll, last success, last error, items of the last 7 days and next poll.
+
+use super::App;
+use crate::publish::Format;
+use crate::store::SourceState;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse, Response};
+use chrono::{DateTime, Utc};
+use chrono_tz::Tz;
+use minijinja::{Value, context};
+use std::sync::Arc;
+
+/// The compiled page templates (auto-escaping HTML, by the `.html` name).
+pub(super) struct Pages {
+    env: minijinja::Environment<'static>,
+}
+
+impl Pages {
+    pub(super) fn new() -> Pages {
+        let mut env = minijinja::Environment::new();
+        // The template is part of the binary; a syntax error in it fails every test.
+        env.add_template("status.html", include_str!("../../templates/status.html"))
+            .expect("templates/status.html is valid");
+        Pages { env }
+    }
+}
+
+struct FeedRow {
+    id: String,
+    title: String,
+    description: Option<String>,
+    links: Vec<(&'static str, String)>,
+    sources: Vec<String>,
+}
+
+struct SourceRow {
+    id: String,
+    title: Option<String>,
+    url: String,
+    schedule: String,
+    /// `ok`, `failing`, `never` (not read yet) or `unknown` (state unreadable).
+    health: &'static str,
+    last_poll: Option<String>,
+    last_success: Option<String>,
+    last_error: Option<String>,
+    last_error_at: Option<String>,
+    failures: u32,
+    alarm: Option<String>,
+    items_7d: Option<usize>,
+    next_poll: Option<String>,
+}
+
+pub(super) async fn page(State(app): State<Arc<App>>) -> Response {
+    let now = Utc::now();
+    let tz = app.config.daemon.timezone;
+    let feeds: Vec<FeedRow> = app
+        .config
+        .feeds
+        .iter()
+        .map(|f| FeedRow {
+            id: f.id.clone(),
+            title: f.title.clone().unwrap_or_else(|| f.id.clone()),
+            description: f.description.clone(),
+            // Relative links keep the page usable however it is reached.
+            links: Format::ALL
+                .iter()
+                .map(|fmt| {
+                    (
+                        fmt.extension(),
+                        format!("feeds/{}.{}", f.id, fmt.extension()),
+                    )
+                })
+                .collect(),
+            sources: f.sources.clone(),
+        })
+        .collect();
+    let sources: Vec<SourceRow> = app
+        .config
+        .sources
+        .iter()
+        .map(|s| {
+            let state = app.store.source_state(&s.id);
+            let items_7d = app
+                .store
+                .count_since(&s.id, now - chrono::Duration::days(7))
+                .ok();
+            let row = SourceRow {
+                id: s.id.clone(),
+                title: s.title.clone(),
+                url: s.url.to_string(),
+                schedule: app.config.source_schedule(s).expr.clone(),
+                health: "unknown",
+                last_poll: None,
+                last_success: None,
+                last_error: None,
+                last_error_at: None,
+                failures: 0,
+                alarm: None,
+                items_7d,
+                next_poll: None,
+            };
+            match state {
+                Ok(state) => with_state(row, &state, tz),
+                Err(e) => SourceRow {
+                    last_error: Some(format!("state unreadable: {e}")),
+                    ..row
+                },
+            }
+        })
+        .collect();
+    let ctx = context! {
+        feeds => feeds.iter().map(FeedRow::value).collect::<Vec<_>>(),
+        sources => sources.iter().map(SourceRow::value).collect::<Vec<_>>(),
+        now => when(now, tz),
+        timezone => tz.name(),
+        opml => "opml",
+        version => env!("CARGO_PKG_VERSION"),
+    };
+    match app
+        .pages
+        .env
+        .get_template("status.html")
+        .and_then(|t| t.render(ctx))
+    {
+        Ok(html) => Html(html).into_response(),
+        Err(e) => {
+            tracing::error!(error = %e, "cannot render the status page");
+            (StatusCode::INTERNAL_SERVER_ERROR, "internal error\n").into_response()
+        }
+    }
+}
+
+// minijinja is built without serde here: rows turn into template values by hand.
+impl FeedRow {
+    fn value(&self) -> Value {
+        context! {
+            id => self.id.clone(),
+            title => self.title.clone(),
+            description => self.description.clone(),
+            links => self.links.iter().map(|(f, h)| vec![Value::from(*f), Value::from(h.clone())]).collect::<Vec<_>>(),
+            sources => self.sources.clone(),
+        }
+    }
+}
+
+impl SourceRow {
+    fn value(&self) -> Value {
+        context! {
+            id => self.id.clone(),
+            title => self.title.clone(),
+            url => self.url.clone(),
+            schedule => self.schedule.clone(),
+            health => self.health,
+            last_poll => self.last_poll.clone(),
+            last_success => self.last_success.clone(),
+            last_error => self.last_error.clone(),
+            last_error_at => self.last_error_at.clone(),
+            failures => self.failures,
+            alarm => self.alarm.clone(),
+            items_7d => self.items_7d,
+            next_poll => self.next_poll.clone(),
+        }
+    }
+}
+
+fn with_state(row: SourceRow, s: &SourceState, tz: Tz) -> SourceRow {
+    let failing = s.failures > 0 || s.last_error_at.is_some_and(|e| Some(e) > s.last_success);
+    SourceRow {
+        health: if failing {
+            "failing"
+        } else if s.polls_ok == 0 && s.last_success.is_none() {
+            "never"
+        } else {
+            "ok"
+        },
+        last_poll: s.last_poll.map(|t| when(t, tz)),
+        last_success: s.last_success.map(|t| when(t, tz)),
+        last_error: s.last_error.clone(),
+        last_error_at: s.last_error_at.map(|t| when(t, tz)),
+        failures: s.failures,
+        alarm: s.alarm.clone(),
+        next_poll: s.next_poll.or(s.not_before).map(|t| when(t, tz)),
+        ..row
+    }
+}
+
+/// A time as the operator reads it: in the configured zone, to the second.
+fn when(t: DateTime<Utc>, tz: Tz) -> String {
+    t.with_timezone(&tz).format("%Y-%m-%d %H:%M:%S").to_string()
+}

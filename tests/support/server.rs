@@ -1,0 +1,159 @@
+//! A loopback HTTP server for fixtures: each path answers with a programmable
+//! response (status, headers, body, ETag, delay, gzip), and every request is recorded
+//! so tests can assert what the client sent.
+
+use axum::body::Body;
+use axum::http::{HeaderMap, Request, Response, StatusCode};
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+#[derive(Clone, Debug, Default)]
+pub struct Reply {
+    pub status: u16,
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+    /// When set, the reply carries this ETag and a matching If-None-Match gets 304.
+    pub etag: Option<String>,
+    pub delay: Option<Duration>,
+    /// Send the body gzip-compressed as is (already compressed bytes).
+    pub gzip: bool,
+    /// Stream this many bytes of zeros after `body` (an endless-looking body).
+    pub stream_zeros: u64,
+}
+
+impl Reply {
+    pub fn ok(content_type: &str, body: impl Into<Vec<u8>>) -> Reply {
+        Reply {
+            status: 200,
+            headers: vec![("content-type".into(), content_type.into())],
+            body: body.into(),
+            ..Default::default()
+        }
+    }
+    pub fn status(status: u16) -> Reply {
+        Reply {
+            status,
+            ..Default::default()
+        }
+    }
+    pub fn header(mut self, k: &str, v: &str) -> Reply {
+        self.headers.push((k.into(), v.into()));
+        self
+    }
+    pub fn etag(mut self, e: &str) -> Reply {
+        self.etag = Some(e.into());
+        self
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct Seen {
+    pub path: String,
+    pub headers: HeaderMap,
+}
+
+#[derive(Clone, Default)]
+struct Shared {
+    routes: Arc<Mutex<HashMap<String, Reply>>>,
+    seen: Arc<Mutex<Vec<Seen>>>,
+}
+
+pub struct FixtureServer {
+    pub addr: SocketAddr,
+    shared: Shared,
+}
+
+impl FixtureServer {
+    pub async fn start() -> FixtureServer {
+        let shared = Shared::default();
+        let s = shared.clone();
+        let app = axum::Router::new().fallback(move |req: Request<Body>| {
+            let s = s.clone();
+            async move { answer(s, req).await }
+        });
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+        FixtureServer { addr, shared }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{}", self.addr, path)
+    }
+
+    pub fn set(&self, path: &str, reply: Reply) {
+        self.shared
+            .routes
+            .lock()
+            .unwrap()
+            .insert(path.to_string(), reply);
+    }
+
+    /// Requests received for `path`, oldest first.
+    pub fn requests(&self, path: &str) -> Vec<Seen> {
+        self.shared
+            .seen
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|s| s.path == path)
+            .cloned()
+            .collect()
+    }
+}
+
+async fn answer(s: Shared, req: Request<Body>) -> Response<Body> {
+    let path = req.uri().path().to_string();
+    s.seen.lock().unwrap().push(Seen {
+        path: path.clone(),
+        headers: req.headers().clone(),
+    });
+    let reply = s.routes.lock().unwrap().get(&path).cloned();
+    let Some(reply) = reply else {
+        return Response::builder()
+            .status(404)
+            .body(Body::from("not found"))
+            .unwrap();
+    };
+    if let Some(d) = reply.delay {
+        tokio::time::sleep(d).await;
+    }
+    if let Some(etag) = &reply.etag
+        && req
+            .headers()
+            .get("if-none-match")
+            .and_then(|v| v.to_str().ok())
+            == Some(etag.as_str())
+    {
+        return Response::builder()
+            .status(304)
+            .header("etag", etag)
+            .body(Body::empty())
+            .unwrap();
+    }
+    let mut b = Response::builder().status(StatusCode::from_u16(reply.status).unwrap());
+    for (k, v) in &reply.headers {
+        b = b.header(k, v);
+    }
+    if let Some(etag) = &reply.etag {
+        b = b.header("etag", etag);
+    }
+    if reply.gzip {
+        b = b.header("content-encoding", "gzip");
+    }
+    if reply.stream_zeros > 0 {
+        let head = bytes::Bytes::from(reply.body.clone());
+        let total = reply.stream_zeros;
+        let chunk = bytes::Bytes::from(vec![b' '; 64 * 1024]);
+        let stream = futures_util::stream::iter(
+            std::iter::once(head).chain((0..total.div_ceil(64 * 1024)).map(move |_| chunk.clone())),
+        )
+        .map(Ok::<_, std::io::Error>);
+        return b.body(Body::from_stream(stream)).unwrap();
+    }
+    b.body(Body::from(reply.body)).unwrap()
+}
+
+use futures_util::StreamExt;
