@@ -81,8 +81,12 @@ pub(super) fn link_title(el: ElementRef) -> LinkTitle {
         .attr("title")
         .map(normalise)
         .filter(|t| !t.is_empty());
+    // Templates cut long titles to a fixed length, usually with an ellipsis, sometimes
+    // without one; the full title then is the attribute that begins with the text.
     if let Some(attr) = attr_title
-        && (text.is_empty() || is_cut(&text))
+        && (text.is_empty()
+            || is_cut(&text)
+            || (attr.len() > text.len() && text_weight(&text) >= 8 && attr.starts_with(&text)))
     {
         text = attr;
     }
@@ -245,6 +249,13 @@ mod tests {
                 r#"<a href="1.html" title="完整标题">省物价局关于做好取消价格鉴证师注册核准后续…</a>"#
             ),
             "完整标题"
+        );
+        // Cut without an ellipsis: the attribute continues the text.
+        assert_eq!(
+            first_link_title(
+                r#"<a href="1.html" title="关于做好2020年降成本重点工作的通知">关于做好2020年降成本重点工作</a>"#
+            ),
+            "关于做好2020年降成本重点工作的通知"
         );
         // Not cut: the text is the title even when the attribute differs.
         assert_eq!(
