@@ -4,8 +4,10 @@
 use super::page::{find_text, normalise, text_weight, visible_text, visible_text_except};
 use super::when::{Shown, shown_date};
 use crate::dates::parse_date;
+use regex::Regex;
 use scraper::ElementRef;
 use std::collections::HashSet;
+use std::sync::LazyLock;
 use url::Url;
 
 /// A link worth listing: visible, leading to another http(s) page.
@@ -43,13 +45,45 @@ pub(super) fn read_row(row: ElementRef, links: &[Link], tz: chrono_tz::Tz) -> Op
         .map(|(l, _)| l.url.as_str())
         .collect();
 
+    // Some templates print the date inside the link, before or after the title.
+    let (text, affix_date) = split_date_affix(&title.text);
+    let mut shown = row_date(row, link, tz);
+    if shown == Shown::Nothing
+        && let Some(date) = affix_date
+    {
+        shown = shown_date(date, link.url.as_str(), tz);
+    }
     Some(Row {
         url: link.url.clone(),
-        title: title.text.clone(),
-        shown: row_date(row, link, tz),
-        weight: title.weight,
+        weight: text_weight(text),
+        title: text.to_string(),
+        shown,
         title_links: title_urls.len().max(1),
     })
+}
+
+static DATE_AFFIX_RE: LazyLock<Regex> = LazyLock::new(|| {
+    // A numeric date set off at either end of a link text: `[2022-09-07] 标题`,
+    // `2022/09/07 标题`, `标题 (2022-09-07)`. `2022年9月7日基金净值公告` is a title.
+    Regex::new(
+        r"^[\[【(（]?\s*(?P<lead>(?:19|20)\d{2}[-/.]\d{1,2}[-/.]\d{1,2}(?:\s+\d{1,2}:\d{2}(?::\d{2})?)?)\s*(?:[\]】)）]\s*|\s+)(?P<rest_l>.+)$|^(?P<rest_t>.+?)(?:\s+|\s*[\[【(（])\s*(?P<trail>(?:19|20)\d{2}[-/.]\d{1,2}[-/.]\d{1,2}(?:\s+\d{1,2}:\d{2}(?::\d{2})?)?)\s*[\]】)）]?$",
+    )
+    .expect("static regex")
+});
+
+/// A title without a date printed at its start or end, and that date.
+fn split_date_affix(title: &str) -> (&str, Option<&str>) {
+    let Some(caps) = DATE_AFFIX_RE.captures(title) else {
+        return (title, None);
+    };
+    let rest = caps.name("rest_l").or_else(|| caps.name("rest_t"));
+    let date = caps.name("lead").or_else(|| caps.name("trail"));
+    match (rest, date) {
+        (Some(rest), Some(date)) if text_weight(rest.as_str()) >= 2 => {
+            (rest.as_str().trim(), Some(date.as_str()))
+        }
+        _ => (title, None),
+    }
 }
 
 /// A link's title and how it was found.
@@ -295,6 +329,29 @@ mod tests {
             first_link_title(r#"<a href="1.html">■&nbsp;关于印发方案的通知</a>"#),
             "关于印发方案的通知"
         );
+    }
+
+    #[test]
+    fn dates_printed_inside_the_link_are_split_off() {
+        assert_eq!(
+            split_date_affix("[2022-09-07] 关于开展秋季消防检查的通知"),
+            ("关于开展秋季消防检查的通知", Some("2022-09-07"))
+        );
+        assert_eq!(
+            split_date_affix("关于开展秋季消防检查的通知 2022/09/07"),
+            ("关于开展秋季消防检查的通知", Some("2022/09/07"))
+        );
+        assert_eq!(
+            split_date_affix("关于开展秋季消防检查的通知（2022-09-07 10:30）"),
+            ("关于开展秋季消防检查的通知", Some("2022-09-07 10:30"))
+        );
+        for title in [
+            "2022年9月7日基金净值公告",
+            "2022-2023学年校历",
+            "关于2022-09-07停电的通知",
+        ] {
+            assert_eq!(split_date_affix(title), (title, None));
+        }
     }
 
     #[test]
