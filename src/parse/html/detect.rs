@@ -488,14 +488,18 @@ fn is_slug(path: &str) -> bool {
     stem.len() >= 12 && stem.chars().filter(|c| matches!(c, '-' | '_')).count() >= 2
 }
 
-/// Whether an element sits in page chrome: `nav`/`header`/`footer`/`aside`, or a block
-/// whose class or id names a menu, sidebar, footer, pager or link directory.
+/// Whether an element sits in page chrome: `nav`/`header`/`footer`/`aside`, a scrolling
+/// `marquee` of notices, or a block whose class or id names a menu, sidebar, footer,
+/// pager or link directory.
 fn in_chrome(el: ElementRef) -> bool {
     let mut cur = Some(el);
     let mut depth = 0;
     while let Some(e) = cur {
         let v = e.value();
-        if matches!(v.name(), "nav" | "header" | "footer" | "aside" | "menu") {
+        if matches!(
+            v.name(),
+            "nav" | "header" | "footer" | "aside" | "menu" | "marquee"
+        ) {
             return true;
         }
         let named = v.id().into_iter().chain(v.classes());
