@@ -187,7 +187,12 @@ pub fn to_item(entry: &Entry, source: &str, base: Option<&Url>, now: DateTime<Ut
         .as_deref()
         .map(str::trim)
         .filter(|s| !s.is_empty())
-        .map(str::to_string)
+        // A guid that is a link gets the same canonical form as links, so a tracking
+        // parameter added to it does not make the entry new.
+        .map(|id| match canonical_url(id, None) {
+            Some(u) if id.starts_with("http") => u.to_string(),
+            _ => id.to_string(),
+        })
         .or_else(|| url.as_ref().map(|u| u.to_string()))
         .unwrap_or_else(|| format!("sha256:{:016x}", hash64(&[&title, body_for_revision])));
     Item {
@@ -269,6 +274,8 @@ mod tests {
             ..Default::default()
         };
         assert_eq!(to_item(&e, "s", None, now).id, "guid-1");
+        e.id = Some("http://X.org/a?utm_source=feed#c".into());
+        assert_eq!(to_item(&e, "s", None, now).id, "http://x.org/a");
         e.id = None;
         assert_eq!(to_item(&e, "s", None, now).id, "http://x.org/a");
         e.url = None;

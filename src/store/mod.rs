@@ -21,6 +21,8 @@ use std::sync::Mutex;
 /// The schema version written in front of every value and in `meta`.
 const SCHEMA: u8 = 1;
 const PID_FILE: &str = "tidings.pid";
+/// sled page cache.
+const CACHE_BYTES: u64 = 16 * 1024 * 1024;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
