@@ -575,6 +575,17 @@ fn header<'a>(headers: &'a Value, name: &str) -> Option<&'a str> {
     })
 }
 
+/// The field an untranslated expectation is about (`entries[i]['links'][i]['rel']`),
+/// for the summary.
+fn shape(expect: &str) -> String {
+    let e = expect
+        .trim_start_matches("not bozo and ")
+        .trim_start_matches('(');
+    let end = e.find(" ==").or_else(|| e.find(" and")).unwrap_or(e.len());
+    let re = regex::Regex::new(r"\[\d+\]").expect("static regex");
+    re.replace_all(&e[..end.min(60)], "[i]").into_owned()
+}
+
 #[test]
 fn feedparser_conformance() {
     let Some(corpus) = corpus_dir() else { return };
@@ -582,6 +593,7 @@ fn feedparser_conformance() {
     let index = std::fs::read_to_string(dir.join("INDEX.jsonl")).expect("feedparser INDEX.jsonl");
     let mut suites: BTreeMap<String, SuiteScore> = BTreeMap::new();
     let mut skipped_sanitize = 0;
+    let mut untranslated_kinds: BTreeMap<String, usize> = BTreeMap::new();
     for line in index.lines() {
         let row: Value = serde_json::from_str(line).expect("INDEX line");
         let path = row["path"].as_str().expect("path");
@@ -611,7 +623,10 @@ fn feedparser_conformance() {
         };
         let expect = row["expect"].as_str().unwrap_or("");
         match parse_expr(expect).and_then(|e| check(&e, &outcome)) {
-            None => score.untranslated += 1,
+            None => {
+                score.untranslated += 1;
+                *untranslated_kinds.entry(shape(expect)).or_default() += 1;
+            }
             Some(pass) => {
                 score.translated += 1;
                 if pass {
@@ -642,6 +657,12 @@ fn feedparser_conformance() {
         for f in s.failures.iter().take(200) {
             eprintln!("    FAIL {f}");
         }
+    }
+    let mut kinds: Vec<(String, usize)> = untranslated_kinds.into_iter().collect();
+    kinds.sort_by(|a, b| b.1.cmp(&a.1));
+    eprintln!("  most common untranslated expectations:");
+    for (kind, n) in kinds.iter().take(15) {
+        eprintln!("    {n:>4}  {kind}");
     }
     let rate = floor_pass as f64 / floor_total.max(1) as f64;
     eprintln!(
