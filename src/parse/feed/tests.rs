@@ -153,6 +153,13 @@ fn an_entry_dated_only_by_updated_is_published_then() {
 }
 
 #[test]
+fn junk_before_the_root_is_skipped() {
+    let f =
+        parse("<br/>\n<rss version=\"2.0\"><channel><item><title>x</title></item></channel></rss>");
+    assert_eq!(f.entries.len(), 1);
+}
+
+#[test]
 fn json_feed() {
     let f = parse(
         r#"{"version":"https://jsonfeed.org/version/1.1","title":"J","home_page_url":"https://example.org/",

@@ -92,6 +92,8 @@ impl Node {
 
 /// Parse `source` into its root element, or `None` when there is no element at all.
 /// `base` is the document's own URL, against which `xml:base` and links resolve.
+/// When junk precedes the document (`<br/><rss …>`), the first root with a feed's
+/// name is the root.
 pub(super) fn parse(source: &str, base: Option<&Url>) -> Option<Node> {
     let mut reader = Reader {
         src: source,
@@ -102,7 +104,16 @@ pub(super) fn parse(source: &str, base: Option<&Url>) -> Option<Node> {
         entities: HashMap::new(),
     };
     reader.run();
-    reader.roots.into_iter().next()
+    let mut roots = reader.roots;
+    let feed_root = roots
+        .iter()
+        .position(|r| {
+            ["rss", "rdf", "feed", "channel", "entry"]
+                .iter()
+                .any(|n| r.name.eq_ignore_ascii_case(n))
+        })
+        .unwrap_or(0);
+    (feed_root < roots.len()).then(|| roots.swap_remove(feed_root))
 }
 
 struct Open {
