@@ -659,7 +659,7 @@ fn feedparser_conformance() {
         }
     }
     let mut kinds: Vec<(String, usize)> = untranslated_kinds.into_iter().collect();
-    kinds.sort_by(|a, b| b.1.cmp(&a.1));
+    kinds.sort_by_key(|k| std::cmp::Reverse(k.1));
     eprintln!("  most common untranslated expectations:");
     for (kind, n) in kinds.iter().take(15) {
         eprintln!("    {n:>4}  {kind}");
