@@ -39,7 +39,10 @@ impl Running {
     /// Ask every task to stop, wait for them (bounded), and flush the store.
     pub async fn shutdown(self) -> anyhow::Result<()> {
         self.cancel.cancel();
-        if tokio::time::timeout(SHUTDOWN_LIMIT, self.tracker.wait()).await.is_err() {
+        if tokio::time::timeout(SHUTDOWN_LIMIT, self.tracker.wait())
+            .await
+            .is_err()
+        {
             warn!("some tasks did not stop within {SHUTDOWN_LIMIT:?}; leaving them");
         }
         self.store.flush().context("flushing the database")?;
@@ -62,7 +65,11 @@ pub async fn start(config: Config) -> anyhow::Result<Running> {
     let tracker = TaskTracker::new();
     let health = Arc::new(Health::new());
 
-    let state = ServerState { config: config.clone(), store: store.clone(), health: health.clone() };
+    let state = ServerState {
+        config: config.clone(),
+        store: store.clone(),
+        health: health.clone(),
+    };
     let server_cancel = cancel.child_token();
     tracker.spawn(async move {
         if let Err(e) = server::serve(listener, state, server_cancel).await {
@@ -70,7 +77,11 @@ pub async fn start(config: Config) -> anyhow::Result<Running> {
         }
     });
     for source in &config.sources {
-        tracker.spawn(source_loop(poller.clone(), source.clone(), cancel.child_token()));
+        tracker.spawn(source_loop(
+            poller.clone(),
+            source.clone(),
+            cancel.child_token(),
+        ));
     }
     let beat_cancel = cancel.child_token();
     tracker.spawn(async move {
@@ -84,7 +95,12 @@ pub async fn start(config: Config) -> anyhow::Result<Running> {
     });
     tracker.close();
     info!(%addr, sources = config.sources.len(), data_dir = %config.daemon.data_dir.display(), "tidings running");
-    Ok(Running { addr, store, cancel, tracker })
+    Ok(Running {
+        addr,
+        store,
+        cancel,
+        tracker,
+    })
 }
 
 /// `tidings run`: start, wait for SIGINT/SIGTERM, stop.

@@ -16,7 +16,11 @@ use tokio_util::sync::CancellationToken;
 use url::Url;
 
 #[derive(Parser, Debug)]
-#[command(name = "tidings", version, about = "Polls news sources, republishes them as feeds, notifies subscribers")]
+#[command(
+    name = "tidings",
+    version,
+    about = "Polls news sources, republishes them as feeds, notifies subscribers"
+)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
@@ -112,7 +116,10 @@ pub fn main() -> i32 {
 fn init_tracing() {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("tidings=info,warn"));
-    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).try_init();
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .try_init();
 }
 
 /// Load a configuration, printing every error as `FILE:LINE:COL: message`.
@@ -126,42 +133,74 @@ fn load_config(path: &Path) -> Result<Config, i32> {
 async fn dispatch(command: Command) -> anyhow::Result<i32> {
     match command {
         Command::Run { config } => {
-            let Ok(config) = load_config(&config) else { return Ok(1) };
+            let Ok(config) = load_config(&config) else {
+                return Ok(1);
+            };
             app::run(config).await?;
             Ok(0)
         }
         Command::Check { config } => {
-            let Ok(config) = load_config(&config) else { return Ok(1) };
+            let Ok(config) = load_config(&config) else {
+                return Ok(1);
+            };
             println!("OK: {}", config.summary());
             Ok(0)
         }
-        Command::Poll { config, sources, json, dry_run } => {
-            let Ok(config) = load_config(&config) else { return Ok(1) };
+        Command::Poll {
+            config,
+            sources,
+            json,
+            dry_run,
+        } => {
+            let Ok(config) = load_config(&config) else {
+                return Ok(1);
+            };
             poll(config, &sources, json, dry_run).await
         }
-        Command::Extract { target, json, url, charset, timezone } => {
+        Command::Extract {
+            target,
+            json,
+            url,
+            charset,
+            timezone,
+        } => {
             let (bytes, base, content_type) = read_target(&target, url, charset).await?;
             let article = extract::extract(&bytes, &base, content_type.as_deref(), timezone);
             print_article(&article, &base, json);
             Ok(0)
         }
-        Command::Scan { target, json, url, timezone } => {
+        Command::Scan {
+            target,
+            json,
+            url,
+            timezone,
+        } => {
             let (bytes, base, content_type) = read_target(&target, url, None).await?;
             let html = charset::decode(&bytes, content_type.as_deref()).text;
             let links = parse::html::detect_list(&html, &base, timezone);
             for l in &links {
                 if json {
-                    println!("{}", serde_json::json!({"url": l.url, "title": l.title, "published": l.published}));
+                    println!(
+                        "{}",
+                        serde_json::json!({"url": l.url, "title": l.title, "published": l.published})
+                    );
                 } else {
-                    let date = l.published.map(|d| d.day().to_string()).unwrap_or_else(|| "-".into());
+                    let date = l
+                        .published
+                        .map(|d| d.day().to_string())
+                        .unwrap_or_else(|| "-".into());
                     println!("{date:10}  {}\n            {}", l.title, l.url);
                 }
             }
             eprintln!("{} items", links.len());
             Ok(0)
         }
-        Command::Export { what: ExportCommand::Opml { config } } => {
-            let Ok(config) = load_config(&config) else { return Ok(1) };
+        Command::Export {
+            what: ExportCommand::Opml { config },
+        } => {
+            let Ok(config) = load_config(&config) else {
+                return Ok(1);
+            };
             print!("{}", publish::opml::render(&config));
             Ok(0)
         }
@@ -180,7 +219,11 @@ async fn read_target(
     {
         let fetcher = Fetcher::new(&Default::default())?;
         let page = fetcher.get_fresh(&url).await?;
-        return Ok((page.body.to_vec(), base.unwrap_or(page.url), forced.or(page.content_type)));
+        return Ok((
+            page.body.to_vec(),
+            base.unwrap_or(page.url),
+            forced.or(page.content_type),
+        ));
     }
     let path = Path::new(target);
     let bytes = std::fs::read(path).map_err(|e| anyhow::anyhow!("{target}: {e}"))?;
@@ -232,7 +275,8 @@ fn print_article(a: &crate::model::Article, base: &Url, json: bool) {
         println!("{v}");
         return;
     }
-    let show = |label: &str, v: Option<String>| println!("{label:10} {}", v.unwrap_or_else(|| "-".into()));
+    let show =
+        |label: &str, v: Option<String>| println!("{label:10} {}", v.unwrap_or_else(|| "-".into()));
     show("title:", a.title.clone());
     if a.subtitle.is_some() {
         show("subtitle:", a.subtitle.clone());
@@ -246,7 +290,10 @@ fn print_article(a: &crate::model::Article, base: &Url, json: bool) {
 async fn poll(config: Config, only: &[String], json: bool, dry_run: bool) -> anyhow::Result<i32> {
     for id in only {
         if config.source(id).is_none() {
-            eprintln!("error: no source with id {id:?} in {}", config.path.display());
+            eprintln!(
+                "error: no source with id {id:?} in {}",
+                config.path.display()
+            );
             return Ok(2);
         }
     }
@@ -260,10 +307,9 @@ async fn poll(config: Config, only: &[String], json: bool, dry_run: bool) -> any
     let poller = Poller::new(Arc::new(config), store)?;
     let cancel = CancellationToken::new();
     // Every source at once: the fetcher's per-host limits keep each site's load polite.
-    let results = futures_util::future::join_all(
-        chosen.iter().map(|s| poller.poll(s, dry_run, &cancel)),
-    )
-    .await;
+    let results =
+        futures_util::future::join_all(chosen.iter().map(|s| poller.poll(s, dry_run, &cancel)))
+            .await;
     let (mut new, mut updated, mut failed) = (0, 0, 0);
     for (source, result) in chosen.iter().zip(results) {
         match result {
@@ -276,15 +322,28 @@ async fn poll(config: Config, only: &[String], json: bool, dry_run: bool) -> any
                     if json {
                         println!("{}", item_json(&s.item, Some(s.status)));
                     } else {
-                        let date = s.item.published.map(|d| d.to_string()).unwrap_or_else(|| "-".into());
-                        println!("{:7}  {}  {}  {}", s.status.to_string(), source.id, date, s.item.title);
+                        let date = s
+                            .item
+                            .published
+                            .map(|d| d.to_string())
+                            .unwrap_or_else(|| "-".into());
+                        println!(
+                            "{:7}  {}  {}  {}",
+                            s.status.to_string(),
+                            source.id,
+                            date,
+                            s.item.title
+                        );
                         if let Some(u) = &s.item.url {
                             println!("         {u}");
                         }
                     }
                 }
                 for e in &outcome.article_errors {
-                    eprintln!("source {}: article skipped until the next poll: {e}", source.id);
+                    eprintln!(
+                        "source {}: article skipped until the next poll: {e}",
+                        source.id
+                    );
                 }
                 if let Some(alarm) = &outcome.alarm {
                     eprintln!("source {}: ALARM: {alarm}", source.id);
@@ -300,7 +359,11 @@ async fn poll(config: Config, only: &[String], json: bool, dry_run: bool) -> any
         "{} source{}, {new} new, {updated} updated, {failed} failed{}",
         chosen.len(),
         if chosen.len() == 1 { "" } else { "s" },
-        if dry_run { " (dry run: nothing stored)" } else { "" }
+        if dry_run {
+            " (dry run: nothing stored)"
+        } else {
+            ""
+        }
     );
     Ok(if failed > 0 { 1 } else { 0 })
 }

@@ -80,7 +80,11 @@ pub fn backoff(failures: u32) -> chrono::Duration {
 impl Poller {
     pub fn new(config: Arc<Config>, store: Arc<Store>) -> Result<Poller, reqwest::Error> {
         let fetcher = Arc::new(Fetcher::new(&config.fetch)?);
-        Ok(Poller { config, store, fetcher })
+        Ok(Poller {
+            config,
+            store,
+            fetcher,
+        })
     }
 
     /// Poll one source and record the result in its state. With `dry_run`, report what
@@ -139,7 +143,8 @@ impl Poller {
                     st.last_error_at = Some(now);
                     st.failures += 1;
                     let backoff_until = now + backoff(st.failures);
-                    st.not_before = Some(retry_after.map_or(backoff_until, |r| r.max(backoff_until)));
+                    st.not_before =
+                        Some(retry_after.map_or(backoff_until, |r| r.max(backoff_until)));
                 })?;
                 Err(err)
             }
@@ -153,12 +158,19 @@ impl Poller {
         dry_run: bool,
         cancel: &CancellationToken,
     ) -> Result<(PollOutcome, Option<Validators>), PollError> {
-        let validators = Validators { etag: state.etag.clone(), last_modified: state.last_modified.clone() };
+        let validators = Validators {
+            etag: state.etag.clone(),
+            last_modified: state.last_modified.clone(),
+        };
         let fetched = match self.fetcher.get(&source.url, &validators).await? {
             FetchOutcome::NotModified => {
                 debug!(source = %source.id, "not modified");
                 return Ok((
-                    PollOutcome { not_modified: true, first: state.polls_ok == 0, ..Default::default() },
+                    PollOutcome {
+                        not_modified: true,
+                        first: state.polls_ok == 0,
+                        ..Default::default()
+                    },
                     None,
                 ));
             }
@@ -173,15 +185,29 @@ impl Poller {
             SourceKind::Feed => true,
             SourceKind::Html => false,
             SourceKind::Auto => {
-                fetched.content_type.as_deref().is_some_and(is_feed_content_type)
+                fetched
+                    .content_type
+                    .as_deref()
+                    .is_some_and(is_feed_content_type)
                     || parse::looks_like_feed(&fetched.body)
             }
         };
-        let mut outcome = PollOutcome { first: state.polls_ok == 0, ..Default::default() };
+        let mut outcome = PollOutcome {
+            first: state.polls_ok == 0,
+            ..Default::default()
+        };
         let mut entries = if is_feed {
-            parse::feed::parse_feed(&fetched.body, fetched.content_type.as_deref(), &fetched.url, tz)
-                .map_err(|source| PollError::Feed { url: fetched.url.clone(), source })?
-                .entries
+            parse::feed::parse_feed(
+                &fetched.body,
+                fetched.content_type.as_deref(),
+                &fetched.url,
+                tz,
+            )
+            .map_err(|source| PollError::Feed {
+                url: fetched.url.clone(),
+                source,
+            })?
+            .entries
         } else {
             let entries = list_entries(source, &fetched, tz)?;
             if entries.is_empty() && state.last_entries.is_some_and(|n| n > 0) {
@@ -191,14 +217,16 @@ impl Poller {
                     state.last_entries.unwrap_or(0)
                 );
                 warn!(source = %source.id, "{alarm}");
-                metrics::counter!("tidings_list_alarms_total", "source" => source.id.clone()).increment(1);
+                metrics::counter!("tidings_list_alarms_total", "source" => source.id.clone())
+                    .increment(1);
                 outcome.alarm = Some(alarm);
             }
             entries
         };
         outcome.entries = entries.len();
-        if source.full_text {
-            self.fill_full_text(source, &mut entries, &fetched.url, tz, cancel, &mut outcome).await?;
+        if source.full_text_for(is_feed) {
+            self.fill_full_text(source, &mut entries, &fetched.url, tz, cancel, &mut outcome)
+                .await?;
         }
         let items = process::to_items(&entries, &source.id, Some(&fetched.url), Utc::now());
         outcome.stored = if dry_run {
@@ -216,8 +244,9 @@ impl Poller {
     }
 
     /// Open the article page of each entry that needs it and fill in what extraction
-    /// finds. An entry already stored is not opened again. An entry whose page fails is
-    /// dropped from this poll (and tried again on the next), never stored half-done.
+    /// finds. An entry already stored is not opened again. A list link whose page fails
+    /// is left out of this poll (and tried again on the next); a feed entry keeps the
+    /// text the feed gave.
     async fn fill_full_text(
         &self,
         source: &SourceConfig,
@@ -231,7 +260,10 @@ impl Poller {
         let mut keep = Vec::with_capacity(entries.len());
         for mut entry in std::mem::take(entries) {
             let needs_page = !entry.attachment && !has_full_content(&entry);
-            let url = entry.url.as_deref().and_then(|u| process::canonical_url(u, Some(base)));
+            let url = entry
+                .url
+                .as_deref()
+                .and_then(|u| process::canonical_url(u, Some(base)));
             let Some(url) = url.filter(|_| needs_page) else {
                 keep.push(entry);
                 continue;
@@ -253,13 +285,19 @@ impl Poller {
             opened += 1;
             match self.fetcher.get_fresh(&url).await {
                 Ok(page) => {
-                    let article = extract::extract(&page.body, &page.url, page.content_type.as_deref(), tz);
+                    let article =
+                        extract::extract(&page.body, &page.url, page.content_type.as_deref(), tz);
                     merge_article(&mut entry, article);
                     keep.push(entry);
                 }
                 Err(e) => {
                     warn!(source = %source.id, error = %e, "article fetch failed");
                     outcome.article_errors.push(e.to_string());
+                    // A feed entry has its own text: store that rather than nothing. A
+                    // list link has only a title: it waits for the next poll.
+                    if entry.summary.is_some() || entry.content_html.is_some() {
+                        keep.push(entry);
+                    }
                 }
             }
         }
@@ -270,26 +308,52 @@ impl Poller {
 
 fn is_feed_content_type(ct: &str) -> bool {
     let ct = ct.to_ascii_lowercase();
-    ["rss", "atom", "rdf", "feed+json", "application/xml", "text/xml"].iter().any(|k| ct.contains(k))
+    [
+        "rss",
+        "atom",
+        "rdf",
+        "feed+json",
+        "application/xml",
+        "text/xml",
+    ]
+    .iter()
+    .any(|k| ct.contains(k))
 }
 
 fn has_full_content(entry: &Entry) -> bool {
-    entry.content_html.as_deref().is_some_and(|h| process::html_to_text(h).chars().count() >= TEASER_CHARS)
+    entry
+        .content_html
+        .as_deref()
+        .is_some_and(|h| process::html_to_text(h).chars().count() >= TEASER_CHARS)
 }
 
 /// A list page's links as entries.
-fn list_entries(source: &SourceConfig, fetched: &Fetched, tz: chrono_tz::Tz) -> Result<Vec<Entry>, PollError> {
+fn list_entries(
+    source: &SourceConfig,
+    fetched: &Fetched,
+    tz: chrono_tz::Tz,
+) -> Result<Vec<Entry>, PollError> {
     let html = charset::decode(&fetched.body, fetched.content_type.as_deref()).text;
     let links = match &source.select {
-        Some(sel) => parse::html::select_list(&html, &fetched.url, sel, tz)
-            .map_err(|source| PollError::Select { url: fetched.url.clone(), source })?,
+        Some(sel) => parse::html::select_list(&html, &fetched.url, sel, tz).map_err(|source| {
+            PollError::Select {
+                url: fetched.url.clone(),
+                source,
+            }
+        })?,
         None => parse::html::detect_list(&html, &fetched.url, tz),
     };
     Ok(links
         .into_iter()
         .map(|l| {
             let attachment = Url::parse(&l.url).is_ok_and(|u| parse::html::is_attachment(&u));
-            Entry { url: Some(l.url), title: Some(l.title), published: l.published, attachment, ..Default::default() }
+            Entry {
+                url: Some(l.url),
+                title: Some(l.title),
+                published: l.published,
+                attachment,
+                ..Default::default()
+            }
         })
         .collect())
 }
@@ -318,5 +382,7 @@ fn merge_article(entry: &mut Entry, a: crate::model::Article) {
 }
 
 fn html_escape(s: &str) -> String {
-    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;")
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
 }

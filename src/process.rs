@@ -17,8 +17,20 @@ fn is_tracking_param(name: &str) -> bool {
     n.starts_with("utm_")
         || matches!(
             n.as_str(),
-            "fbclid" | "gclid" | "dclid" | "msclkid" | "yclid" | "igshid" | "mc_cid" | "mc_eid"
-                | "_hsenc" | "_hsmi" | "spm" | "scm" | "share_token" | "from_source"
+            "fbclid"
+                | "gclid"
+                | "dclid"
+                | "msclkid"
+                | "yclid"
+                | "igshid"
+                | "mc_cid"
+                | "mc_eid"
+                | "_hsenc"
+                | "_hsmi"
+                | "spm"
+                | "scm"
+                | "share_token"
+                | "from_source"
         )
 }
 
@@ -56,10 +68,11 @@ pub fn html_to_text(html: &str) -> String {
     for node in doc.root_element().descendants() {
         match node.value() {
             scraper::Node::Text(t) => {
-                if node
-                    .ancestors()
-                    .any(|a| a.value().as_element().is_some_and(|e| matches!(e.name(), "script" | "style")))
-                {
+                if node.ancestors().any(|a| {
+                    a.value()
+                        .as_element()
+                        .is_some_and(|e| matches!(e.name(), "script" | "style"))
+                }) {
                     continue;
                 }
                 out.push_str(t);
@@ -67,8 +80,21 @@ pub fn html_to_text(html: &str) -> String {
             scraper::Node::Element(e)
                 if matches!(
                     e.name(),
-                    "p" | "br" | "div" | "li" | "h1" | "h2" | "h3" | "h4" | "h5" | "h6" | "tr"
-                        | "blockquote" | "pre" | "section" | "article" | "table"
+                    "p" | "br"
+                        | "div"
+                        | "li"
+                        | "h1"
+                        | "h2"
+                        | "h3"
+                        | "h4"
+                        | "h5"
+                        | "h6"
+                        | "tr"
+                        | "blockquote"
+                        | "pre"
+                        | "section"
+                        | "article"
+                        | "table"
                 ) =>
             {
                 out.push('\n');
@@ -127,9 +153,16 @@ pub fn to_item(entry: &Entry, source: &str, base: Option<&Url>, now: DateTime<Ut
         .as_deref()
         .filter(|s| !s.trim().is_empty())
         .map(|h| sanitize_html(h, url.as_ref().or(base)));
-    let content_text = content_html.as_deref().map(html_to_text).filter(|t| !t.is_empty());
+    let content_text = content_html
+        .as_deref()
+        .map(html_to_text)
+        .filter(|t| !t.is_empty());
     let summary = entry.summary.as_deref().map(|s| {
-        if looks_like_html(s) { html_to_text(s) } else { fold_ws(s) }
+        if looks_like_html(s) {
+            html_to_text(s)
+        } else {
+            fold_ws(s)
+        }
     });
     let summary = summary
         .or_else(|| content_text.clone())
@@ -138,7 +171,13 @@ pub fn to_item(entry: &Entry, source: &str, base: Option<&Url>, now: DateTime<Ut
     let title = entry
         .title
         .as_deref()
-        .map(|t| if looks_like_html(t) { html_to_text(t) } else { fold_ws(t) })
+        .map(|t| {
+            if looks_like_html(t) {
+                html_to_text(t)
+            } else {
+                fold_ws(t)
+            }
+        })
         .filter(|t| !t.is_empty())
         .or_else(|| summary.as_deref().map(|s| truncate_chars(s, 80)))
         .unwrap_or_else(|| "(untitled)".to_string());
@@ -148,7 +187,12 @@ pub fn to_item(entry: &Entry, source: &str, base: Option<&Url>, now: DateTime<Ut
         .as_deref()
         .map(str::trim)
         .filter(|s| !s.is_empty())
-        .map(str::to_string)
+        // A guid that is a link gets the same canonical form as links, so a tracking
+        // parameter added to it does not make the entry new.
+        .map(|id| match canonical_url(id, None) {
+            Some(u) if id.starts_with("http") => u.to_string(),
+            _ => id.to_string(),
+        })
         .or_else(|| url.as_ref().map(|u| u.to_string()))
         .unwrap_or_else(|| format!("sha256:{:016x}", hash64(&[&title, body_for_revision])));
     Item {
@@ -169,7 +213,12 @@ pub fn to_item(entry: &Entry, source: &str, base: Option<&Url>, now: DateTime<Ut
 }
 
 /// Items of one poll, in source order, without repeats of one id.
-pub fn to_items(entries: &[Entry], source: &str, base: Option<&Url>, now: DateTime<Utc>) -> Vec<Item> {
+pub fn to_items(
+    entries: &[Entry],
+    source: &str,
+    base: Option<&Url>,
+    now: DateTime<Utc>,
+) -> Vec<Item> {
     let mut seen = HashSet::new();
     entries
         .iter()
@@ -190,7 +239,9 @@ mod tests {
     use super::*;
 
     fn canon(s: &str) -> String {
-        canonical_url(s, None).map(|u| u.to_string()).unwrap_or_default()
+        canonical_url(s, None)
+            .map(|u| u.to_string())
+            .unwrap_or_default()
     }
 
     #[test]
@@ -199,11 +250,16 @@ mod tests {
             canon("https://WWW.Example.gov.cn:443/a/b.html?utm_source=x&id=3&fbclid=y#top"),
             "https://www.example.gov.cn/a/b.html?id=3"
         );
-        assert_eq!(canon("http://example.org/x?utm_medium=rss"), "http://example.org/x");
+        assert_eq!(
+            canon("http://example.org/x?utm_medium=rss"),
+            "http://example.org/x"
+        );
         assert_eq!(canon("javascript:void(0)"), "");
         let base = Url::parse("http://example.org/news/index.html").unwrap();
         assert_eq!(
-            canonical_url("../a/t20220907_1.html", Some(&base)).unwrap().as_str(),
+            canonical_url("../a/t20220907_1.html", Some(&base))
+                .unwrap()
+                .as_str(),
             "http://example.org/a/t20220907_1.html"
         );
     }
@@ -218,6 +274,8 @@ mod tests {
             ..Default::default()
         };
         assert_eq!(to_item(&e, "s", None, now).id, "guid-1");
+        e.id = Some("http://X.org/a?utm_source=feed#c".into());
+        assert_eq!(to_item(&e, "s", None, now).id, "http://x.org/a");
         e.id = None;
         assert_eq!(to_item(&e, "s", None, now).id, "http://x.org/a");
         e.url = None;

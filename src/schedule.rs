@@ -21,8 +21,15 @@ pub struct Firing {
 /// The next firing strictly after the wall-clock time `after_local`.
 pub fn next_after(cron: &CronSpec, tz: Tz, after_local: NaiveDateTime) -> Option<Firing> {
     // Evaluating in UTC has no DST, so the iteration is over wall-clock times.
-    let local = cron.schedule.after(&Utc.from_utc_datetime(&after_local)).next()?.naive_utc();
-    Some(Firing { local, at: resolve(local, tz)? })
+    let local = cron
+        .schedule
+        .after(&Utc.from_utc_datetime(&after_local))
+        .next()?
+        .naive_utc();
+    Some(Firing {
+        local,
+        at: resolve(local, tz)?,
+    })
 }
 
 /// The next firing after the instant `now`, given the wall-clock time of the previous
@@ -100,24 +107,61 @@ mod tests {
     #[test]
     fn spring_forward_fires_once_at_the_gap_end() {
         // Europe/Berlin 2024-03-31: 02:00 → 03:00.
-        let f = firings("0 30 2 * * *", chrono_tz::Europe::Berlin, "2024-03-30T00:00:00Z", "2024-04-01T12:00:00Z");
-        assert_eq!(f, ["2024-03-30T02:30:00+01:00", "2024-03-31T03:00:00+02:00", "2024-04-01T02:30:00+02:00"]);
+        let f = firings(
+            "0 30 2 * * *",
+            chrono_tz::Europe::Berlin,
+            "2024-03-30T00:00:00Z",
+            "2024-04-01T12:00:00Z",
+        );
+        assert_eq!(
+            f,
+            [
+                "2024-03-30T02:30:00+01:00",
+                "2024-03-31T03:00:00+02:00",
+                "2024-04-01T02:30:00+02:00"
+            ]
+        );
     }
 
     #[test]
     fn fall_back_fires_once() {
         // Europe/Berlin 2024-10-27: 03:00 → 02:00, so 02:30 happens twice.
-        let f = firings("0 30 2 * * *", chrono_tz::Europe::Berlin, "2024-10-26T12:00:00Z", "2024-10-28T12:00:00Z");
-        assert_eq!(f, ["2024-10-27T02:30:00+02:00", "2024-10-28T02:30:00+01:00"]);
+        let f = firings(
+            "0 30 2 * * *",
+            chrono_tz::Europe::Berlin,
+            "2024-10-26T12:00:00Z",
+            "2024-10-28T12:00:00Z",
+        );
+        assert_eq!(
+            f,
+            ["2024-10-27T02:30:00+02:00", "2024-10-28T02:30:00+01:00"]
+        );
         // An every-15-minutes schedule through the repeated hour: each wall-clock time once.
-        let f = firings("0 */15 * * * *", chrono_tz::Europe::Berlin, "2024-10-26T23:50:00Z", "2024-10-27T01:20:00Z");
-        assert_eq!(f.iter().filter(|t| t.contains("T02:15")).count(), 1, "{f:?}");
+        let f = firings(
+            "0 */15 * * * *",
+            chrono_tz::Europe::Berlin,
+            "2024-10-26T23:50:00Z",
+            "2024-10-27T01:20:00Z",
+        );
+        assert_eq!(
+            f.iter().filter(|t| t.contains("T02:15")).count(),
+            1,
+            "{f:?}"
+        );
         assert!(f.windows(2).all(|w| w[0] < w[1]));
     }
 
     #[test]
     fn shanghai_has_no_surprises() {
-        let f = firings("0 0 8 * * *", chrono_tz::Asia::Shanghai, "2024-01-01T00:00:00Z", "2024-01-03T00:00:00Z");
-        assert_eq!(f, ["2024-01-02T08:00:00+08:00", "2024-01-03T08:00:00+08:00"]);
+        let f = firings(
+            "0 0 8 * * *",
+            chrono_tz::Asia::Shanghai,
+            "2024-01-01T00:00:00Z",
+            "2024-01-03T00:00:00Z",
+        );
+        assert_eq!(
+            f,
+            ["2024-01-02T08:00:00+08:00", "2024-01-03T08:00:00+08:00"]
+        );
     }
 }

@@ -81,7 +81,7 @@ fn example_feeds_toml_parses() {
         .expect("the provincial portal source");
     assert!(gd.url.host_str().unwrap().ends_with(".gov.cn"));
     assert_eq!(gd.kind, SourceKind::Html);
-    assert!(gd.full_text);
+    assert!(gd.full_text_for(false));
     let select = gd.select.as_ref().expect("[source.select]");
     assert_eq!(select.date.as_deref(), Some("span.time"));
     assert_eq!(config.source_schedule(gd).expr, "0 */10 * * * *");
@@ -89,9 +89,9 @@ fn example_feeds_toml_parses() {
     // Defaults: kind auto, full text on, the daemon's schedule.
     let gov = config.source("gov-yw").unwrap();
     assert_eq!(gov.kind, SourceKind::Auto);
-    assert!(gov.full_text && gov.select.is_none());
+    assert!(gov.full_text_for(false) && gov.select.is_none());
     assert_eq!(config.source_schedule(gov).expr, "0 */15 * * * *");
-    assert!(!config.source("rust-blog").unwrap().full_text);
+    assert!(!config.source("rust-blog").unwrap().full_text_for(true));
 
     let all = config.feeds.iter().find(|f| f.id == "all").unwrap();
     assert_eq!(all.sources, ["gd-yw", "gov-yw", "chinanews", "rust-blog"]);
@@ -224,6 +224,18 @@ fn toml_syntax_error() {
         // The end of the line, where the closing quote is missing.
         "2:25",
         &["TOML syntax", "invalid basic string, expected `\"`"],
+    );
+}
+
+#[test]
+fn toml_syntax_errors_on_several_lines_are_all_reported() {
+    assert_eq!(
+        errors("[[source]]\nid = \"a\"\nid = \"b\"\nurl = https://a.example.org/\n"),
+        [
+            "feeds.toml:3:1: TOML syntax: duplicate key `id`",
+            "feeds.toml:4:7: TOML syntax: string values must be quoted, expected literal string \
+             (at `https://a.example.org/`)",
+        ]
     );
 }
 

@@ -211,3 +211,11 @@ fn selectors_reject_unknown_fields() {
     assert_eq!(ok.date.as_deref(), Some("span.time"));
     assert!(toml::from_str::<Selectors>("item = \"li\"\nlinks = \"a\"").is_err());
 }
+
+#[test]
+fn two_articles_per_table_row_with_bullets_in_links() {
+    let (html, url, expected) = load("gov-two-per-row");
+    let got = detect_list(&html, &url, SH);
+    assert_eq!(got.len(), 8, "both articles of each row");
+    assert_eq!(got, expected);
+}

@@ -38,9 +38,19 @@ fn config_text(dir: &std::path::Path, sources: &[(&str, String)]) -> String {
 #[tokio::test]
 async fn polls_store_only_what_is_new_or_changed() {
     let s = FixtureServer::start().await;
-    s.set("/feed.xml", Reply::ok("application/rss+xml", rss(&[("a", "第一条", "甲"), ("b", "第二条", "乙")])).etag("\"v1\""));
+    s.set(
+        "/feed.xml",
+        Reply::ok(
+            "application/rss+xml",
+            rss(&[("a", "第一条", "甲"), ("b", "第二条", "乙")]),
+        )
+        .etag("\"v1\""),
+    );
     let dir = tempfile::tempdir().unwrap();
-    let config = support::config(dir.path(), &config_text(dir.path(), &[("news", s.url("/feed.xml"))]));
+    let config = support::config(
+        dir.path(),
+        &config_text(dir.path(), &[("news", s.url("/feed.xml"))]),
+    );
     let store = Arc::new(Store::open(&config.daemon.data_dir).unwrap());
     let poller = Poller::new(Arc::new(config), store.clone()).unwrap();
     let source = poller.config.sources[0].clone();
@@ -48,23 +58,59 @@ async fn polls_store_only_what_is_new_or_changed() {
 
     let first = poller.poll(&source, false, &cancel).await.unwrap();
     assert!(first.first);
-    let titles: Vec<_> = first.stored.iter().map(|s| (s.item.title.as_str(), s.status)).collect();
-    assert_eq!(titles, [("第一条", ItemStatus::New), ("第二条", ItemStatus::New)]);
+    let titles: Vec<_> = first
+        .stored
+        .iter()
+        .map(|s| (s.item.title.as_str(), s.status))
+        .collect();
+    assert_eq!(
+        titles,
+        [("第一条", ItemStatus::New), ("第二条", ItemStatus::New)]
+    );
 
     // Unchanged: the validators go back and the server answers 304.
     let second = poller.poll(&source, false, &cancel).await.unwrap();
     assert!(second.not_modified && second.stored.is_empty());
-    assert_eq!(s.requests("/feed.xml")[1].headers["if-none-match"], "\"v1\"");
+    assert_eq!(
+        s.requests("/feed.xml")[1].headers["if-none-match"],
+        "\"v1\""
+    );
 
     // One entry added: exactly that one is new.
-    s.set("/feed.xml", Reply::ok("application/rss+xml", rss(&[("c", "第三条", "丙"), ("a", "第一条", "甲"), ("b", "第二条", "乙")])).etag("\"v2\""));
+    s.set(
+        "/feed.xml",
+        Reply::ok(
+            "application/rss+xml",
+            rss(&[
+                ("c", "第三条", "丙"),
+                ("a", "第一条", "甲"),
+                ("b", "第二条", "乙"),
+            ]),
+        )
+        .etag("\"v2\""),
+    );
     let third = poller.poll(&source, false, &cancel).await.unwrap();
-    let got: Vec<_> = third.stored.iter().map(|s| (s.item.id.as_str(), s.status)).collect();
+    let got: Vec<_> = third
+        .stored
+        .iter()
+        .map(|s| (s.item.id.as_str(), s.status))
+        .collect();
     assert_eq!(got, [("c", ItemStatus::New)]);
 
     // An edited entry is an update, keeping when it was first seen.
     let first_seen = store.item("news", "a").unwrap().unwrap().first_seen;
-    s.set("/feed.xml", Reply::ok("application/rss+xml", rss(&[("c", "第三条", "丙"), ("a", "第一条（更新）", "甲"), ("b", "第二条", "乙")])).etag("\"v3\""));
+    s.set(
+        "/feed.xml",
+        Reply::ok(
+            "application/rss+xml",
+            rss(&[
+                ("c", "第三条", "丙"),
+                ("a", "第一条（更新）", "甲"),
+                ("b", "第二条", "乙"),
+            ]),
+        )
+        .etag("\"v3\""),
+    );
     let fourth = poller.poll(&source, false, &cancel).await.unwrap();
     assert_eq!(fourth.stored.len(), 1);
     assert_eq!(fourth.stored[0].status, ItemStatus::Updated);
@@ -81,17 +127,26 @@ async fn a_failing_source_records_its_error_and_backs_off() {
     let s = FixtureServer::start().await;
     s.set("/busy", Reply::status(429).header("retry-after", "600"));
     let dir = tempfile::tempdir().unwrap();
-    let config = support::config(dir.path(), &config_text(dir.path(), &[("busy", s.url("/busy"))]));
+    let config = support::config(
+        dir.path(),
+        &config_text(dir.path(), &[("busy", s.url("/busy"))]),
+    );
     let store = Arc::new(Store::open(&config.daemon.data_dir).unwrap());
     let poller = Poller::new(Arc::new(config), store.clone()).unwrap();
     let source = poller.config.sources[0].clone();
-    let err = poller.poll(&source, false, &CancellationToken::new()).await.unwrap_err();
+    let err = poller
+        .poll(&source, false, &CancellationToken::new())
+        .await
+        .unwrap_err();
     assert!(err.to_string().contains("HTTP 429"), "{err}");
     let st = store.source_state("busy").unwrap();
     assert_eq!(st.failures, 1);
     assert!(st.last_error.as_deref().unwrap().contains("429"));
     let wait = st.not_before.unwrap() - chrono::Utc::now();
-    assert!(wait > chrono::Duration::seconds(590), "Retry-After honoured, got {wait}");
+    assert!(
+        wait > chrono::Duration::seconds(590),
+        "Retry-After honoured, got {wait}"
+    );
 }
 
 fn tidings() -> Command {
@@ -103,48 +158,98 @@ fn tidings() -> Command {
 #[tokio::test]
 async fn cli_poll_reports_a_broken_source_and_goes_on() {
     let s = FixtureServer::start().await;
-    s.set("/good.xml", Reply::ok("application/rss+xml", rss(&[("g1", "好消息", "正文")])));
+    s.set(
+        "/good.xml",
+        Reply::ok("application/rss+xml", rss(&[("g1", "好消息", "正文")])),
+    );
     s.set("/bad.xml", Reply::status(503));
-    s.set("/huge.xml", Reply { stream_zeros: 50 << 20, ..Reply::ok("application/rss+xml", "<rss>") });
+    s.set(
+        "/huge.xml",
+        Reply {
+            stream_zeros: 50 << 20,
+            ..Reply::ok("application/rss+xml", "<rss>")
+        },
+    );
     let dir = tempfile::tempdir().unwrap();
     let cfg = dir.path().join("feeds.toml");
     std::fs::write(
         &cfg,
         config_text(
             dir.path(),
-            &[("good", s.url("/good.xml")), ("bad", s.url("/bad.xml")), ("huge", s.url("/huge.xml"))],
+            &[
+                ("good", s.url("/good.xml")),
+                ("bad", s.url("/bad.xml")),
+                ("huge", s.url("/huge.xml")),
+            ],
         ),
     )
     .unwrap();
     let cfg_s = cfg.to_str().unwrap().to_string();
-    let out = tokio::task::spawn_blocking(move || tidings().args(["poll", "--json", "-c", &cfg_s]).output().unwrap())
-        .await
-        .unwrap();
+    let out = tokio::task::spawn_blocking(move || {
+        tidings()
+            .args(["poll", "--json", "-c", &cfg_s])
+            .output()
+            .unwrap()
+    })
+    .await
+    .unwrap();
     let stdout = String::from_utf8(out.stdout).unwrap();
     let stderr = String::from_utf8(out.stderr).unwrap();
-    assert_eq!(out.status.code(), Some(1), "a failed source makes the exit code 1\n{stderr}");
-    let lines: Vec<serde_json::Value> = stdout.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "a failed source makes the exit code 1\n{stderr}"
+    );
+    let lines: Vec<serde_json::Value> = stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
     assert_eq!(lines.len(), 1, "{stdout}");
     assert_eq!(lines[0]["source"], "good");
     assert_eq!(lines[0]["title"], "好消息");
     assert_eq!(lines[0]["status"], "new");
     assert_eq!(lines[0]["published"], "2022-09-07T10:45:00+08:00");
-    for field in ["id", "url", "updated", "author", "origin", "summary", "content_text", "content_html"] {
+    for field in [
+        "id",
+        "url",
+        "updated",
+        "author",
+        "origin",
+        "summary",
+        "content_text",
+        "content_html",
+    ] {
         assert!(lines[0].get(field).is_some(), "field {field} present");
     }
-    assert!(stderr.contains("source bad: ") && stderr.contains("HTTP 503"), "{stderr}");
-    assert!(stderr.contains("source huge: ") && stderr.contains("larger than the limit"), "{stderr}");
-    assert!(stderr.contains("3 sources, 1 new, 0 updated, 2 failed"), "{stderr}");
+    assert!(
+        stderr.contains("source bad: ") && stderr.contains("HTTP 503"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("source huge: ") && stderr.contains("larger than the limit"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("3 sources, 1 new, 0 updated, 2 failed"),
+        "{stderr}"
+    );
 
     // Second run: nothing new from the good source, nothing was stored for the huge one.
     let cfg_s = cfg.to_str().unwrap().to_string();
     let out = tokio::task::spawn_blocking(move || {
-        tidings().args(["poll", "--json", "-c", &cfg_s, "--source", "good"]).output().unwrap()
+        tidings()
+            .args(["poll", "--json", "-c", &cfg_s, "--source", "good"])
+            .output()
+            .unwrap()
     })
     .await
     .unwrap();
     assert_eq!(out.status.code(), Some(0));
-    assert!(out.stdout.is_empty(), "printed once, then nothing: {}", String::from_utf8_lossy(&out.stdout));
+    assert!(
+        out.stdout.is_empty(),
+        "printed once, then nothing: {}",
+        String::from_utf8_lossy(&out.stdout)
+    );
     assert!(String::from_utf8_lossy(&out.stderr).contains("1 source, 0 new, 0 updated, 0 failed"));
     let store = Store::open(&dir.path().join("data")).unwrap();
     assert_eq!(store.count_items("huge"), 0);
@@ -154,7 +259,10 @@ async fn cli_poll_reports_a_broken_source_and_goes_on() {
 #[tokio::test]
 async fn dry_run_stores_nothing() {
     let s = FixtureServer::start().await;
-    s.set("/f.xml", Reply::ok("application/rss+xml", rss(&[("x", "标题", "内容")])));
+    s.set(
+        "/f.xml",
+        Reply::ok("application/rss+xml", rss(&[("x", "标题", "内容")])),
+    );
     let dir = tempfile::tempdir().unwrap();
     let cfg = dir.path().join("feeds.toml");
     std::fs::write(&cfg, config_text(dir.path(), &[("f", s.url("/f.xml"))])).unwrap();
@@ -166,19 +274,32 @@ async fn dry_run_stores_nothing() {
         v
     };
     let (a1, a2, a3) = (args(&["--dry-run"]), args(&["--dry-run"]), args(&[]));
-    let outs = tokio::task::spawn_blocking(move || (run(a1), run(a2), run(a3))).await.unwrap();
+    let outs = tokio::task::spawn_blocking(move || (run(a1), run(a2), run(a3)))
+        .await
+        .unwrap();
     for o in [&outs.0, &outs.1, &outs.2] {
-        assert_eq!(String::from_utf8_lossy(&o.stdout).lines().count(), 1, "the item each time until really stored");
+        assert_eq!(
+            String::from_utf8_lossy(&o.stdout).lines().count(),
+            1,
+            "the item each time until really stored"
+        );
     }
 }
 
 #[tokio::test]
 async fn the_daemon_polls_holds_the_database_and_stops_on_sigterm() {
     let s = FixtureServer::start().await;
-    s.set("/feed.xml", Reply::ok("application/rss+xml", rss(&[("d1", "守护进程", "正文")])));
+    s.set(
+        "/feed.xml",
+        Reply::ok("application/rss+xml", rss(&[("d1", "守护进程", "正文")])),
+    );
     let dir = tempfile::tempdir().unwrap();
     let cfg = dir.path().join("feeds.toml");
-    std::fs::write(&cfg, config_text(dir.path(), &[("news", s.url("/feed.xml"))])).unwrap();
+    std::fs::write(
+        &cfg,
+        config_text(dir.path(), &[("news", s.url("/feed.xml"))]),
+    )
+    .unwrap();
     let mut child = tidings()
         .args(["run", "-c", cfg.to_str().unwrap()])
         .stderr(Stdio::piped())
@@ -191,21 +312,77 @@ async fn the_daemon_polls_holds_the_database_and_stops_on_sigterm() {
     while s.requests("/feed.xml").is_empty() && Instant::now() < deadline {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    assert!(!s.requests("/feed.xml").is_empty(), "the daemon polled its source");
+    assert!(
+        !s.requests("/feed.xml").is_empty(),
+        "the daemon polled its source"
+    );
 
     // A second process is told plainly who holds the database.
     let c = cfg.to_str().unwrap().to_string();
-    let out = tokio::task::spawn_blocking(move || tidings().args(["poll", "-c", &c]).output().unwrap())
-        .await
-        .unwrap();
+    let out =
+        tokio::task::spawn_blocking(move || tidings().args(["poll", "-c", &c]).output().unwrap())
+            .await
+            .unwrap();
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(1));
-    assert!(err.contains("in use by another tidings process") && err.contains(&format!("pid {pid}")), "{err}");
-    assert!(err.contains(&dir.path().join("data").display().to_string()), "{err}");
+    assert!(
+        err.contains("in use by another tidings process") && err.contains(&format!("pid {pid}")),
+        "{err}"
+    );
+    assert!(
+        err.contains(&dir.path().join("data").display().to_string()),
+        "{err}"
+    );
 
     let t0 = Instant::now();
-    Command::new("kill").args(["-TERM", &pid.to_string()]).status().unwrap();
-    let status = tokio::task::spawn_blocking(move || child.wait().unwrap()).await.unwrap();
+    Command::new("kill")
+        .args(["-TERM", &pid.to_string()])
+        .status()
+        .unwrap();
+    let status = tokio::task::spawn_blocking(move || child.wait().unwrap())
+        .await
+        .unwrap();
     assert!(status.success(), "exit 0 on SIGTERM, got {status:?}");
-    assert!(t0.elapsed() < Duration::from_secs(10), "stopped within a few seconds");
+    assert!(
+        t0.elapsed() < Duration::from_secs(10),
+        "stopped within a few seconds"
+    );
+}
+
+#[tokio::test]
+async fn wrong_charsets_still_give_readable_chinese() {
+    let s = FixtureServer::start().await;
+    let feed = rss(&[("w1", "自治州召开棉花采收工作会议", "会议要求")])
+        .replace("encoding=\"utf-8\"", "encoding=\"gb2312\"");
+    let (gbk, _, _) = encoding_rs::GBK.encode(&feed);
+    // The header claims UTF-8; the bytes and the XML prolog say GB2312.
+    s.set(
+        "/gbk.xml",
+        Reply::ok("application/rss+xml; charset=utf-8", gbk.into_owned()),
+    );
+    // The prolog claims gb2312; the bytes are UTF-8.
+    let utf8 = rss(&[("u1", "区内要闻：秋收进度过半", "正文")])
+        .replace("encoding=\"utf-8\"", "encoding=\"gb2312\"");
+    s.set("/utf8.xml", Reply::ok("text/xml", utf8));
+    let dir = tempfile::tempdir().unwrap();
+    let config = support::config(
+        dir.path(),
+        &config_text(
+            dir.path(),
+            &[("gbk", s.url("/gbk.xml")), ("utf8", s.url("/utf8.xml"))],
+        ),
+    );
+    let store = Arc::new(Store::open(&config.daemon.data_dir).unwrap());
+    let poller = Poller::new(Arc::new(config), store.clone()).unwrap();
+    let cancel = CancellationToken::new();
+    let a = poller
+        .poll(&poller.config.sources[0], false, &cancel)
+        .await
+        .unwrap();
+    assert_eq!(a.stored[0].item.title, "自治州召开棉花采收工作会议");
+    let b = poller
+        .poll(&poller.config.sources[1], false, &cancel)
+        .await
+        .unwrap();
+    assert_eq!(b.stored[0].item.title, "区内要闻：秋收进度过半");
 }

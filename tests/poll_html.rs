@@ -10,8 +10,24 @@ use tokio_util::sync::CancellationToken;
 
 fn nav() -> String {
     let mut s = String::from(r#"<div class="top-nav"><ul>"#);
-    for name in ["首页", "政务公开", "政务服务", "互动交流", "走进博州", "专题专栏", "数据发布", "政策文件", "人事信息", "规划计划"] {
-        s.push_str(&format!(r#"<li><a href="/channel/{}.html">{name}</a></li>"#, name.len()));
+    for (i, name) in [
+        "首页",
+        "政务公开",
+        "政务服务",
+        "互动交流",
+        "走进博州",
+        "专题专栏",
+        "数据发布",
+        "政策文件",
+        "人事信息",
+        "规划计划",
+    ]
+    .iter()
+    .enumerate()
+    {
+        s.push_str(&format!(
+            r#"<li><a href="/channel/{i}.html">{name}</a></li>"#
+        ));
     }
     s.push_str("</ul></div>");
     s
@@ -42,7 +58,10 @@ fn list_page(items: &[(&str, &str, &str)]) -> String {
 }
 
 fn article_page(title: &str, meta: &str, paras: &[&str], charset_meta: bool) -> String {
-    let body: String = paras.iter().map(|p| format!("<p style=\"text-indent:2em\">{p}</p>")).collect();
+    let body: String = paras
+        .iter()
+        .map(|p| format!("<p style=\"text-indent:2em\">{p}</p>"))
+        .collect();
     format!(
         r##"<!DOCTYPE html><html><head>{cs}<title>{title}_区内要闻_某某州人民政府网</title></head><body>
 {nav}
@@ -54,7 +73,11 @@ fn article_page(title: &str, meta: &str, paras: &[&str], charset_meta: bool) -> 
 <div class="prenext"><p>上一篇：<a href="/zwdt/qnyw/prev.html">州领导调研春耕备耕工作</a></p><p>下一篇：<a href="/zwdt/qnyw/next.html">全州安全生产工作会议召开</a></p></div>
 </div>
 {footer}</body></html>"##,
-        cs = if charset_meta { r#"<meta http-equiv="Content-Type" content="text/html; charset=utf-8">"# } else { "" },
+        cs = if charset_meta {
+            r#"<meta http-equiv="Content-Type" content="text/html; charset=utf-8">"#
+        } else {
+            ""
+        },
         nav = nav(),
         footer = footer()
     )
@@ -68,26 +91,59 @@ const P3: &str = "自治州科协负责同志表示，下一步将继续深入�
 async fn a_list_page_becomes_full_text_items_and_each_article_is_fetched_once() {
     let s = FixtureServer::start().await;
     let items = [
-        ("t20220907_1.html", "自治州科协开展科普大篷车进基层活动", "2022-09-07"),
-        ("t20220906_2.html", "博州召开棉花采收工作推进会议", "2022-09-06"),
+        (
+            "t20220907_1.html",
+            "自治州科协开展科普大篷车进基层活动",
+            "2022-09-07",
+        ),
+        (
+            "t20220906_2.html",
+            "博州召开棉花采收工作推进会议",
+            "2022-09-06",
+        ),
         ("t20220905_3.html", "全州秋季农业生产形势良好", "2022-09-05"),
-        ("files/t20220904_4.pdf", "关于印发某某州2022年重点工作的通知", "2022-09-04"),
+        (
+            "files/t20220904_4.pdf",
+            "关于印发某某州2022年重点工作的通知",
+            "2022-09-04",
+        ),
     ];
     s.set("/zwdt/qnyw/", Reply::ok("text/html", list_page(&items)));
     s.set(
         "/zwdt/qnyw/t20220907_1.html",
         Reply::ok(
             "text/html; charset=utf-8",
-            article_page("自治州科协开展科普大篷车进基层活动", "时间:2022-09-07 10:45 作者:谢慧变 来源:天山网-新疆日报 点击量:", &[P1, P2, P3], true),
+            article_page(
+                "自治州科协开展科普大篷车进基层活动",
+                "时间:2022-09-07 10:45 作者:谢慧变 来源:天山网-新疆日报 点击量:",
+                &[P1, P2, P3],
+                true,
+            ),
         ),
     );
     // GBK bytes with no charset anywhere: detection must read them.
-    let gbk = article_page("博州召开棉花采收工作推进会议", "发布时间：2022年09月06日 16:20 来源：博州融媒体中心", &[P2, P3, P1], false);
+    let gbk = article_page(
+        "博州召开棉花采收工作推进会议",
+        "发布时间：2022年09月06日 16:20 来源：博州融媒体中心",
+        &[P2, P3, P1],
+        false,
+    );
     let (gbk_bytes, _, _) = encoding_rs::GBK.encode(&gbk);
-    s.set("/zwdt/qnyw/t20220906_2.html", Reply::ok("text/html", gbk_bytes.into_owned()));
+    s.set(
+        "/zwdt/qnyw/t20220906_2.html",
+        Reply::ok("text/html", gbk_bytes.into_owned()),
+    );
     s.set(
         "/zwdt/qnyw/t20220905_3.html",
-        Reply::ok("text/html; charset=utf-8", article_page("全州秋季农业生产形势良好", "日期：2022年9月5日", &[P3, P1, P2], true)),
+        Reply::ok(
+            "text/html; charset=utf-8",
+            article_page(
+                "全州秋季农业生产形势良好",
+                "日期：2022年9月5日",
+                &[P3, P1, P2],
+                true,
+            ),
+        ),
     );
     let dir = tempfile::tempdir().unwrap();
     let toml = format!(
@@ -106,39 +162,94 @@ async fn a_list_page_becomes_full_text_items_and_each_article_is_fetched_once() 
     assert_eq!(got.len(), 4, "three articles and one attachment: {got:#?}");
     let first = &got[0];
     assert_eq!(first.title, "自治州科协开展科普大篷车进基层活动");
-    assert_eq!(first.url.as_deref(), Some(s.url("/zwdt/qnyw/t20220907_1.html").as_str()));
-    assert_eq!(first.published.unwrap().to_string(), "2022-09-07T10:45:00+08:00");
+    assert_eq!(
+        first.url.as_deref(),
+        Some(s.url("/zwdt/qnyw/t20220907_1.html").as_str())
+    );
+    assert_eq!(
+        first.published.unwrap().to_string(),
+        "2022-09-07T10:45:00+08:00"
+    );
     assert_eq!(first.author.as_deref(), Some("谢慧变"));
     assert_eq!(first.origin.as_deref(), Some("天山网-新疆日报"));
     let text = first.content_text.as_deref().unwrap();
-    assert!(text.contains("科普大篷车进基层活动") && text.contains("乡村振兴提供科技支撑"), "{text}");
-    for junk in ["打印本页", "关闭窗口", "责任编辑", "上一篇", "备案序号", "字体", "点击量", "当前位置"] {
+    assert!(
+        text.contains("科普大篷车进基层活动") && text.contains("乡村振兴提供科技支撑"),
+        "{text}"
+    );
+    for junk in [
+        "打印本页",
+        "关闭窗口",
+        "责任编辑",
+        "上一篇",
+        "备案序号",
+        "字体",
+        "点击量",
+        "当前位置",
+    ] {
         assert!(!text.contains(junk), "boilerplate {junk:?} in body: {text}");
     }
     let second = &got[1];
-    assert_eq!(second.title, "博州召开棉花采收工作推进会议", "GBK page decoded");
-    assert!(second.content_text.as_deref().unwrap().contains("棉花病虫害防治"));
-    assert_eq!(second.published.unwrap().to_string(), "2022-09-06T16:20:00+08:00");
+    assert_eq!(
+        second.title, "博州召开棉花采收工作推进会议",
+        "GBK page decoded"
+    );
+    assert!(
+        second
+            .content_text
+            .as_deref()
+            .unwrap()
+            .contains("棉花病虫害防治")
+    );
+    assert_eq!(
+        second.published.unwrap().to_string(),
+        "2022-09-06T16:20:00+08:00"
+    );
     assert_eq!(second.origin.as_deref(), Some("博州融媒体中心"));
     assert_eq!(second.author, None, "no author on the page: none guessed");
     assert_eq!(got[2].published.unwrap().to_string(), "2022-09-05");
     let pdf = &got[3];
     assert!(pdf.url.as_deref().unwrap().ends_with(".pdf"));
     assert_eq!(pdf.title, "关于印发某某州2022年重点工作的通知");
-    assert!(s.requests("/zwdt/qnyw/files/t20220904_4.pdf").is_empty(), "attachments are not opened");
+    assert!(
+        s.requests("/zwdt/qnyw/files/t20220904_4.pdf").is_empty(),
+        "attachments are not opened"
+    );
 
     // Next poll: the list is read again, no article page is fetched again.
     let again = poller.poll(&source, false, &cancel).await.unwrap();
     assert!(again.stored.is_empty(), "{:?}", again.stored);
     for (href, _, _) in &items[..3] {
-        assert_eq!(s.requests(&format!("/zwdt/qnyw/{href}")).len(), 1, "{href} fetched once");
+        assert_eq!(
+            s.requests(&format!("/zwdt/qnyw/{href}")).len(),
+            1,
+            "{href} fetched once"
+        );
     }
 
     // The list disappears (a redesign): an alarm, nothing deleted.
-    s.set("/zwdt/qnyw/", Reply::ok("text/html", format!("<html><body>{}<p>网站改版中</p>{}</body></html>", nav(), footer())));
+    s.set(
+        "/zwdt/qnyw/",
+        Reply::ok(
+            "text/html",
+            format!(
+                "<html><body>{}<p>网站改版中</p>{}</body></html>",
+                nav(),
+                footer()
+            ),
+        ),
+    );
     let broken = poller.poll(&source, false, &cancel).await.unwrap();
     assert_eq!(broken.entries, 0, "no list on the page");
-    assert!(broken.alarm.as_deref().unwrap_or("").contains("yielded no items"), "{:?}", broken.alarm);
+    assert!(
+        broken
+            .alarm
+            .as_deref()
+            .unwrap_or("")
+            .contains("yielded no items"),
+        "{:?}",
+        broken.alarm
+    );
     let st = store.source_state("boz-qnyw").unwrap();
     assert!(st.alarm.is_some());
     assert_eq!(store.count_items("boz-qnyw"), 4);

@@ -4,6 +4,7 @@
 
 mod support;
 
+mod cli;
 mod config;
 mod extract_corpus;
 mod extract_fixtures;

@@ -88,7 +88,17 @@ impl Config {
             // only add confusing errors after the real one.
             for e in syntax_errors {
                 let span = e.span().unwrap_or(0..0);
-                cx.error(&span, format!("TOML syntax: {}", e.message()));
+                // The parser's message does not quote what it tripped on; show it when
+                // it is short enough to recognise ("duplicate key `id`").
+                let found = text
+                    .get(span.clone())
+                    .filter(|s| !s.trim().is_empty() && s.len() <= 60 && !s.contains('\n'));
+                let message = match found {
+                    Some(s) if e.message() == "duplicate key" => format!("duplicate key `{s}`"),
+                    Some(s) => format!("{} (at `{s}`)", e.message()),
+                    None => e.message().to_string(),
+                };
+                cx.error(&span, format!("TOML syntax: {message}"));
             }
             return Err(finish(cx.errors));
         }

@@ -32,9 +32,10 @@ pub struct SourceConfig {
     pub kind: SourceKind,
     /// `schedule`: this source's cron schedule, else the daemon's.
     pub schedule: Option<CronSpec>,
-    /// `full_text`: open each item's page and extract the article. Default: `true`,
-    /// except for `kind = "feed"`, whose entries usually carry their text.
-    pub full_text: bool,
+    /// `full_text`: open each item's page and extract the article. Unset: yes for list
+    /// pages, no for feeds (whose entries usually carry their text; with `true`, a feed
+    /// entry that is only a teaser gets its page extracted). See [`SourceConfig::full_text_for`].
+    pub full_text: Option<bool>,
     /// `notify_existing`: on a source's first poll, how many of the items already listed
     /// to announce (default 0: they are marked as seen, so adding a source floods nobody).
     pub notify_existing: u32,
@@ -125,9 +126,7 @@ pub(super) fn read_source(
     });
     let kind = kind.unwrap_or(SourceKind::Auto);
     let schedule = sec.parsed(cx, "schedule", parse_cron);
-    let full_text = sec
-        .boolean(cx, "full_text")
-        .unwrap_or(kind != SourceKind::Feed);
+    let full_text = sec.boolean(cx, "full_text");
     let notify_existing = sec
         .integer(cx, "notify_existing", 0, i64::from(u32::MAX))
         .map_or(0, |n| n as u32);
@@ -312,5 +311,13 @@ mod tests {
     #[test]
     fn keywords_ignore_case() {
         assert!(Filter::Keyword("Rust".into()).matches("rust 1.90 released"));
+    }
+}
+
+impl SourceConfig {
+    /// Whether to open each item's page, once it is known whether the source turned out
+    /// to be a feed (`kind = "auto"` decides on the body).
+    pub fn full_text_for(&self, is_feed: bool) -> bool {
+        self.full_text.unwrap_or(!is_feed)
     }
 }

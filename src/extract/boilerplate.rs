@@ -28,6 +28,22 @@ static FURNITURE: LazyLock<Regex> = LazyLock::new(|| {
     .expect("static regex")
 });
 
+/// "Read also" teasers inside western articles: a label, then a link to another story.
+static READ_ALSO: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"(?i)^(?:lea también|lea más|lea además|lea|mire|mira|vea también|vea|le puede interesar|te puede interesar|también te puede interesar|lee también|lesen sie auch|lesen sie hier|lesen sie mehr|auch interessant|mehr zum thema|das könnte sie auch interessieren|schon gelesen\??|read also|also read|read more|see also|related|more on this|lire aussi|à lire aussi|voir aussi|leggi anche|czytaj także|czytaj też)\s*[:：»>]",
+    )
+    .expect("static regex")
+});
+
+/// Subscription and social calls that close western articles.
+static CALLS: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"(?i)^(?:subscribe now|subscribe to|sign up for|follow (?:us|the \w+) on|for the latest (?:stories|news)|download (?:the|our) app|jetzt abonnieren|folgen sie uns|síguenos|suscríbete|únete)",
+    )
+    .expect("static regex")
+});
+
 /// Phrases that end a line on western pages.
 static FURNITURE_EN: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
@@ -47,7 +63,8 @@ pub(crate) fn is_furniture(text: &str) -> bool {
     if n <= 120 && FURNITURE.is_match(&c) {
         return true;
     }
-    n <= 60 && FURNITURE_EN.is_match(text.trim())
+    let t = text.trim();
+    n <= 60 && FURNITURE_EN.is_match(t) || n <= 250 && (READ_ALSO.is_match(t) || CALLS.is_match(t))
 }
 
 #[cfg(test)]
@@ -71,6 +88,9 @@ mod tests {
             "主办单位：博尔塔拉蒙古自治州人民政府办公室",
             "点击量：1234",
             "Copyright © 2022",
+            "Lea también: Impiden ingreso a Nicaragua a reportero",
+            "VEA TAMBIÉN: Entre heces y guaricha",
+            "Subscribe now to our eNATION edition for the full story.",
         ] {
             assert!(is_furniture(line), "{line}");
         }
@@ -81,6 +101,7 @@ mod tests {
         for line in [
             "9月7日，自治州科协召开座谈会，编辑部全体人员参加。",
             "大家分享了经验。",
+            "Lea el informe completo en nuestra web, dijo el ministro.",
             "会议指出，要进一步加强科普工作，推动科协事业高质量发展，为建设美丽博州贡献力量。",
         ] {
             assert!(!is_furniture(line), "{line}");

@@ -140,6 +140,11 @@ fn is_hidden(dom: &Dom, id: usize) -> bool {
 /// Remove what cannot be content: hidden elements, navigation, and (when `strip_unlikely`)
 /// containers whose class/id says they are boilerplate.
 pub(crate) fn remove_unlikely(dom: &mut Dom, strip_unlikely: bool) {
+    // A container holding most of the page is not navigation, whatever its tag or role
+    // says (an unclosed <header role="banner"> swallows the whole page). Class names are
+    // trusted more: a comment section can hold most of a page's text.
+    let before = compute_stats(dom);
+    let most = before[0].chars * 0.4;
     let mut in_table = vec![false; dom.nodes.len()];
     for id in 1..dom.nodes.len() {
         let parent = dom.nodes[id].parent.unwrap_or(0);
@@ -159,7 +164,8 @@ pub(crate) fn remove_unlikely(dom: &mut Dom, strip_unlikely: bool) {
             dom.nodes[id].removed = true;
             continue;
         }
-        if matches!(tag, "nav" | "aside") {
+        let holds_most = before[id].chars > most;
+        if matches!(tag, "nav" | "aside") && !holds_most {
             dom.nodes[id].removed = true;
             continue;
         }
@@ -167,7 +173,8 @@ pub(crate) fn remove_unlikely(dom: &mut Dom, strip_unlikely: bool) {
         if matches!(
             role,
             "navigation" | "menu" | "menubar" | "complementary" | "dialog" | "alert" | "banner"
-        ) {
+        ) && !holds_most
+        {
             dom.nodes[id].removed = true;
             continue;
         }
@@ -177,7 +184,7 @@ pub(crate) fn remove_unlikely(dom: &mut Dom, strip_unlikely: bool) {
         {
             continue;
         }
-        if tag == "footer" {
+        if tag == "footer" && !holds_most {
             dom.nodes[id].removed = true;
             continue;
         }
@@ -215,8 +222,14 @@ fn base_score(dom: &Dom, id: usize, weight_classes: bool) -> f64 {
 /// What the scorer found: the article's top-level nodes in document order.
 pub(crate) struct Selection {
     pub nodes: Vec<usize>,
-    /// The chosen container (for metadata that looks near the content).
-    pub top: usize,
+}
+
+/// Readability's paragraph score (1 + commas + a point per 100 characters, at most 3),
+/// scaled down for short paragraphs: a hundred table cells of "Name, Place" are a list,
+/// not an article.
+fn paragraph_score(chars: f64, commas: u32) -> f64 {
+    let base = 1.0 + commas as f64 + (chars / 100.0).floor().min(3.0);
+    base * (chars / 80.0).min(1.0)
 }
 
 /// Scores being accumulated: the total (base + gained) and what text earned.
@@ -279,16 +292,18 @@ pub(crate) fn select(dom: &Dom, stats: &[Stats], weight_classes: bool) -> Option
             if s.chars < 25.0 || own < 12.0 {
                 continue;
             }
-            let score = 1.0 + s.commas as f64 + (s.chars / 100.0).floor().min(3.0);
-            spread(dom, &mut scores, id, score, 0, weight_classes);
+            let score = paragraph_score(s.chars, s.commas);
+            if score > 0.0 {
+                spread(dom, &mut scores, id, score, 0, weight_classes);
+            }
         } else {
             // Mixed content: runs of inline text directly inside act as paragraphs of
             // this element (gov pages often put the body as text + <br> in a div/td).
             let mut run_len = 0.0;
             let mut run_commas = 0;
-            let mut flush = |len: f64, commas: u32, scores: &mut Scores| {
+            let flush = |len: f64, commas: u32, scores: &mut Scores| {
                 if len >= 25.0 {
-                    let score = 1.0 + commas as f64 + (len / 100.0).floor().min(3.0);
+                    let score = paragraph_score(len, commas);
                     spread(dom, scores, id, score, 1, weight_classes);
                 }
             };
@@ -328,26 +343,18 @@ pub(crate) fn select(dom: &Dom, stats: &[Stats], weight_classes: bool) -> Option
                     *v -= excess;
                 }
             }
+            *v *= 1.0 - stats[id].link_density();
+            // Only the choice of the top candidate weighs mass; siblings and parents
+            // are compared on the plain score.
             let own = stats[id].chars - stats[id].link_chars;
             let mass = (own / 400.0).sqrt().min(1.0);
-            *v *= (1.0 - stats[id].link_density()) * mass;
-            candidates.push((id, *v));
+            candidates.push((id, *v * mass));
         }
     }
     let scores = scores.total;
     candidates.sort_by(|a, b| b.1.total_cmp(&a.1));
-    if std::env::var_os("EXDBG").is_some() {
-        for (id, s) in candidates.iter().take(8) {
-            eprintln!(
-                "cand {id} {} {:?} score {s:.1} ld {:.2} chars {}",
-                dom.tag(*id),
-                dom.class_id(*id),
-                stats[*id].link_density(),
-                stats[*id].chars
-            );
-        }
-    }
-    let &(mut top, top_score) = candidates.first()?;
+    let &(mut top, top_massed) = candidates.first()?;
+    let top_score = scores[top].unwrap_or(top_massed);
     if top_score <= 0.0 {
         return None;
     }
@@ -358,7 +365,7 @@ pub(crate) fn select(dom: &Dom, stats: &[Stats], weight_classes: bool) -> Option
         .iter()
         .skip(1)
         .take(4)
-        .filter(|(_, s)| *s >= top_score * 0.75)
+        .filter(|(_, s)| *s >= top_massed * 0.75)
         .map(|(id, _)| *id)
         .collect();
     if alternatives.len() >= 3 {
@@ -374,6 +381,21 @@ pub(crate) fn select(dom: &Dom, stats: &[Stats], weight_classes: bool) -> Option
                 top = anc;
                 break;
             }
+        }
+    }
+
+    // The text split into two near-equal containers (a lead block and the body, two
+    // rows of a grid): their close common ancestor is the article.
+    let is_ancestor = |a: usize, b: usize| dom.ancestors(b).any(|x| x == a);
+    if let Some(&(alt, _)) = candidates.iter().skip(1).take(6).find(|&&(c, s)| {
+        s >= top_massed * 0.45 && c != top && !is_ancestor(c, top) && !is_ancestor(top, c)
+    }) {
+        let top_chain: Vec<usize> = dom.ancestors(top).take(4).collect();
+        if let Some(common) = dom.ancestors(alt).take(4).find(|a| top_chain.contains(a))
+            && common != body
+            && stats[common].link_density() < 0.3
+        {
+            top = common;
         }
     }
 
@@ -420,18 +442,17 @@ pub(crate) fn select(dom: &Dom, stats: &[Stats], weight_classes: bool) -> Option
     let threshold = (top_score * 0.2).max(10.0);
     let mut nodes = Vec::new();
     let Some(parent) = dom.nodes[top].parent.filter(|&p| p != 0) else {
-        return Some(Selection {
-            nodes: vec![top],
-            top,
-        });
+        return Some(Selection { nodes: vec![top] });
     };
     let top_class = dom.attr(top, "class").unwrap_or("").to_string();
+    let mut seen_top = false;
     for &sib in &dom.nodes[parent].children {
         if dom.nodes[sib].removed {
             continue;
         }
         if sib == top {
             nodes.push(sib);
+            seen_top = true;
             continue;
         }
         if dom.elem(sib).is_none() {
@@ -451,18 +472,29 @@ pub(crate) fn select(dom: &Dom, stats: &[Stats], weight_classes: bool) -> Option
             let s = stats[sib];
             let ld = s.link_density();
             let text = dom.text(sib);
-            if s.chars > 80.0 && ld < 0.25 {
-                nodes.push(sib);
-            } else if s.chars > 0.0
+            let dense = s.chars > 80.0 && ld < 0.25;
+            let sentence = s.chars > 0.0
                 && s.chars <= 80.0
                 && ld == 0.0
-                && (text.ends_with('.') || text.ends_with('。') || text.contains(". "))
-            {
+                && (text.ends_with('.') || text.ends_with('。') || text.contains(". "));
+            if dense || sentence {
                 nodes.push(sib);
             }
+            continue;
+        }
+        // A lead before the body (a teaser in the article header): dense text, no
+        // links, no boilerplate name.
+        let s = stats[sib];
+        if !seen_top
+            && s.chars >= 100.0
+            && s.link_density() < 0.1
+            && s.p >= 1
+            && class_weight(dom, sib) >= 0.0
+        {
+            nodes.push(sib);
         }
     }
-    Some(Selection { nodes, top })
+    Some(Selection { nodes })
 }
 
 fn spread(

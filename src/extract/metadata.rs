@@ -97,7 +97,11 @@ pub(crate) fn read(dom: &Dom) -> PageMeta {
         }
         if e.tag != "meta" {
             if e.attr("itemprop")
-                .is_some_and(|p| p.eq_ignore_ascii_case("datePublished"))
+                .or_else(|| e.attr("property"))
+                .is_some_and(|p| {
+                    let p = p.trim_start_matches("schema:").to_ascii_lowercase();
+                    p == "datepublished" || p == "datecreated"
+                })
                 && let Some(v) = e.attr("content").or_else(|| e.attr("datetime"))
             {
                 m.times.push((id, v.to_string()));
@@ -482,6 +486,7 @@ pub(crate) fn published(
     near: &NearTitle,
     lines: &[Line],
     anchor: Option<usize>,
+    content_start: Option<usize>,
     url: &Url,
     tz: Tz,
 ) -> Option<PubDate> {
@@ -491,11 +496,27 @@ pub(crate) fn published(
     let from_ld = meta.ld_published.as_deref().and_then(|v| parse_date(v, tz));
     let structured = from_tags.or(from_ld);
     if let Some(s) = structured {
-        // The line may carry the time the tag lacks.
-        if let (PubDate::Day(d), Some(line)) = (s, near.published)
-            && line.day() == d
+        // Portals print midnight when they only know the day.
+        let s = match s {
+            PubDate::Instant(t) if t.time() == chrono::NaiveTime::MIN => {
+                PubDate::Day(t.date_naive())
+            }
+            other => other,
+        };
+        // The metadata line may be more precise than the tag (a time, seconds).
+        if let Some(line) = near.published
+            && line.day() == s.day()
         {
-            return Some(line);
+            let more_precise = match (s, line) {
+                (PubDate::Day(_), _) => true,
+                (PubDate::Instant(a), PubDate::Instant(b)) => {
+                    a.format("%H:%M").to_string() == b.format("%H:%M").to_string()
+                }
+                _ => false,
+            };
+            if more_precise {
+                return Some(line);
+            }
         }
         return Some(s);
     }
@@ -515,21 +536,35 @@ pub(crate) fn published(
     if from_dated.is_some() {
         return from_dated;
     }
-    // Western pages: a written date near the title.
-    let start = anchor
-        .map(|a| lines.iter().position(|l| l.node >= a).unwrap_or(0))
-        .unwrap_or(0);
-    let window = lines
-        .iter()
-        .skip(start)
-        .take(25)
-        .chain(lines.iter().take(start.min(60)));
-    for l in window {
-        if l.text.chars().count() <= 120
-            && let Some(d) = dates::find_date_words(&l.text)
-        {
-            return Some(PubDate::Day(d));
+    // Western pages: a written date near the title, else just before the body.
+    let position = |node: usize| {
+        lines
+            .iter()
+            .position(|l| l.node >= node)
+            .unwrap_or(lines.len())
+    };
+    let date_at = |i: usize| -> Option<PubDate> {
+        let text = &lines.get(i)?.text;
+        if text.chars().count() > 150 {
+            return None;
         }
+        dates::find_date_words(text)
+            .map(PubDate::Day)
+            .or_else(|| find_date(text, tz))
+    };
+    let mut order: Vec<usize> = Vec::new();
+    if let Some(a) = anchor {
+        let h = position(a);
+        order.extend(h..(h + 40).min(lines.len()));
+        order.extend((h.saturating_sub(15)..h).rev());
+    }
+    if let Some(c) = content_start {
+        let c = position(c);
+        order.extend((c.saturating_sub(20)..c.min(lines.len())).rev());
+        order.extend(c..(c + 5).min(lines.len()));
+    }
+    if let Some(d) = order.into_iter().find_map(date_at) {
+        return Some(d);
     }
     dates::url_date(url.as_str()).map(PubDate::Day)
 }
@@ -578,7 +613,7 @@ fn clean_byline(text: &str) -> Option<String> {
         t
     };
     let t = t
-        .trim_start_matches(|c: char| matches!(c, '作' | '者' | '记' | '：' | ':'))
+        .trim_start_matches(['作', '者', '记', '：', ':'])
         .trim()
         .to_string();
     if t.is_empty()

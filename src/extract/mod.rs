@@ -59,7 +59,7 @@ pub fn extract_html(html: &str, url: &Url, tz: Tz) -> Article {
     }
 
     let near = metadata::near_title(&lines, anchor, body.first, tz);
-    let published = metadata::published(&meta, &near, &lines, anchor, url, tz);
+    let published = metadata::published(&meta, &near, &lines, anchor, body.first, url, tz);
     let author = metadata::author(&meta, &near);
     let origin = metadata::origin(&meta, &near);
 

@@ -37,7 +37,7 @@ pub struct Fetched {
 pub enum FetchOutcome {
     /// 304: what we have is current.
     NotModified,
-    Fetched(Fetched),
+    Fetched(Box<Fetched>),
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -68,7 +68,9 @@ impl FetchError {
     /// a problem with the source itself (404, a body over the limit).
     pub fn is_transient(&self) -> bool {
         match self {
-            FetchError::Timeout { .. } | FetchError::Connect { .. } | FetchError::Body { .. } => true,
+            FetchError::Timeout { .. } | FetchError::Connect { .. } | FetchError::Body { .. } => {
+                true
+            }
             FetchError::Http { status, .. } => *status >= 500 || *status == 429 || *status == 408,
             FetchError::InvalidUrl { .. }
             | FetchError::TooManyRedirects { .. }
@@ -116,7 +118,11 @@ impl Fetcher {
     }
 
     /// GET `url`, sending `validators` as `If-None-Match` / `If-Modified-Since`.
-    pub async fn get(&self, url: &Url, validators: &Validators) -> Result<FetchOutcome, FetchError> {
+    pub async fn get(
+        &self,
+        url: &Url,
+        validators: &Validators,
+    ) -> Result<FetchOutcome, FetchError> {
         let host = url.host_str().ok_or_else(|| FetchError::InvalidUrl {
             url: url.to_string(),
             message: "no host".into(),
@@ -145,7 +151,10 @@ impl Fetcher {
         }
         // A declared length over the limit is refused before reading anything.
         if resp.content_length().is_some_and(|n| n > self.max_body) {
-            return Err(FetchError::TooLarge { url: final_url, limit: self.max_body });
+            return Err(FetchError::TooLarge {
+                url: final_url,
+                limit: self.max_body,
+            });
         }
         let headers = resp.headers().clone();
         let mut body = BytesMut::new();
@@ -157,14 +166,20 @@ impl Fetcher {
                 other => other,
             })?;
             if body.len() as u64 + chunk.len() as u64 > self.max_body {
-                return Err(FetchError::TooLarge { url: final_url, limit: self.max_body });
+                return Err(FetchError::TooLarge {
+                    url: final_url,
+                    limit: self.max_body,
+                });
             }
             body.extend_from_slice(&chunk);
         }
         let text_header = |name: header::HeaderName| {
-            headers.get(name).and_then(|v| v.to_str().ok()).map(str::to_string)
+            headers
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_string)
         };
-        Ok(FetchOutcome::Fetched(Fetched {
+        Ok(FetchOutcome::Fetched(Box::new(Fetched {
             status: status.as_u16(),
             url: final_url,
             content_type: text_header(header::CONTENT_TYPE),
@@ -174,13 +189,13 @@ impl Fetcher {
             },
             body: body.freeze(),
             elapsed: started.elapsed(),
-        }))
+        })))
     }
 
     /// GET without validators, failing on 304 as on any non-success.
     pub async fn get_fresh(&self, url: &Url) -> Result<Fetched, FetchError> {
         match self.get(url, &Validators::default()).await? {
-            FetchOutcome::Fetched(f) => Ok(f),
+            FetchOutcome::Fetched(f) => Ok(*f),
             FetchOutcome::NotModified => Err(FetchError::Http {
                 url: url.clone(),
                 status: 304,
@@ -192,30 +207,43 @@ impl Fetcher {
     fn classify(&self, url: &Url, e: reqwest::Error) -> FetchError {
         let url = e.url().cloned().unwrap_or_else(|| url.clone());
         if e.is_timeout() {
-            FetchError::Timeout { url, secs: self.timeout.as_secs() }
+            FetchError::Timeout {
+                url,
+                secs: self.timeout.as_secs(),
+            }
         } else if e.is_redirect() {
             FetchError::TooManyRedirects { url }
         } else if e.is_decode() || e.is_body() {
-            FetchError::Body { url, message: error_chain(&e) }
+            FetchError::Body {
+                url,
+                message: error_chain(&e),
+            }
         } else {
-            FetchError::Connect { url, message: error_chain(&e) }
+            FetchError::Connect {
+                url,
+                message: error_chain(&e),
+            }
         }
     }
 }
 
-/// reqwest's top-level message is vague ("error sending request"); the cause says why.
+/// reqwest's top-level message is vague ("error sending request for url (…)") and
+/// repeats the URL; the causes say why.
 fn error_chain(e: &dyn std::error::Error) -> String {
-    let mut msg = e.to_string();
+    let mut parts: Vec<String> = Vec::new();
     let mut cur = e.source();
     while let Some(c) = cur {
         let s = c.to_string();
-        if !msg.contains(&s) {
-            msg.push_str(": ");
-            msg.push_str(&s);
+        if !parts.iter().any(|p| p.contains(&s)) {
+            parts.push(s);
         }
         cur = c.source();
     }
-    msg
+    if parts.is_empty() {
+        e.to_string()
+    } else {
+        parts.join(": ")
+    }
 }
 
 /// `Retry-After` as seconds or an HTTP date.
@@ -235,12 +263,23 @@ mod tests {
 
     #[test]
     fn retry_after_seconds_and_date() {
-        let now = DateTime::parse_from_rfc3339("2024-01-01T00:00:00Z").unwrap().to_utc();
+        let now = DateTime::parse_from_rfc3339("2024-01-01T00:00:00Z")
+            .unwrap()
+            .to_utc();
         let mut h = HeaderMap::new();
         h.insert(header::RETRY_AFTER, "120".parse().unwrap());
-        assert_eq!(retry_after(&h, now), Some(now + chrono::Duration::seconds(120)));
-        h.insert(header::RETRY_AFTER, "Mon, 01 Jan 2024 00:10:00 GMT".parse().unwrap());
-        assert_eq!(retry_after(&h, now), Some(now + chrono::Duration::minutes(10)));
+        assert_eq!(
+            retry_after(&h, now),
+            Some(now + chrono::Duration::seconds(120))
+        );
+        h.insert(
+            header::RETRY_AFTER,
+            "Mon, 01 Jan 2024 00:10:00 GMT".parse().unwrap(),
+        );
+        assert_eq!(
+            retry_after(&h, now),
+            Some(now + chrono::Duration::minutes(10))
+        );
         h.insert(header::RETRY_AFTER, "soon".parse().unwrap());
         assert_eq!(retry_after(&h, now), None);
     }

@@ -28,7 +28,11 @@ pub struct HostPermit {
 
 impl HostGates {
     pub fn new(per_host: usize, spacing: Duration) -> Self {
-        HostGates { per_host: per_host.max(1), spacing, hosts: Mutex::new(HashMap::new()) }
+        HostGates {
+            per_host: per_host.max(1),
+            spacing,
+            hosts: Mutex::new(HashMap::new()),
+        }
     }
 
     /// Wait for this host's turn.
@@ -47,7 +51,12 @@ impl HostGates {
                 .clone()
         };
         // The semaphore is never closed, so acquiring cannot fail.
-        let permit = h.in_flight.clone().acquire_owned().await.expect("semaphore never closed");
+        let permit = h
+            .in_flight
+            .clone()
+            .acquire_owned()
+            .await
+            .expect("semaphore never closed");
         let start = {
             let mut next = h.next_start.lock().await;
             let start = (*next).max(Instant::now());
@@ -85,6 +94,9 @@ mod tests {
         tokio::time::sleep(Duration::from_millis(10)).await;
         assert!(!third.is_finished());
         drop(p1);
-        tokio::time::timeout(Duration::from_secs(1), third).await.unwrap().unwrap();
+        tokio::time::timeout(Duration::from_secs(1), third)
+            .await
+            .unwrap()
+            .unwrap();
     }
 }

@@ -32,9 +32,12 @@ pub enum CacheOutcome {
     Built,
 }
 
+/// Per feed id, one slot per format.
+type Slots = [Option<Arc<CachedFeed>>; 3];
+
 #[derive(Default)]
 pub struct FeedCache {
-    feeds: RwLock<HashMap<(String, Format), Arc<CachedFeed>>>,
+    feeds: RwLock<HashMap<String, Slots>>,
 }
 
 impl FeedCache {
@@ -52,16 +55,22 @@ impl FeedCache {
         feed: &FeedConfig,
         format: Format,
     ) -> Result<(Arc<CachedFeed>, CacheOutcome), PublishError> {
-        // Read the generations before the items: a store racing with the build then
-        // leaves a stale key behind, and the next request rebuilds.
-        let generations: Vec<u64> = feed.sources.iter().map(|s| store.generation(s)).collect();
-        let key = (feed.id.clone(), format);
-        let previous = self.read().get(&key).cloned();
+        let slot = format as usize;
+        let previous = self.read().get(&feed.id).and_then(|s| s[slot].clone());
+        // The hot path: no allocation, one generation read per source.
         if let Some(cached) = &previous
-            && cached.generations == generations
+            && cached.generations.len() == feed.sources.len()
+            && cached
+                .generations
+                .iter()
+                .zip(&feed.sources)
+                .all(|(g, s)| *g == store.generation(s))
         {
             return Ok((cached.clone(), CacheOutcome::Hit));
         }
+        // Read the generations before the items: a store racing with the build then
+        // leaves a stale key behind, and the next request rebuilds.
+        let generations: Vec<u64> = feed.sources.iter().map(|s| store.generation(s)).collect();
         let items = select::feed_items(store, feed).map_err(|source| PublishError::Store {
             feed: feed.id.clone(),
             source,
@@ -87,13 +96,14 @@ impl FeedCache {
         self.feeds
             .write()
             .unwrap_or_else(|e| e.into_inner())
-            .insert(key, cached.clone());
+            .entry(feed.id.clone())
+            .or_default()[slot] = Some(cached.clone());
         metrics::counter!("tidings_feed_builds_total", "feed" => feed.id.clone(), "format" => format.extension())
             .increment(1);
         Ok((cached, CacheOutcome::Built))
     }
 
-    fn read(&self) -> std::sync::RwLockReadGuard<'_, HashMap<(String, Format), Arc<CachedFeed>>> {
+    fn read(&self) -> std::sync::RwLockReadGuard<'_, HashMap<String, Slots>> {
         // A poisoned lock only means a panic elsewhere mid-insert; the map is still whole.
         self.feeds.read().unwrap_or_else(|e| e.into_inner())
     }

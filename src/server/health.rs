@@ -67,3 +67,27 @@ pub(super) async fn healthz(State(app): State<Arc<App>>) -> Response {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unhealthy_after_two_minutes_without_a_beat() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path()).unwrap();
+        let health = Health::new();
+        let now = Utc::now();
+        assert_eq!(health.status(&store, now), Ok(()));
+        health.set_last_beat(now - chrono::Duration::seconds(MAX_SILENCE_SECS));
+        assert_eq!(health.status(&store, now), Ok(()));
+        health.set_last_beat(now - chrono::Duration::seconds(MAX_SILENCE_SECS + 1));
+        let reason = health.status(&store, now).unwrap_err();
+        assert!(
+            reason.starts_with("scheduler: no heartbeat for 121 s"),
+            "{reason}"
+        );
+        health.scheduler_beat();
+        assert_eq!(health.status(&store, Utc::now()), Ok(()));
+    }
+}

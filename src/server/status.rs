@@ -181,7 +181,8 @@ fn with_state(row: SourceRow, s: &SourceState, tz: Tz) -> SourceRow {
         last_error_at: s.last_error_at.map(|t| when(t, tz)),
         failures: s.failures,
         alarm: s.alarm.clone(),
-        next_poll: s.next_poll.or(s.not_before).map(|t| when(t, tz)),
+        // A backoff or Retry-After can hold the scheduled poll back.
+        next_poll: s.next_poll.max(s.not_before).map(|t| when(t, tz)),
         ..row
     }
 }

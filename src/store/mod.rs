@@ -21,6 +21,8 @@ use std::sync::Mutex;
 /// The schema version written in front of every value and in `meta`.
 const SCHEMA: u8 = 1;
 const PID_FILE: &str = "tidings.pid";
+/// sled page cache.
+const CACHE_BYTES: u64 = 16 * 1024 * 1024;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -203,7 +205,9 @@ impl Store {
                     ),
                     None => None,
                 };
-                let Some(stored) = compare(source, old.as_ref(), item) else { continue };
+                let Some(stored) = compare(source, old.as_ref(), item) else {
+                    continue;
+                };
                 if let Some(old) = &old {
                     recent_t.remove(keys::recent_key(old.sort_time(), source, &old.id))?;
                 }

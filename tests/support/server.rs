@@ -33,7 +33,10 @@ impl Reply {
         }
     }
     pub fn status(status: u16) -> Reply {
-        Reply { status, ..Default::default() }
+        Reply {
+            status,
+            ..Default::default()
+        }
     }
     pub fn header(mut self, k: &str, v: &str) -> Reply {
         self.headers.push((k.into(), v.into()));
@@ -81,29 +84,54 @@ impl FixtureServer {
     }
 
     pub fn set(&self, path: &str, reply: Reply) {
-        self.shared.routes.lock().unwrap().insert(path.to_string(), reply);
+        self.shared
+            .routes
+            .lock()
+            .unwrap()
+            .insert(path.to_string(), reply);
     }
 
     /// Requests received for `path`, oldest first.
     pub fn requests(&self, path: &str) -> Vec<Seen> {
-        self.shared.seen.lock().unwrap().iter().filter(|s| s.path == path).cloned().collect()
+        self.shared
+            .seen
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|s| s.path == path)
+            .cloned()
+            .collect()
     }
 }
 
 async fn answer(s: Shared, req: Request<Body>) -> Response<Body> {
     let path = req.uri().path().to_string();
-    s.seen.lock().unwrap().push(Seen { path: path.clone(), headers: req.headers().clone() });
+    s.seen.lock().unwrap().push(Seen {
+        path: path.clone(),
+        headers: req.headers().clone(),
+    });
     let reply = s.routes.lock().unwrap().get(&path).cloned();
     let Some(reply) = reply else {
-        return Response::builder().status(404).body(Body::from("not found")).unwrap();
+        return Response::builder()
+            .status(404)
+            .body(Body::from("not found"))
+            .unwrap();
     };
     if let Some(d) = reply.delay {
         tokio::time::sleep(d).await;
     }
     if let Some(etag) = &reply.etag
-        && req.headers().get("if-none-match").and_then(|v| v.to_str().ok()) == Some(etag.as_str())
+        && req
+            .headers()
+            .get("if-none-match")
+            .and_then(|v| v.to_str().ok())
+            == Some(etag.as_str())
     {
-        return Response::builder().status(304).header("etag", etag).body(Body::empty()).unwrap();
+        return Response::builder()
+            .status(304)
+            .header("etag", etag)
+            .body(Body::empty())
+            .unwrap();
     }
     let mut b = Response::builder().status(StatusCode::from_u16(reply.status).unwrap());
     for (k, v) in &reply.headers {

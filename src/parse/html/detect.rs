@@ -39,10 +39,22 @@ static CHROME_RE: LazyLock<Regex> = LazyLock::new(|| {
 /// Link texts of pagination and "more" links, never articles.
 static PAGER_RE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
-        r"(?i)^(?:[\[【(（]?\s*\d{1,4}\s*[\]】)）]?|首页|尾页|末页|上一?页|下一?页|前一页|后一页|上一篇|下一篇|更多.*|查看更多.*|more.*|next.*|prev(?:ious)?.*|first|last|[<>«»‹›]+|\.\.\.|…|跳转|go|返回.*|打印.*|关闭.*)$",
+        r"(?i)^(?:[\[【(（]?\s*\d{1,4}\s*[\]】)）]?|首页|尾页|末页|上一?页|下一?页|前一页|后一页|上一篇|下一篇|(?:查看)?更多.{0,6}|(?:read\s+|view\s+|load\s+)?more\s*[>»›.…]*|next\s*[>»›]*|prev(?:ious)?\s*[<«‹]*|first\s*[<«‹]*|last\s*[>»›]*|[<>«»‹›]+|\.\.\.|…|跳转|go|返回.{0,4}|打印.{0,4}|关闭.{0,4})$",
     )
     .expect("static regex")
 });
+
+/// The part of [`PAGER_RE`] that is page navigation (not "more" links, which head
+/// sidebar blocks as often as lists).
+static PAGE_NAV_RE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"(?i)^(?:[\[【(（]?\s*\d{1,4}\s*[\]】)）]?|首页|尾页|末页|上一?页|下一?页|前一页|后一页|next\s*[>»›]*|prev(?:ious)?\s*[<«‹]*|last\s*[>»›]*|[<>«»‹›]+)$",
+    )
+    .expect("static regex")
+});
+
+/// How many levels above a pagination link count as "around" it.
+const PAGER_LEVELS: usize = 5;
 
 /// Digit runs of an article id or a date in a URL.
 static ARTICLE_URL_RE: LazyLock<Regex> = LazyLock::new(|| {
@@ -63,28 +75,44 @@ struct Group {
     levels: usize,
 }
 
+/// A row as read, with what scoring needs to know about its URL.
+struct Facts {
+    row: Row,
+    shape: String,
+    article: bool,
+}
+
 /// The main list of a page, or nothing when the page has none.
 pub(super) fn detect(doc: &Html, page_url: &Url, tz: Tz) -> Vec<ListItem> {
     let base = base_url(doc, page_url);
-    let links = visible_links(doc, &base, page_url);
-    let groups = group_rows(doc, &links);
+    let (links, near_pager) = visible_links(doc, &base, page_url);
+    let groups = group_rows(&links);
 
-    let mut memo: HashMap<NodeId, Option<Row>> = HashMap::new();
-    let mut best: Option<(f64, &Group, Vec<Row>)> = None;
+    // Each row is read once, however many groups it is a candidate in.
+    let mut read: Vec<Facts> = Vec::new();
+    let mut memo: HashMap<NodeId, Option<usize>> = HashMap::new();
+    let mut best: Option<(f64, &Group, Vec<usize>)> = None;
     for group in &groups {
         if group.rows.len() < 2 {
             continue;
         }
-        let rows: Vec<Row> = group
+        let rows: Vec<usize> = group
             .rows
             .iter()
             .filter_map(|(id, link_ids)| {
-                memo.entry(*id)
-                    .or_insert_with(|| read_row_at(doc, *id, link_ids, &links, tz))
-                    .clone()
+                *memo.entry(*id).or_insert_with(|| {
+                    let row = read_row_at(doc, *id, link_ids, &links, tz)?;
+                    read.push(Facts {
+                        shape: url_shape(&row.url),
+                        article: is_article_url(&row.url),
+                        row,
+                    });
+                    Some(read.len() - 1)
+                })
             })
             .collect();
-        let Some(score) = score_group(doc, group, &rows, page_url) else {
+        let facts: Vec<&Facts> = rows.iter().map(|&i| &read[i]).collect();
+        let Some(score) = score_group(doc, group, &facts, &near_pager) else {
             continue;
         };
         if best.as_ref().is_none_or(|(s, _, _)| score > *s) {
@@ -95,11 +123,13 @@ pub(super) fn detect(doc: &Html, page_url: &Url, tz: Tz) -> Vec<ListItem> {
     let Some((_, group, rows)) = best else {
         return Vec::new();
     };
+    let rows: Vec<Row> = rows.into_iter().map(|i| read[i].row.clone()).collect();
     let rows = expand_nested_rows(doc, group, rows, &links, tz);
     let mut items: Vec<ListItem> = Vec::with_capacity(rows.len());
+    let mut seen: HashSet<String> = HashSet::new();
     for row in rows {
         let url = row.url.to_string();
-        if items.iter().any(|i| i.url == url) {
+        if !seen.insert(url.clone()) {
             continue;
         }
         items.push(ListItem {
@@ -120,10 +150,12 @@ fn read_row_at(doc: &Html, id: NodeId, link_ids: &[usize], links: &[Link], tz: T
     read_row(el, &row_links, tz)
 }
 
-/// Split rows that hold several rows of their own kind. Broken table markup nests rows
-/// (a pinned `<tr>` left inside an unclosed table ends up inside the next row), so
-/// one "row" carries several titles, some of them deeper than rows are looked for.
-/// Each nested row is then read on its own, and kept when it has one title-like link.
+/// Split rows that hold several articles. Broken table markup nests rows (a pinned
+/// `<tr>` left inside an unclosed table ends up inside the next row, deeper than rows
+/// are looked for), and some templates put two articles side by side in one row. A
+/// row with several links is cut into its nested rows of the same tag, else into its
+/// children; the parts are kept when at least two of them each hold one title-like
+/// article link, and the row is read whole otherwise.
 fn expand_nested_rows(
     doc: &Html,
     group: &Group,
@@ -157,46 +189,44 @@ fn expand_nested_rows(
     }
 
     let mut out = Vec::new();
-    for id in &row_ids {
+    for (id, own_links) in &group.rows {
         let link_ids = inside.get(id).map(Vec::as_slice).unwrap_or_default();
         let Some(row_el) = doc.tree.get(*id).and_then(ElementRef::wrap) else {
             continue;
         };
         let tag = row_el.value().name();
-        // Each link's nearest ancestor of the row's own tag below the row.
-        let mut nested: Vec<(NodeId, Vec<usize>)> = Vec::new();
+        // Each link's part: its nearest ancestor of the row's own tag below the row,
+        // else the row's child that holds it.
+        let mut parts: Vec<(NodeId, Vec<usize>)> = Vec::new();
+        let mut part_at: HashMap<NodeId, usize> = HashMap::new();
         for &i in link_ids {
+            let mut part = links[i].el.id();
             let mut cur = links[i].el.parent().and_then(ElementRef::wrap);
-            let mut sub = *id;
             while let Some(e) = cur {
                 if e.id() == *id {
                     break;
                 }
                 if e.value().name() == tag {
-                    sub = e.id();
+                    part = e.id();
                     break;
                 }
+                part = e.id();
                 cur = e.parent().and_then(ElementRef::wrap);
             }
-            match nested.iter_mut().find(|(s, _)| *s == sub) {
-                Some((_, ids)) => ids.push(i),
-                None => nested.push((sub, vec![i])),
-            }
+            let at = *part_at.entry(part).or_insert_with(|| {
+                parts.push((part, Vec::new()));
+                parts.len() - 1
+            });
+            parts[at].1.push(i);
         }
-        let subrows: Vec<Row> = nested
+        let subrows: Vec<Row> = parts
             .iter()
-            .filter(|(sub, _)| sub != id)
-            .filter_map(|(sub, ids)| read_row_at(doc, *sub, ids, links, tz))
-            .filter(|r| r.weight >= TITLE_LIKE && r.title_links == 1)
+            .filter_map(|(part, ids)| read_row_at(doc, *part, ids, links, tz))
+            .filter(|r| r.weight >= TITLE_LIKE && r.title_links == 1 && is_article_url(&r.url))
             .collect();
         if subrows.len() >= 2 {
             out.extend(subrows);
-        } else if let Some(row) = group
-            .rows
-            .iter()
-            .find(|(rid, _)| rid == id)
-            .and_then(|(rid, ids)| read_row_at(doc, *rid, ids, links, tz))
-        {
+        } else if let Some(row) = read_row_at(doc, *id, own_links, links, tz) {
             out.push(row);
         }
     }
@@ -204,9 +234,15 @@ fn expand_nested_rows(
 }
 
 /// Links a reader can see and follow, in document order, without pagination and
-/// "more" links.
-fn visible_links<'a>(doc: &'a Html, base: &Url, page_url: &Url) -> Vec<Link<'a>> {
+/// "more" links; and the blocks around pagination links (a few levels up), since the
+/// main list of a column page is the one its pager follows.
+fn visible_links<'a>(
+    doc: &'a Html,
+    base: &Url,
+    page_url: &Url,
+) -> (Vec<Link<'a>>, HashSet<NodeId>) {
     let mut links = Vec::new();
+    let mut near_pager = HashSet::new();
     let mut hidden_at: Option<NodeId> = None;
     for edge in doc.root_element().traverse() {
         match edge {
@@ -224,17 +260,20 @@ fn visible_links<'a>(doc: &'a Html, base: &Url, page_url: &Url) -> Vec<Link<'a>>
                 if el.value().name() != "a" {
                     continue;
                 }
-                let Some(url) = el
-                    .value()
-                    .attr("href")
-                    .and_then(|href| link_target(href, base, page_url))
-                else {
+                let Some(href) = el.value().attr("href") else {
                     continue;
                 };
                 let text = normalise(&visible_text(el, None));
                 if PAGER_RE.is_match(&text) {
+                    // Page navigation, often `javascript:` links: remember where it is.
+                    if PAGE_NAV_RE.is_match(&text) {
+                        near_pager.extend(el.ancestors().take(PAGER_LEVELS).map(|a| a.id()));
+                    }
                     continue;
                 }
+                let Some(url) = link_target(href, base, page_url) else {
+                    continue;
+                };
                 links.push(Link { el, url });
             }
             Edge::Close(node) => {
@@ -244,14 +283,13 @@ fn visible_links<'a>(doc: &'a Html, base: &Url, page_url: &Url) -> Vec<Link<'a>>
             }
         }
     }
-    links
+    (links, near_pager)
 }
 
 /// Group every link's possible rows by (container, path shape from container to row).
-fn group_rows(doc: &Html, links: &[Link]) -> Vec<Group> {
+fn group_rows(links: &[Link]) -> Vec<Group> {
     let mut index: HashMap<(NodeId, String), usize> = HashMap::new();
     let mut groups: Vec<Group> = Vec::new();
-    let _ = doc;
     for (i, link) in links.iter().enumerate() {
         let mut chain: Vec<ElementRef> = vec![link.el];
         let mut up = link.el;
@@ -306,25 +344,24 @@ fn signature(el: ElementRef) -> String {
 
 /// How much a group looks like the page's article list; `None` when it does not look
 /// like an article list at all.
-fn score_group(doc: &Html, group: &Group, rows: &[Row], page_url: &Url) -> Option<f64> {
-    let n = rows.len();
+fn score_group(
+    doc: &Html,
+    group: &Group,
+    facts: &[&Facts],
+    near_pager: &HashSet<NodeId>,
+) -> Option<f64> {
+    let n = facts.len();
     if n < 2 {
         return None;
     }
     let nf = n as f64;
-    let dated = rows
-        .iter()
-        .filter(|r| matches!(r.shown, Shown::Date(_)))
-        .count() as f64;
-    let relative = rows.iter().filter(|r| r.shown == Shown::Relative).count() as f64;
-    let mean_weight = rows.iter().map(|r| r.weight).sum::<usize>() as f64 / nf;
+    let rows = || facts.iter().map(|f| &f.row);
+    let dated = rows().filter(|r| matches!(r.shown, Shown::Date(_))).count() as f64;
+    let relative = rows().filter(|r| r.shown == Shown::Relative).count() as f64;
+    let mean_weight = rows().map(|r| r.weight).sum::<usize>() as f64 / nf;
     let date_share = (dated + relative) / nf;
+    let article_share = facts.iter().filter(|f| f.article).count() as f64 / nf;
 
-    let article_share = rows
-        .iter()
-        .filter(|r| is_article_url(&r.url, page_url))
-        .count() as f64
-        / nf;
     let container = group
         .container
         .and_then(|id| doc.tree.get(id))
@@ -340,8 +377,7 @@ fn score_group(doc: &Html, group: &Group, rows: &[Row], page_url: &Url) -> Optio
         return None;
     }
 
-    let row_sum: f64 = rows
-        .iter()
+    let row_sum: f64 = rows()
         .map(|r| {
             let title = ((r.weight as f64 - 2.0) / 10.0).clamp(0.05, 1.0);
             let date = match r.shown {
@@ -353,15 +389,26 @@ fn score_group(doc: &Html, group: &Group, rows: &[Row], page_url: &Url) -> Optio
         })
         .sum();
 
-    let mut shapes: HashMap<String, usize> = HashMap::new();
-    for r in rows {
-        *shapes.entry(url_shape(&r.url)).or_default() += 1;
+    let mut shapes: HashMap<&str, usize> = HashMap::new();
+    for f in facts {
+        *shapes.entry(f.shape.as_str()).or_default() += 1;
     }
     let shape_share = shapes.values().copied().max().unwrap_or(0) as f64 / nf;
     let chrome = if chrome { 0.35 } else { 1.0 };
+    // Pagination right around the list (inside the element holding its rows, or in a
+    // block beside it) marks the column's own list.
+    let list = group
+        .rows
+        .first()
+        .and_then(|(id, _)| doc.tree.get(*id))
+        .and_then(|row| row.parent());
+    let paged = std::iter::successors(list, |e| e.parent())
+        .take(3)
+        .any(|e| near_pager.contains(&e.id()));
+    let paged = if paged { 1.5 } else { 1.0 };
     let split = if group.levels > 1 { 0.98 } else { 1.0 };
 
-    Some(row_sum * (0.5 + 0.5 * shape_share) * (0.4 + 0.6 * article_share) * chrome * split)
+    Some(row_sum * (0.5 + 0.5 * shape_share) * (0.4 + 0.6 * article_share) * chrome * paged * split)
 }
 
 /// The shape of a URL: host and path with digit runs collapsed, so that
@@ -381,12 +428,11 @@ fn url_shape(url: &Url) -> String {
 
 /// Whether a URL looks like an article or a document rather than a section: an id or a
 /// date in the path, or an attachment; and not the site's home page.
-fn is_article_url(url: &Url, page_url: &Url) -> bool {
+fn is_article_url(url: &Url) -> bool {
     let path = url.path();
     if path.len() <= 1 && url.query().is_none() {
         return false;
     }
-    let _ = page_url;
     super::is_attachment(url)
         || ARTICLE_URL_RE.is_match(path)
         || url.query().is_some_and(|q| ARTICLE_URL_RE.is_match(q))
@@ -415,4 +461,127 @@ fn in_chrome(el: ElementRef) -> bool {
         cur = e.parent().and_then(ElementRef::wrap);
     }
     false
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SH: Tz = chrono_tz::Asia::Shanghai;
+
+    fn detect_str(html: &str) -> Vec<ListItem> {
+        let url = Url::parse("https://www.example.gov.cn/zwdt/").expect("test URL");
+        detect(&Html::parse_document(html), &url, SH)
+    }
+
+    fn rows(n: usize) -> String {
+        (0..n)
+            .map(|i| {
+                format!(
+                    r#"<li><a href="/zwdt/202209/t20220907_{i}.html">全县秋粮收购工作会议召开第{i}次</a><span>2022-09-07</span></li>"#
+                )
+            })
+            .collect()
+    }
+
+    #[test]
+    fn pagination_links_are_not_items() {
+        let html = format!(
+            r#"<ul class="list">{}</ul><div class="fy"><a href="index.html">首页</a><a href="index_1.html">上一页</a><a href="index_1.html">1</a><a href="index_2.html">[2]</a><a href="index_3.html">下一页</a><a href="index_9.html">尾页</a><a href="more.html">更多&gt;&gt;</a></div>"#,
+            rows(3)
+        );
+        let items = detect_str(&html);
+        assert_eq!(items.len(), 3);
+        assert!(items.iter().all(|i| i.url.contains("t20220907_")));
+        for text in [
+            "首页",
+            "上一页",
+            "下一页",
+            "尾页",
+            "末页",
+            "2",
+            "[3]",
+            "更多>>",
+            "More",
+            "»",
+            "Next ›",
+        ] {
+            assert!(PAGER_RE.is_match(text), "{text:?} is pagination");
+        }
+        for text in ["2022年工作要点", "关于下一步工作的通知", "首页改版公告发布"]
+        {
+            assert!(!PAGER_RE.is_match(text), "{text:?} is a title");
+        }
+    }
+
+    #[test]
+    fn the_list_its_pager_follows_wins_over_a_longer_notice_block() {
+        // The last page of a column shows few rows; a notice block beside it has more,
+        // and nothing in its class names says "sidebar".
+        let notices: String = (0..6)
+            .map(|i| {
+                format!(
+                    r#"<li><a href="/tzgg/202209/t20220901_{i}.html">关于开展全县第{i}批次安全生产检查工作的通知</a><span>2022-09-01</span></li>"#
+                )
+            })
+            .collect();
+        let html = format!(
+            r#"<div class="l"><div class="box2"><ul>{notices}</ul></div></div>
+            <div class="r"><div class="box1"><ul>{}</ul><div class="fy"><a href="index_8.html">上一页</a><a href="index_8.html">9</a><span>10</span></div></div></div>"#,
+            rows(5)
+        );
+        let items = detect_str(&html);
+        assert_eq!(items.len(), 5);
+        assert!(items.iter().all(|i| i.url.contains("/zwdt/202209/")));
+    }
+
+    #[test]
+    fn a_menu_alone_is_not_a_list() {
+        let html = r#"<ul class="menu"><li><a href="/zwgk/">政务公开</a></li><li><a href="/zwfw/">政务服务</a></li><li><a href="/hdjl/">互动交流</a></li><li><a href="/zjxq/">走进县情</a></li></ul>"#;
+        assert!(detect_str(html).is_empty());
+        assert!(detect_str("").is_empty());
+        assert!(detect_str("<p>没有链接的页面</p>").is_empty());
+    }
+
+    #[test]
+    fn deep_nesting_does_not_overflow() {
+        let depth = 3000;
+        let html = format!(
+            "{}<ul>{}</ul>{}",
+            "<div>".repeat(depth),
+            rows(5),
+            "</div>".repeat(depth)
+        );
+        assert_eq!(detect_str(&html).len(), 5);
+    }
+
+    #[test]
+    fn large_lists_are_read_whole() {
+        let nav: String = (0..500)
+            .map(|i| format!(r#"<li><a href="/col{i}/">栏目{i}</a></li>"#))
+            .collect();
+        let html = format!(
+            r#"<ul class="nav">{nav}</ul><div class="main"><ul>{}</ul></div>"#,
+            rows(5000)
+        );
+        let items = detect_str(&html);
+        assert_eq!(items.len(), 5000);
+        assert_eq!(
+            items[4999].url,
+            "https://www.example.gov.cn/zwdt/202209/t20220907_4999.html"
+        );
+    }
+
+    #[test]
+    fn url_shapes_ignore_ids() {
+        let shape = |s: &str| url_shape(&Url::parse(s).expect("test URL"));
+        assert_eq!(
+            shape("https://a.cn/zwdt/202209/t20220907_123.html"),
+            shape("https://a.cn/zwdt/202208/t20220831_98.html")
+        );
+        assert_ne!(
+            shape("https://a.cn/zwdt/202209/t20220907_123.html"),
+            shape("https://a.cn/")
+        );
+    }
 }

@@ -17,6 +17,7 @@ use page::{base_url, link_target, normalise, visible_text, visible_text_except};
 use row::link_title;
 use scraper::{Html, Selector};
 use serde::{Deserialize, Serialize};
+use std::collections::HashSet;
 use url::Url;
 use when::{Shown, shown_date};
 
@@ -69,6 +70,7 @@ pub fn select_list(
     let base = base_url(&doc, page_url);
     let mut matched_items = 0;
     let mut items: Vec<ListItem> = Vec::new();
+    let mut seen: HashSet<String> = HashSet::new();
     for item in doc.select(&item_sel) {
         matched_items += 1;
         // The item itself may be the link (`a.card`), else the first match inside it.
@@ -118,7 +120,7 @@ pub fn select_list(
             _ => None,
         };
         let url = url.to_string();
-        if items.iter().any(|i| i.url == url) {
+        if !seen.insert(url.clone()) {
             continue;
         }
         items.push(ListItem {

@@ -5,6 +5,7 @@ use super::page::{normalise, text_weight, visible_text, visible_text_except};
 use super::when::{Shown, shown_date};
 use crate::dates::parse_date;
 use scraper::ElementRef;
+use std::collections::HashSet;
 use url::Url;
 
 /// A link worth listing: visible, leading to another http(s) page.
@@ -36,12 +37,11 @@ pub(super) fn read_row(row: ElementRef, links: &[Link], tz: chrono_tz::Tz) -> Op
     let best = pick_title_link(&titled)?;
     let (link, title) = (best.0, &best.1);
 
-    let mut title_urls: Vec<&Url> = Vec::new();
-    for (l, t) in &titled {
-        if t.weight >= TITLE_LIKE && !title_urls.contains(&&l.url) {
-            title_urls.push(&l.url);
-        }
-    }
+    let title_urls: HashSet<&str> = titled
+        .iter()
+        .filter(|(_, t)| t.weight >= TITLE_LIKE)
+        .map(|(l, _)| l.url.as_str())
+        .collect();
 
     Some(Row {
         url: link.url.clone(),
@@ -86,6 +86,7 @@ pub(super) fn link_title(el: ElementRef) -> LinkTitle {
     {
         text = attr;
     }
+    text = strip_bullet(&text).to_string();
     let mut from_image = false;
     if text.is_empty()
         && let Some(alt) = el
@@ -102,6 +103,29 @@ pub(super) fn link_title(el: ElementRef) -> LinkTitle {
         from_image,
         text,
     }
+}
+
+/// A title without the list bullet some templates put inside the link (`· 标题`).
+fn strip_bullet(text: &str) -> &str {
+    text.trim_start_matches(|c: char| {
+        matches!(
+            c,
+            '·' | '•'
+                | '●'
+                | '○'
+                | '■'
+                | '□'
+                | '▪'
+                | '▫'
+                | '◆'
+                | '◇'
+                | '►'
+                | '▶'
+                | '▸'
+                | '・'
+                | '∙'
+        ) || c.is_whitespace()
+    })
 }
 
 /// Choose the article link of a row: a link the markup marks as the title, else the
@@ -244,6 +268,18 @@ mod tests {
                 r#"<a href="/n/1"><div><span>2 小时前</span></div><h3>&#8203;全球首款机器人</h3><div>很长的摘要文字</div></a>"#
             ),
             "全球首款机器人"
+        );
+    }
+
+    #[test]
+    fn bullets_inside_links_are_not_title() {
+        assert_eq!(
+            first_link_title(r#"<a href="1.html">· 市商务局召开座谈会</a>"#),
+            "市商务局召开座谈会"
+        );
+        assert_eq!(
+            first_link_title(r#"<a href="1.html">■&nbsp;关于印发方案的通知</a>"#),
+            "关于印发方案的通知"
         );
     }
 

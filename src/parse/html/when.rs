@@ -22,7 +22,7 @@ pub(super) enum Shown {
 
 static RELATIVE_RE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
-        r"(?i)\d+\s*(?:秒|分钟|小时|天|周|个月)前|刚刚|昨天|前天|今天|\d+\s*(?:second|minute|hour|day|week|month)s?\s+ago|\byesterday\b|\btoday\b",
+        r"(?i)\d+\s*(?:秒|分钟|小时|天|周|个月)前|刚刚|昨天|前天|今天|\d+\s*(?:second|minute|hour|day|week|month)s?\s+ago|(?-u:\b)(?:yesterday|today)(?-u:\b)",
     )
     .expect("static regex")
 });
@@ -30,7 +30,7 @@ static RELATIVE_RE: LazyLock<Regex> = LazyLock::new(|| {
 static ENGLISH_RE: LazyLock<Regex> = LazyLock::new(|| {
     // "Sep 7, 2022", "September 7 2022", "7 Sep 2022".
     Regex::new(
-        r"(?i)\b(?:(?P<m1>jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?\s+(?P<d1>\d{1,2})(?:st|nd|rd|th)?,?\s+(?P<y1>(?:19|20)\d{2})|(?P<d2>\d{1,2})\s+(?P<m2>jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?,?\s+(?P<y2>(?:19|20)\d{2}))\b",
+        r"(?i)(?-u:\b)(?:(?P<m1>jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?\s+(?P<d1>\d{1,2})(?:st|nd|rd|th)?,?\s+(?P<y1>(?:19|20)\d{2})|(?P<d2>\d{1,2})\s+(?P<m2>jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?,?\s+(?P<y2>(?:19|20)\d{2}))(?-u:\b)",
     )
     .expect("static regex")
 });
@@ -63,6 +63,9 @@ const MONTHS: [&str; 12] = [
 /// What `text` (a row's text outside its title) shows as its date. `url` is the
 /// article's URL, used only to give a yearless `09-07` its year.
 pub(super) fn shown_date(text: &str, url: &str, tz: Tz) -> Shown {
+    // A date shown beside a title is near it; a "row" with more text than this is a
+    // whole block, and reading all of it would only cost time.
+    let text = head(text, 4096);
     if let Some(date) = find_date(text, tz) {
         return Shown::Date(date);
     }
@@ -76,6 +79,18 @@ pub(super) fn shown_date(text: &str, url: &str, tz: Tz) -> Shown {
         Some(day) => Shown::Date(PubDate::Day(day)),
         None => Shown::Nothing,
     }
+}
+
+/// At most `max` bytes of `text`, cut at a character boundary.
+fn head(text: &str, max: usize) -> &str {
+    if text.len() <= max {
+        return text;
+    }
+    let mut end = max;
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    &text[..end]
 }
 
 fn english_date(text: &str) -> Option<NaiveDate> {

@@ -1,0 +1,123 @@
+//! The status page, read in a real browser (headless Chromium).
+
+use super::*;
+use std::time::Duration;
+use tidings::store::SourceState;
+
+#[tokio::test]
+async fn the_status_page_shows_feeds_and_source_states_in_a_browser() {
+    let last_success = at("2026-11-28T10:20:30Z").with_timezone(&Utc);
+    let error_at = at("2026-11-28T11:00:00Z").with_timezone(&Utc);
+    let recent = (Utc::now() - chrono::Duration::days(1))
+        .fixed_offset()
+        .to_rfc3339();
+    let server = Server::start(|config, store| {
+        config.sources.push(source("good", "区内要闻"));
+        config.sources.push(source("bad", "坏的来源"));
+        config.sources.push(source("fresh", "新来源"));
+        config
+            .feeds
+            .push(feed("news", "博州要闻", &["good", "bad"]));
+        store
+            .store_batch(
+                "good",
+                vec![
+                    item("good", "1", "昨天", Some(&recent)),
+                    item("good", "2", "也是昨天", Some(&recent)),
+                    item("good", "3", "很久以前", Some("2020-01-01T00:00:00+08:00")),
+                ],
+            )
+            .unwrap();
+        store
+            .update_source_state("good", |s: &mut SourceState| {
+                s.last_poll = Some(last_success);
+                s.last_success = Some(last_success);
+                s.polls_ok = 5;
+            })
+            .unwrap();
+        store
+            .update_source_state("bad", |s: &mut SourceState| {
+                s.last_poll = Some(error_at);
+                s.last_error = Some("HTTP 503 Service Unavailable <from upstream>".into());
+                s.last_error_at = Some(error_at);
+                s.failures = 3;
+            })
+            .unwrap();
+    })
+    .await;
+
+    let Some(dom) = chromium_dom(&server.url("/")).await else {
+        server.stop().await;
+        return;
+    };
+    let page = scraper::Html::parse_document(&dom);
+    let cell = |sel: &str| {
+        let s = scraper::Selector::parse(sel).unwrap();
+        page.select(&s)
+            .next()
+            .unwrap_or_else(|| panic!("{sel} not on the page:\n{dom}"))
+            .text()
+            .collect::<String>()
+    };
+    // Feeds with their subscribe links.
+    assert!(cell("#feed-news").contains("博州要闻"));
+    for ext in ["atom", "rss", "json"] {
+        let link =
+            scraper::Selector::parse(&format!("#feed-news a[href='feeds/news.{ext}']")).unwrap();
+        assert!(page.select(&link).next().is_some(), "{ext} link missing");
+    }
+    // Times in the configured zone (Asia/Shanghai, UTC+8).
+    assert_eq!(
+        cell("#source-good .last-success").trim(),
+        "2026-11-28 18:20:30"
+    );
+    assert_eq!(cell("#source-good .items-7d").trim(), "2");
+    assert!(cell("#source-good .state").contains("ok"));
+    // The failing source shows its error, escaped as text, with when it happened.
+    let bad = cell("#source-bad");
+    assert!(
+        bad.contains("HTTP 503 Service Unavailable <from upstream>"),
+        "{bad}"
+    );
+    assert!(bad.contains("2026-11-28 19:00:00"), "{bad}");
+    assert!(cell("#source-bad .state").contains("failing"));
+    assert!(bad.contains("3 failures"), "{bad}");
+    assert_eq!(cell("#source-bad .last-success").trim(), "never");
+    assert!(cell("#source-fresh .state").contains("never"));
+    server.stop().await;
+}
+
+/// The DOM after Chromium loaded `url`, or `None` after a loud skip.
+async fn chromium_dom(url: &str) -> Option<String> {
+    let chromium = std::env::var("TIDINGS_CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into());
+    if !std::path::Path::new(&chromium).exists() {
+        return tool_missing("Chromium", &format!("{chromium} not found")).map(|_| String::new());
+    }
+    let profile = tempfile::tempdir().unwrap();
+    let run = tokio::process::Command::new(&chromium)
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+        ])
+        .arg(format!("--user-data-dir={}", profile.path().display()))
+        .arg("--dump-dom")
+        .arg(url)
+        .kill_on_drop(true)
+        .output();
+    let out = tokio::time::timeout(Duration::from_secs(90), run)
+        .await
+        .expect("chromium finishes within 90 s")
+        .expect("chromium starts");
+    assert!(
+        out.status.success(),
+        "chromium failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    Some(String::from_utf8(out.stdout).unwrap())
+}
