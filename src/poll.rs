@@ -38,9 +38,9 @@ pub enum PollError {
     #[error("{0}")]
     Fetch(#[from] FetchError),
     #[error("{url}: {source}")]
-    Feed { url: Url, source: FeedError },
+    Feed { url: String, source: FeedError },
     #[error("{url}: {source}")]
-    Select { url: Url, source: SelectError },
+    Select { url: String, source: SelectError },
     #[error("{0}")]
     Store(#[from] StoreError),
 }
@@ -204,7 +204,7 @@ impl Poller {
                 tz,
             )
             .map_err(|source| PollError::Feed {
-                url: fetched.url.clone(),
+                url: fetched.url.to_string(),
                 source,
             })?
             .entries
@@ -337,7 +337,7 @@ fn list_entries(
     let links = match &source.select {
         Some(sel) => parse::html::select_list(&html, &fetched.url, sel, tz).map_err(|source| {
             PollError::Select {
-                url: fetched.url.clone(),
+                url: fetched.url.to_string(),
                 source,
             }
         })?,

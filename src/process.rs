@@ -206,7 +206,7 @@ pub fn to_item(entry: &Entry, source: &str, base: Option<&Url>, now: DateTime<Ut
         author: entry.author.clone().filter(|s| !s.trim().is_empty()),
         origin: entry.origin.clone().filter(|s| !s.trim().is_empty()),
         summary,
-        content_text: content_text.or_else(|| None),
+        content_text,
         content_html,
         first_seen: now,
     }

@@ -171,6 +171,16 @@ fn select_list_with_a_title_selector() {
 }
 
 #[test]
+fn select_list_link_selector_may_name_the_element_around_the_link() {
+    let (html, url, expected) = load("english-teasers");
+    let sel = selectors("article.teaser", Some("h2"), None, Some(".teaser-date"));
+    assert_eq!(
+        select_list(&html, &url, &sel, SH).expect("selectors match"),
+        expected
+    );
+}
+
+#[test]
 fn select_list_names_an_invalid_selector() {
     let (html, url, _) = load("gov-ul-sidebar");
     let err = select_list(
@@ -218,4 +228,11 @@ fn two_articles_per_table_row_with_bullets_in_links() {
     let got = detect_list(&html, &url, SH);
     assert_eq!(got.len(), 8, "both articles of each row");
     assert_eq!(got, expected);
+}
+
+#[test]
+fn undated_blog_posts_with_slug_urls() {
+    // No dates at all: the posts are told from the category menu by their titles and
+    // their article-like URLs.
+    assert_detects("blog-undated-slugs");
 }

@@ -292,6 +292,14 @@ fn regex_reason(e: &regex::Error) -> String {
         .to_string()
 }
 
+impl SourceConfig {
+    /// Whether to open each item's page, once it is known whether the source turned out
+    /// to be a feed (`kind = "auto"` decides on the body).
+    pub fn full_text_for(&self, is_feed: bool) -> bool {
+        self.full_text.unwrap_or(!is_feed)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -311,13 +319,5 @@ mod tests {
     #[test]
     fn keywords_ignore_case() {
         assert!(Filter::Keyword("Rust".into()).matches("rust 1.90 released"));
-    }
-}
-
-impl SourceConfig {
-    /// Whether to open each item's page, once it is known whether the source turned out
-    /// to be a feed (`kind = "auto"` decides on the body).
-    pub fn full_text_for(&self, is_feed: bool) -> bool {
-        self.full_text.unwrap_or(!is_feed)
     }
 }

@@ -160,15 +160,35 @@ fn check_declared(bytes: &[u8], declared: &'static Encoding) -> &'static Encodin
     if !bytes.is_ascii() && std::str::from_utf8(bytes).is_ok() {
         return UTF_8;
     }
-    // Multi-byte encodings have invalid sequences; if the bytes hit them, the label
-    // is wrong. (Single-byte encodings accept anything, so there is nothing to check.)
-    if !declared.is_single_byte() && has_malformed(bytes, declared) {
+    // Multi-byte encodings have invalid sequences; if the bytes hit them often, the
+    // label is wrong. A few damaged sequences in a page that is otherwise valid GBK
+    // are just damage: switching would garble every other character. (Single-byte
+    // encodings accept anything, so there is nothing to check.)
+    if !declared.is_single_byte() && !mostly_valid(bytes, declared) {
         let detected = detect(bytes);
         if !has_malformed(bytes, detected) {
             return detected;
         }
     }
     declared
+}
+
+/// Decoding with `encoding` gives at most one malformed sequence per 20 non-ASCII
+/// characters.
+fn mostly_valid(bytes: &[u8], encoding: &'static Encoding) -> bool {
+    let (text, had_errors) = encoding.decode_without_bom_handling(bytes);
+    if !had_errors {
+        return true;
+    }
+    let (mut replaced, mut non_ascii) = (0usize, 0usize);
+    for c in text.chars() {
+        if c == '\u{FFFD}' {
+            replaced += 1;
+        } else if !c.is_ascii() {
+            non_ascii += 1;
+        }
+    }
+    non_ascii >= replaced * 20
 }
 
 /// Valid UTF-8, or UTF-8 with a rare stray byte (a truncated copy-paste) among plenty
@@ -205,9 +225,32 @@ fn detect(bytes: &[u8]) -> &'static Encoding {
     let guess = detector.guess(None, chardetng::Utf8Detection::Allow);
     match guess {
         g if g == GBK => GB18030,
+        // chardetng rules out an encoding on a single malformed sequence, so a GBK
+        // page with one damaged character comes back as a single-byte guess, i.e.
+        // mojibake throughout. Chinese text that is GB18030 but for a few bytes wins.
+        g if g.is_single_byte() && mostly_valid(bytes, GB18030) && mostly_cjk(bytes) => GB18030,
         g if g == X_USER_DEFINED => WINDOWS_1252,
         g => g,
     }
+}
+
+/// Most non-ASCII characters of the GB18030 reading are CJK ideographs or CJK
+/// punctuation (a Latin-1 page read as GB18030 gives a scatter of rare characters and
+/// errors, not prose).
+fn mostly_cjk(bytes: &[u8]) -> bool {
+    let (text, _) = GB18030.decode_without_bom_handling(bytes);
+    let (mut cjk, mut other) = (0usize, 0usize);
+    for c in text.chars().filter(|c| !c.is_ascii()) {
+        if ('\u{4E00}'..='\u{9FFF}').contains(&c)
+            || ('\u{3000}'..='\u{303F}').contains(&c)
+            || ('\u{FF00}'..='\u{FFEF}').contains(&c)
+        {
+            cjk += 1;
+        } else {
+            other += 1;
+        }
+    }
+    cjk >= 20 && cjk >= other * 4
 }
 
 #[cfg(test)]
@@ -317,6 +360,28 @@ mod tests {
         let d = decode(&bytes, Some("text/xml; charset=utf-8"));
         assert_eq!(d.encoding, GB18030);
         assert!(d.text.contains(CHINESE));
+    }
+
+    #[test]
+    fn a_damaged_sequence_in_gbk_keeps_the_declared_encoding() {
+        let mut bytes = b"<meta charset=\"gb2312\"><p>".to_vec();
+        bytes.extend(gbk(CHINESE));
+        bytes.extend_from_slice(&[0xC7, 0x20]); // a lead byte without its trail byte
+        bytes.extend(gbk(CHINESE));
+        let d = decode(&bytes, None);
+        assert_eq!(d.encoding, GB18030);
+        assert!(d.text.matches(CHINESE).count() == 2);
+    }
+
+    #[test]
+    fn undeclared_gbk_with_a_damaged_sequence_is_still_chinese() {
+        let mut bytes = b"<html><body><p>".to_vec();
+        bytes.extend(gbk(CHINESE));
+        bytes.extend_from_slice(&[0xC7, 0x20]);
+        bytes.extend(gbk(CHINESE));
+        let d = decode(&bytes, None);
+        assert_eq!(d.encoding, GB18030);
+        assert!(d.text.matches(CHINESE).count() == 2);
     }
 
     #[test]

@@ -134,6 +134,8 @@ impl Store {
         let db = match sled::Config::new()
             .path(dir)
             .mode(sled::Mode::LowSpace)
+            // sled's default page cache is 1 GiB; the daemon's working set is small.
+            .cache_capacity(CACHE_BYTES)
             .open()
         {
             Ok(db) => db,

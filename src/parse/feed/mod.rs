@@ -15,7 +15,7 @@ mod rss;
 mod xml;
 
 use crate::fetch::charset;
-use crate::model::{Entry, ParsedFeed};
+use crate::model::{Entry, ParsedFeed, PubDate};
 use chrono_tz::Tz;
 use url::Url;
 
@@ -108,6 +108,11 @@ struct Cx<'a> {
 fn finish(feed: &mut ParsedFeed) {
     for entry in &mut feed.entries {
         entry.attachment = entry.url.as_deref().is_some_and(is_document_url);
+        // Many Atom feeds (and JSON Feeds) date entries only by `updated`; that is
+        // then the date a reader shows.
+        if entry.published.is_none() {
+            entry.published = entry.updated.map(PubDate::Instant);
+        }
         for field in [&mut entry.summary, &mut entry.content_html] {
             if field.as_deref().is_some_and(|s| s.trim().is_empty()) {
                 *field = None;

@@ -116,6 +116,10 @@ fn atom03_and_rss1() {
     );
     let e = &f.entries[0];
     assert_eq!(e.author.as_deref(), Some("me@example.com"));
+    assert_eq!(
+        e.published.unwrap().to_string(),
+        "2004-01-01T19:48:21+00:00"
+    );
     assert_eq!(e.content_html.as_deref(), Some("<p>Hi</p>"));
     assert_eq!(
         e.published.unwrap().to_string(),
@@ -132,6 +136,27 @@ fn atom03_and_rss1() {
     assert_eq!(f.title.as_deref(), Some("R"));
     assert_eq!(f.entries.len(), 1);
     assert_eq!(f.entries[0].author.as_deref(), Some("Ann"));
+}
+
+#[test]
+fn an_entry_dated_only_by_updated_is_published_then() {
+    let f = parse(
+        r#"<feed xmlns="http://www.w3.org/2005/Atom"><entry><title>t</title>
+        <updated>2024-03-01T08:00:00+08:00</updated></entry></feed>"#,
+    );
+    let e = &f.entries[0];
+    assert_eq!(
+        e.published.unwrap().to_string(),
+        "2024-03-01T08:00:00+08:00"
+    );
+    assert_eq!(e.updated.unwrap().to_rfc3339(), "2024-03-01T08:00:00+08:00");
+}
+
+#[test]
+fn junk_before_the_root_is_skipped() {
+    let f =
+        parse("<br/>\n<rss version=\"2.0\"><channel><item><title>x</title></item></channel></rss>");
+    assert_eq!(f.entries.len(), 1);
 }
 
 #[test]

@@ -19,6 +19,9 @@ pub(super) const XML_NS: &str = "http://www.w3.org/XML/1998/namespace";
 /// stack when the tree is dropped.
 const MAX_DEPTH: usize = 256;
 
+/// Longest value kept for an entity declared in the document's DTD.
+const MAX_ENTITY_LEN: usize = 64;
+
 /// An element with its resolved namespace, attributes, child elements and text.
 #[derive(Debug, Default)]
 pub(super) struct Node {
@@ -89,6 +92,8 @@ impl Node {
 
 /// Parse `source` into its root element, or `None` when there is no element at all.
 /// `base` is the document's own URL, against which `xml:base` and links resolve.
+/// When junk precedes the document (`<br/><rss …>`), the first root with a feed's
+/// name is the root.
 pub(super) fn parse(source: &str, base: Option<&Url>) -> Option<Node> {
     let mut reader = Reader {
         src: source,
@@ -99,7 +104,16 @@ pub(super) fn parse(source: &str, base: Option<&Url>) -> Option<Node> {
         entities: HashMap::new(),
     };
     reader.run();
-    reader.roots.into_iter().next()
+    let mut roots = reader.roots;
+    let feed_root = roots
+        .iter()
+        .position(|r| {
+            ["rss", "rdf", "feed", "channel", "entry"]
+                .iter()
+                .any(|n| r.name.eq_ignore_ascii_case(n))
+        })
+        .unwrap_or(0);
+    (feed_root < roots.len()).then(|| roots.swap_remove(feed_root))
 }
 
 struct Open {
@@ -181,21 +195,28 @@ impl Reader<'_> {
     fn doctype(&mut self) {
         let src = self.src;
         let rest = &src[self.pos..];
-        let end = match (rest.find('['), rest.find('>')) {
-            (Some(open), Some(gt)) if open < gt => rest[open..]
-                .find("]")
-                .and_then(|close| rest[open + close..].find('>').map(|g| open + close + g))
-                .unwrap_or(rest.len() - 1),
-            (_, Some(gt)) => gt,
-            _ => rest.len() - 1,
+        // Only a `[` before the first `>` opens an internal subset; looking further
+        // would rescan the document for every stray `<!x>`.
+        let end = match rest.find('>') {
+            Some(gt) => match rest[..gt].find('[') {
+                Some(open) => rest[open..]
+                    .find(']')
+                    .and_then(|close| rest[open + close..].find('>').map(|g| open + close + g))
+                    .unwrap_or(rest.len() - 1),
+                None => gt,
+            },
+            None => rest.len() - 1,
         };
         let decl = &rest[..=end.min(rest.len() - 1)];
         for part in decl.split("<!ENTITY").skip(1) {
             let part = part.trim_start();
             let name: String = part.chars().take_while(|c| !c.is_whitespace()).collect();
             let after = part[name.len()..].trim_start();
+            // Short values only: a declared entity is expanded at every reference, and
+            // a long one referenced many times would multiply the document's size.
             if let Some(q) = after.chars().next().filter(|c| *c == '"' || *c == '\'')
                 && let Some(close) = after[1..].find(q)
+                && close <= MAX_ENTITY_LEN
             {
                 self.entities.insert(name, after[1..=close].to_string());
             }
@@ -462,9 +483,12 @@ pub(super) fn decode_entities_into(raw: &str, doc: &HashMap<String, String>, out
 
 /// The reference at the start of `s` (which begins with `&`): its text and length.
 fn reference(s: &str, doc: &HashMap<String, String>) -> Option<(String, usize)> {
-    let semi = s[1..].find(';')? + 1;
+    // Names are short; looking no further than this keeps a text full of bare `&`
+    // linear.
+    let window = &s.as_bytes()[1..s.len().min(40)];
+    let semi = window.iter().position(|&b| b == b';')? + 1;
     let name = &s[1..semi];
-    if name.is_empty() || name.len() > 32 {
+    if name.is_empty() {
         return None;
     }
     let decoded = if let Some(num) = name.strip_prefix('#') {
@@ -581,6 +605,20 @@ mod tests {
         }
         assert_eq!(depth, MAX_DEPTH);
         assert_eq!(node.text, "deep");
+    }
+
+    #[test]
+    fn a_text_of_bare_ampersands_is_read_once() {
+        let src = "<rss><title>".to_string() + &"&".repeat(500_000) + "</title></rss>";
+        let root = parse(&src, None).unwrap();
+        assert_eq!(root.children[0].text.len(), 500_000);
+    }
+
+    #[test]
+    fn stray_markup_declarations_are_read_once() {
+        let src = "<rss>".to_string() + &"<!x>".repeat(200_000) + "<title>t</title></rss>";
+        let root = parse(&src, None).unwrap();
+        assert_eq!(root.children[0].text, "t");
     }
 
     #[test]

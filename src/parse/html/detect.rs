@@ -376,6 +376,9 @@ fn score_group(
     if date_share < 0.5 && (chrome || article_share < 0.5) {
         return None;
     }
+    if group.levels > 1 && titled_blocks(doc, group) {
+        return None;
+    }
 
     let row_sum: f64 = rows()
         .map(|r| {
@@ -411,6 +414,36 @@ fn score_group(
     Some(row_sum * (0.5 + 0.5 * shape_share) * (0.4 + 0.6 * article_share) * chrome * paged * split)
 }
 
+/// Whether a list split into blocks is really several boxes, each under its own heading
+/// (a sidebar of 通知公告 / 政策解读 boxes), rather than one list cut into pieces.
+fn titled_blocks(doc: &Html, group: &Group) -> bool {
+    let rows: HashSet<NodeId> = group.rows.iter().map(|(id, _)| *id).collect();
+    let mut blocks: HashSet<NodeId> = HashSet::new();
+    for (id, _) in &group.rows {
+        let block = doc
+            .tree
+            .get(*id)
+            .and_then(|row| row.ancestors().nth(group.levels - 2));
+        if let Some(block) = block {
+            blocks.insert(block.id());
+        }
+    }
+    let headed = blocks
+        .iter()
+        .filter_map(|id| doc.tree.get(*id).and_then(ElementRef::wrap))
+        .filter(|block| {
+            block.descendent_elements().any(|e| {
+                matches!(e.value().name(), "h1" | "h2" | "h3" | "h4" | "h5" | "h6")
+                    && !e
+                        .ancestors()
+                        .take_while(|a| a.id() != block.id())
+                        .any(|a| rows.contains(&a.id()))
+            })
+        })
+        .count();
+    headed >= 2
+}
+
 /// The shape of a URL: host and path with digit runs collapsed, so that
 /// `/202209/t20220907_123.html` and `/202208/t20220831_98.html` share one.
 fn url_shape(url: &Url) -> String {
@@ -433,19 +466,40 @@ fn is_article_url(url: &Url) -> bool {
     if path.len() <= 1 && url.query().is_none() {
         return false;
     }
+    // `index.html`, `index_2.html`, `list_3.shtml`, `default.aspx`: a section's pages.
+    let last = path.rsplit('/').next().unwrap_or("").to_ascii_lowercase();
+    if ["index", "default", "list"]
+        .iter()
+        .any(|p| last.starts_with(p))
+    {
+        return false;
+    }
     super::is_attachment(url)
         || ARTICLE_URL_RE.is_match(path)
         || url.query().is_some_and(|q| ARTICLE_URL_RE.is_match(q))
+        || is_slug(path)
 }
 
-/// Whether an element sits in page chrome: `nav`/`header`/`footer`/`aside`, or a block
-/// whose class or id names a menu, sidebar, footer, pager or link directory.
+/// A last path segment made of several words (`/blog/how-we-moved-to-rust`): how
+/// sites without ids name articles. Sections have one or two words (`/about-us/`).
+fn is_slug(path: &str) -> bool {
+    let last = path.trim_end_matches('/').rsplit('/').next().unwrap_or("");
+    let stem = last.split('.').next().unwrap_or("");
+    stem.len() >= 12 && stem.chars().filter(|c| matches!(c, '-' | '_')).count() >= 2
+}
+
+/// Whether an element sits in page chrome: `nav`/`header`/`footer`/`aside`, a scrolling
+/// `marquee` of notices, or a block whose class or id names a menu, sidebar, footer,
+/// pager or link directory.
 fn in_chrome(el: ElementRef) -> bool {
     let mut cur = Some(el);
     let mut depth = 0;
     while let Some(e) = cur {
         let v = e.value();
-        if matches!(v.name(), "nav" | "header" | "footer" | "aside" | "menu") {
+        if matches!(
+            v.name(),
+            "nav" | "header" | "footer" | "aside" | "menu" | "marquee"
+        ) {
             return true;
         }
         let named = v.id().into_iter().chain(v.classes());
@@ -536,6 +590,31 @@ mod tests {
     }
 
     #[test]
+    fn boxes_under_their_own_headings_are_not_one_list() {
+        let boxes: String = ["通知公告", "政策解读"]
+            .iter()
+            .enumerate()
+            .map(|(b, name)| {
+                let items: String = (0..5)
+                    .map(|i| {
+                        format!(
+                            r#"<li><a href="/tzgg/202209/t20220901_{b}{i}.html">关于开展全县第{i}批次安全生产检查工作的通知</a><span>2022-09-01</span></li>"#
+                        )
+                    })
+                    .collect();
+                format!(r#"<div class="box"><h3>{name}</h3><ul>{items}</ul></div>"#)
+            })
+            .collect();
+        let html = format!(
+            r#"<div class="l">{boxes}</div><div class="r"><ul>{}</ul></div>"#,
+            rows(8)
+        );
+        let items = detect_str(&html);
+        assert_eq!(items.len(), 8);
+        assert!(items.iter().all(|i| i.url.contains("/zwdt/202209/")));
+    }
+
+    #[test]
     fn a_menu_alone_is_not_a_list() {
         let html = r#"<ul class="menu"><li><a href="/zwgk/">政务公开</a></li><li><a href="/zwfw/">政务服务</a></li><li><a href="/hdjl/">互动交流</a></li><li><a href="/zjxq/">走进县情</a></li></ul>"#;
         assert!(detect_str(html).is_empty());
@@ -570,6 +649,30 @@ mod tests {
             items[4999].url,
             "https://www.example.gov.cn/zwdt/202209/t20220907_4999.html"
         );
+    }
+
+    #[test]
+    fn article_urls() {
+        let article = |s: &str| is_article_url(&Url::parse(s).expect("test URL"));
+        for url in [
+            "https://a.cn/zwdt/202209/t20220907_123.html",
+            "https://a.cn/art/2022/9/7/art_3078_120931.html",
+            "https://a.cn/info/1057/8920.htm",
+            "https://a.cn/col1/articleinfo-459.html",
+            "https://a.cn/news/show.php?id=12345",
+            "https://a.cn/upload/notice.pdf",
+            "https://blog.example.com/posts/how-we-moved-to-rust/",
+        ] {
+            assert!(article(url), "{url}");
+        }
+        for url in [
+            "https://www.gov.cn/",
+            "https://a.cn/zwgk/zfxxgkzn/",
+            "https://a.cn/about-us/",
+            "https://a.cn/col/col3078/index.html",
+        ] {
+            assert!(!article(url), "{url}");
+        }
     }
 
     #[test]

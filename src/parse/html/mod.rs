@@ -15,7 +15,7 @@ use crate::model::ListItem;
 use chrono_tz::Tz;
 use page::{base_url, link_target, normalise, visible_text, visible_text_except};
 use row::link_title;
-use scraper::{Html, Selector};
+use scraper::{ElementRef, Html, Selector};
 use serde::{Deserialize, Serialize};
 use std::collections::HashSet;
 use url::Url;
@@ -73,11 +73,12 @@ pub fn select_list(
     let mut seen: HashSet<String> = HashSet::new();
     for item in doc.select(&item_sel) {
         matched_items += 1;
-        // The item itself may be the link (`a.card`), else the first match inside it.
+        // The item itself may be the link (`a.card`), else the first match inside it;
+        // a match without `href` (`link = "h3"`) stands for the link inside or around it.
         let Some(link) = std::iter::once(item)
             .filter(|e| link_sel.matches(e))
             .chain(item.select(&link_sel))
-            .find(|e| e.value().attr("href").is_some())
+            .find_map(|e| href_element(e, item))
         else {
             continue;
         };
@@ -140,6 +141,26 @@ pub fn select_list(
         });
     }
     Ok(items)
+}
+
+/// `el` when it has an `href`, else the first link inside it, else the link around it
+/// (up to `item`).
+fn href_element<'a>(el: ElementRef<'a>, item: ElementRef<'a>) -> Option<ElementRef<'a>> {
+    let has_href = |e: &ElementRef| e.value().name() == "a" && e.value().attr("href").is_some();
+    if el.value().attr("href").is_some() {
+        return Some(el);
+    }
+    if let Some(inner) = el.descendent_elements().find(has_href) {
+        return Some(inner);
+    }
+    let mut cur = el;
+    while cur != item {
+        cur = cur.parent().and_then(ElementRef::wrap)?;
+        if has_href(&cur) {
+            return Some(cur);
+        }
+    }
+    None
 }
 
 fn compile(selector: &str) -> Result<Selector, SelectError> {

@@ -134,6 +134,32 @@ pub(super) fn visible_text_except(
     out
 }
 
+/// The first visible text node under `el` for which `f` gives a value.
+pub(super) fn find_text<T>(el: ElementRef, mut f: impl FnMut(&str) -> Option<T>) -> Option<T> {
+    let mut skipping: Option<ego_tree::NodeId> = None;
+    for edge in el.traverse() {
+        match edge {
+            Edge::Open(node) if skipping.is_none() => match node.value() {
+                Node::Text(text) => {
+                    if let Some(found) = f(text) {
+                        return Some(found);
+                    }
+                }
+                Node::Element(_) => {
+                    let child = ElementRef::wrap(node).expect("an element node wraps");
+                    if child != el && hides_content(&child) {
+                        skipping = Some(node.id());
+                    }
+                }
+                _ => {}
+            },
+            Edge::Close(node) if skipping == Some(node.id()) => skipping = None,
+            _ => {}
+        }
+    }
+    None
+}
+
 /// Text as the labels and a reader compare it: zero-width characters removed, runs of
 /// whitespace (ideographic space and NBSP included) collapsed to one space, ends trimmed.
 pub(super) fn normalise(text: &str) -> String {

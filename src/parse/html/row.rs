@@ -1,11 +1,13 @@
 //! One row of a list (an `<li>`, a `<tr>`, a card): which of its links is the article,
 //! the article's title, and the date shown beside it.
 
-use super::page::{normalise, text_weight, visible_text, visible_text_except};
+use super::page::{find_text, normalise, text_weight, visible_text, visible_text_except};
 use super::when::{Shown, shown_date};
 use crate::dates::parse_date;
+use regex::Regex;
 use scraper::ElementRef;
 use std::collections::HashSet;
+use std::sync::LazyLock;
 use url::Url;
 
 /// A link worth listing: visible, leading to another http(s) page.
@@ -43,13 +45,45 @@ pub(super) fn read_row(row: ElementRef, links: &[Link], tz: chrono_tz::Tz) -> Op
         .map(|(l, _)| l.url.as_str())
         .collect();
 
+    // Some templates print the date inside the link, before or after the title.
+    let (text, affix_date) = split_date_affix(&title.text);
+    let mut shown = row_date(row, link, tz);
+    if shown == Shown::Nothing
+        && let Some(date) = affix_date
+    {
+        shown = shown_date(date, link.url.as_str(), tz);
+    }
     Some(Row {
         url: link.url.clone(),
-        title: title.text.clone(),
-        shown: row_date(row, link, tz),
-        weight: title.weight,
+        weight: text_weight(text),
+        title: text.to_string(),
+        shown,
         title_links: title_urls.len().max(1),
     })
+}
+
+static DATE_AFFIX_RE: LazyLock<Regex> = LazyLock::new(|| {
+    // A numeric date set off at either end of a link text: `[2022-09-07] 标题`,
+    // `2022/09/07 标题`, `标题 (2022-09-07)`. `2022年9月7日基金净值公告` is a title.
+    Regex::new(
+        r"^[\[【(（]?\s*(?P<lead>(?:19|20)\d{2}[-/.]\d{1,2}[-/.]\d{1,2}(?:\s+\d{1,2}:\d{2}(?::\d{2})?)?)\s*(?:[\]】)）]\s*|\s+)(?P<rest_l>.+)$|^(?P<rest_t>.+?)(?:\s+|\s*[\[【(（])\s*(?P<trail>(?:19|20)\d{2}[-/.]\d{1,2}[-/.]\d{1,2}(?:\s+\d{1,2}:\d{2}(?::\d{2})?)?)\s*[\]】)）]?$",
+    )
+    .expect("static regex")
+});
+
+/// A title without a date printed at its start or end, and that date.
+fn split_date_affix(title: &str) -> (&str, Option<&str>) {
+    let Some(caps) = DATE_AFFIX_RE.captures(title) else {
+        return (title, None);
+    };
+    let rest = caps.name("rest_l").or_else(|| caps.name("rest_t"));
+    let date = caps.name("lead").or_else(|| caps.name("trail"));
+    match (rest, date) {
+        (Some(rest), Some(date)) if text_weight(rest.as_str()) >= 2 => {
+            (rest.as_str().trim(), Some(date.as_str()))
+        }
+        _ => (title, None),
+    }
 }
 
 /// A link's title and how it was found.
@@ -81,8 +115,12 @@ pub(super) fn link_title(el: ElementRef) -> LinkTitle {
         .attr("title")
         .map(normalise)
         .filter(|t| !t.is_empty());
+    // Templates cut long titles to a fixed length, usually with an ellipsis, sometimes
+    // without one; the full title then is the attribute that begins with the text.
     if let Some(attr) = attr_title
-        && (text.is_empty() || is_cut(&text))
+        && (text.is_empty()
+            || is_cut(&text)
+            || (attr.len() > text.len() && text_weight(&text) >= 8 && attr.starts_with(&text)))
     {
         text = attr;
     }
@@ -147,9 +185,12 @@ fn pick_title_link<'l>(
     }
 }
 
-/// The date a row shows: a `<time datetime>`, else a date in the row's text outside the
-/// title link, else a date-only element inside the link (`<a><p>title</p><span>[date]</span></a>`).
+/// The date a row shows: a `<time datetime>`, else the first piece of text that is only
+/// a date (`<span>2022-09-07</span>`, `[ 2021-05-19 ]` even inside the link, `2 小时前`),
+/// else a date anywhere in the row's text outside the title link. Looking for a
+/// date-only piece first keeps a date quoted in a summary from passing for the row's.
 fn row_date(row: ElementRef, link: &Link, tz: chrono_tz::Tz) -> Shown {
+    let url = link.url.as_str();
     let time_attr = row
         .descendent_elements()
         .filter(|e| e.value().name() == "time")
@@ -157,16 +198,16 @@ fn row_date(row: ElementRef, link: &Link, tz: chrono_tz::Tz) -> Shown {
     if let Some(date) = time_attr {
         return Shown::Date(date);
     }
-    let outside = visible_text_except(row, Some(' '), |e| e == link.el);
-    let shown = shown_date(&outside, link.url.as_str(), tz);
-    if shown != Shown::Nothing {
+    let date_piece = find_text(row, |text| {
+        is_date_only(text)
+            .then(|| shown_date(text, url, tz))
+            .filter(|shown| *shown != Shown::Nothing)
+    });
+    if let Some(shown) = date_piece {
         return shown;
     }
-    link.el
-        .descendent_elements()
-        .map(|e| visible_text(e, Some(' ')))
-        .find(|t| is_date_only(t))
-        .map_or(Shown::Nothing, |t| shown_date(&t, link.url.as_str(), tz))
+    let outside = visible_text_except(row, Some(' '), |e| e == link.el);
+    shown_date(&outside, url, tz)
 }
 
 fn is_heading(tag: &str) -> bool {
@@ -243,6 +284,13 @@ mod tests {
             ),
             "完整标题"
         );
+        // Cut without an ellipsis: the attribute continues the text.
+        assert_eq!(
+            first_link_title(
+                r#"<a href="1.html" title="关于做好2020年降成本重点工作的通知">关于做好2020年降成本重点工作</a>"#
+            ),
+            "关于做好2020年降成本重点工作的通知"
+        );
         // Not cut: the text is the title even when the attribute differs.
         assert_eq!(
             first_link_title(r#"<a href="1.html" title="阅读全文">关于印发方案的通知</a>"#),
@@ -281,6 +329,29 @@ mod tests {
             first_link_title(r#"<a href="1.html">■&nbsp;关于印发方案的通知</a>"#),
             "关于印发方案的通知"
         );
+    }
+
+    #[test]
+    fn dates_printed_inside_the_link_are_split_off() {
+        assert_eq!(
+            split_date_affix("[2022-09-07] 关于开展秋季消防检查的通知"),
+            ("关于开展秋季消防检查的通知", Some("2022-09-07"))
+        );
+        assert_eq!(
+            split_date_affix("关于开展秋季消防检查的通知 2022/09/07"),
+            ("关于开展秋季消防检查的通知", Some("2022/09/07"))
+        );
+        assert_eq!(
+            split_date_affix("关于开展秋季消防检查的通知（2022-09-07 10:30）"),
+            ("关于开展秋季消防检查的通知", Some("2022-09-07 10:30"))
+        );
+        for title in [
+            "2022年9月7日基金净值公告",
+            "2022-2023学年校历",
+            "关于2022-09-07停电的通知",
+        ] {
+            assert_eq!(split_date_affix(title), (title, None));
+        }
     }
 
     #[test]

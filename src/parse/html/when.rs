@@ -75,7 +75,10 @@ pub(super) fn shown_date(text: &str, url: &str, tz: Tz) -> Shown {
     if RELATIVE_RE.is_match(text) {
         return Shown::Relative;
     }
-    match month_day(text, url) {
+    // A yearless `09-07` is trusted only as a short piece of its own; inside longer text
+    // it is as likely an issue number (`第1-2期`).
+    let short = text.trim().chars().count() <= 16;
+    match month_day(text, url).filter(|_| short) {
         Some(day) => Shown::Date(PubDate::Day(day)),
         None => Shown::Nothing,
     }
@@ -164,6 +167,7 @@ mod tests {
         assert_eq!(day("[09-07]", url), Some("2022-09-07".into()));
         assert_eq!(day("9月7日", url), Some("2022-09-07".into()));
         assert_eq!(day("[09-07]", "https://example.com/a/123.html"), None);
+        assert_eq!(day("2022年度第1-2期工作简报汇编 阅读 120", url), None);
     }
 
     #[test]
