@@ -31,6 +31,8 @@ pub struct Poller {
     pub config: Arc<Config>,
     pub store: Arc<Store>,
     pub fetcher: Arc<Fetcher>,
+    /// At most this many article pages opened per poll of one source.
+    pub max_articles: usize,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -69,6 +71,8 @@ pub struct PollOutcome {
     pub article_errors: Vec<String>,
     /// Set when a list that used to yield items suddenly yields none.
     pub alarm: Option<String>,
+    /// Article pages left for the next poll (over the cap, failed, or cut short).
+    pub deferred: usize,
 }
 
 /// Backoff after `failures` failures in a row: 1 min, 2, 4 … capped at 6 h.
@@ -84,6 +88,7 @@ impl Poller {
             config,
             store,
             fetcher,
+            max_articles: MAX_ARTICLES_PER_POLL,
         })
     }
 
@@ -114,6 +119,7 @@ impl Poller {
                 let alarm = outcome.alarm.clone();
                 let entries = outcome.entries;
                 let not_modified = outcome.not_modified;
+                let deferred = outcome.deferred;
                 self.store.update_source_state(&source.id, |st| {
                     st.last_poll = Some(now);
                     st.last_success = Some(now);
@@ -126,6 +132,7 @@ impl Poller {
                         st.last_modified = v.last_modified.clone();
                     }
                     if !not_modified {
+                        st.deferred = deferred;
                         st.last_entries = Some(entries);
                         st.alarm = alarm.clone();
                     }
@@ -158,9 +165,13 @@ impl Poller {
         dry_run: bool,
         cancel: &CancellationToken,
     ) -> Result<(PollOutcome, Option<Validators>), PollError> {
-        let validators = Validators {
-            etag: state.etag.clone(),
-            last_modified: state.last_modified.clone(),
+        let validators = if state.deferred > 0 {
+            Validators::default()
+        } else {
+            Validators {
+                etag: state.etag.clone(),
+                last_modified: state.last_modified.clone(),
+            }
         };
         let fetched = match self.fetcher.get(&source.url, &validators).await? {
             FetchOutcome::NotModified => {
@@ -279,7 +290,8 @@ impl Poller {
                 keep.push(entry);
                 continue;
             }
-            if opened >= MAX_ARTICLES_PER_POLL || cancel.is_cancelled() {
+            if opened >= self.max_articles || cancel.is_cancelled() {
+                outcome.deferred += 1;
                 continue;
             }
             opened += 1;
@@ -293,6 +305,7 @@ impl Poller {
                 Err(e) => {
                     warn!(source = %source.id, error = %e, "article fetch failed");
                     outcome.article_errors.push(e.to_string());
+                    outcome.deferred += 1;
                     // A feed entry has its own text: store that rather than nothing. A
                     // list link has only a title: it waits for the next poll.
                     if entry.summary.is_some() || entry.content_html.is_some() {

@@ -254,3 +254,61 @@ async fn a_list_page_becomes_full_text_items_and_each_article_is_fetched_once() 
     assert!(st.alarm.is_some());
     assert_eq!(store.count_items("boz-qnyw"), 4);
 }
+
+#[tokio::test]
+async fn articles_over_the_per_poll_cap_are_fetched_next_time_even_if_the_list_is_unchanged() {
+    let s = FixtureServer::start().await;
+    let items = [
+        ("t1.html", "第一篇文章的标题比较长一些", "2022-09-07"),
+        ("t2.html", "第二篇文章的标题比较长一些", "2022-09-06"),
+        ("t3.html", "第三篇文章的标题比较长一些", "2022-09-05"),
+    ];
+    s.set(
+        "/list/",
+        Reply::ok("text/html", list_page(&items)).etag("\"l1\""),
+    );
+    for (href, title, date) in &items {
+        let meta = format!("发布时间：{date}");
+        s.set(
+            &format!("/list/{href}"),
+            Reply::ok(
+                "text/html; charset=utf-8",
+                article_page(title, &meta, &[P1, P2, P3], true),
+            ),
+        );
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let toml = format!(
+        "[daemon]\ndata_dir = \"data\"\n[fetch]\nper_host_interval_ms = 0\n[[source]]\nid = \"capped\"\nurl = \"{}\"\n",
+        s.url("/list/")
+    );
+    let config = support::config(dir.path(), &toml);
+    let store = Arc::new(Store::open(&config.daemon.data_dir).unwrap());
+    let mut poller = Poller::new(Arc::new(config), store.clone()).unwrap();
+    poller.max_articles = 2;
+    let source = poller.config.sources[0].clone();
+    let cancel = CancellationToken::new();
+    let first = poller.poll(&source, false, &cancel).await.unwrap();
+    assert_eq!(first.stored.len(), 2);
+    assert_eq!(first.deferred, 1);
+    assert!(s.requests("/list/t3.html").is_empty());
+    // The list has not changed, but the left-over article must not hide behind a 304.
+    let second = poller.poll(&source, false, &cancel).await.unwrap();
+    assert!(
+        s.requests("/list/")[1]
+            .headers
+            .get("if-none-match")
+            .is_none()
+    );
+    let titles: Vec<_> = second
+        .stored
+        .iter()
+        .map(|s| s.item.title.as_str())
+        .collect();
+    assert_eq!(titles, ["第三篇文章的标题比较长一些"]);
+    assert_eq!(second.deferred, 0);
+    // Nothing left: conditional GET again.
+    let third = poller.poll(&source, false, &cancel).await.unwrap();
+    assert!(third.not_modified);
+    assert_eq!(s.requests("/list/")[2].headers["if-none-match"], "\"l1\"");
+}

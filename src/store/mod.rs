@@ -62,6 +62,11 @@ pub struct SourceState {
     pub alarm: Option<String>,
     /// Successful polls so far; 0 means the source has never been read.
     pub polls_ok: u64,
+    /// Article pages the last poll left for later (over the per-poll cap, failed, or cut
+    /// short by shutdown). While any are left, the list is fetched unconditionally: a
+    /// 304 must not hide them.
+    #[serde(default)]
+    pub deferred: usize,
 }
 
 /// One stored item and whether it was new or an update.
