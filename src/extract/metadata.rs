@@ -34,6 +34,8 @@ pub(crate) struct PageMeta {
     pub bylines: Vec<(usize, String)>,
     /// Elements whose class/id names a date: (node, text).
     pub dated: Vec<(usize, String)>,
+    /// Short texts of elements whose class/id is `source` (the 来源 of news portals).
+    pub sources: Vec<String>,
 }
 
 impl PageMeta {
@@ -112,13 +114,30 @@ pub(crate) fn read(dom: &Dom) -> PageMeta {
                     let ci = dom.class_id(id);
                     ci.contains("byline") || ci.contains("author") && !ci.contains("authority")
                 };
-            if is_byline && m.bylines.len() < 20 {
+            // Commenters are bylines too, of other texts.
+            let in_comments = || {
+                dom.ancestors(id).take(12).any(|a| {
+                    let ci = dom.class_id(a);
+                    ["comment", "reply", "tie-"].iter().any(|k| ci.contains(k))
+                })
+            };
+            if is_byline && m.bylines.len() < 20 && !in_comments() {
                 let t = dom.text(id);
                 if !t.is_empty() && t.chars().count() <= 100 {
                     m.bylines.push((id, t));
                 }
             }
             let ci = dom.class_id(id);
+            if ci
+                .split_whitespace()
+                .any(|w| w == "source" || w.ends_with("-source") || w.ends_with("_source"))
+                && m.sources.len() < 5
+            {
+                let t = dom.text(id);
+                if !t.is_empty() && t.chars().count() <= 40 {
+                    m.sources.push(t);
+                }
+            }
             if (ci.contains("date") || ci.contains("time") || ci.contains("pub"))
                 && !ci.contains("update")
                 && m.dated.len() < 30
@@ -510,7 +529,9 @@ pub(crate) fn published(
             let more_precise = match (s, line) {
                 (PubDate::Day(_), _) => true,
                 (PubDate::Instant(a), PubDate::Instant(b)) => {
-                    a.format("%H:%M").to_string() == b.format("%H:%M").to_string()
+                    use chrono::Timelike;
+                    a.second() == 0
+                        && a.format("%H:%M").to_string() == b.format("%H:%M").to_string()
                 }
                 _ => false,
             };
@@ -569,11 +590,43 @@ pub(crate) fn published(
     dates::url_date(url.as_str()).map(PubDate::Day)
 }
 
-/// The author: the metadata line, else structured data, else a byline element.
-pub(crate) fn author(meta: &PageMeta, near: &NearTitle) -> Option<String> {
+/// The author: the metadata line, else structured data, else a byline element. A name
+/// that is the site's own (in the `<title>` suffix or `og:site_name`) is not an author.
+/// A name equal to the origin is the publisher, not a writer.
+pub(crate) fn author(meta: &PageMeta, near: &NearTitle, title: Option<&str>) -> Option<String> {
     if let Some(a) = &near.author {
         return Some(a.clone());
     }
+    let site = site_names(meta, title);
+    let origin = origin(meta, near).map(|o| compact(&o).to_lowercase());
+    structured_authors(meta).into_iter().find(|found| {
+        let c = compact(found).to_lowercase();
+        // A Chinese brand in the title suffix (`…_网易财经` for 网易) is the site; a
+        // western blogger's name in `Post | Jane Doe's blog` is the author.
+        let is_site = c.chars().any(is_cjk) && site.iter().any(|s| s.contains(&c));
+        !is_site && origin.as_deref() != Some(c.as_str())
+    })
+}
+
+/// Where the site names itself: `og:site_name`, and what `<title>` adds to the title.
+fn site_names(meta: &PageMeta, title: Option<&str>) -> Vec<String> {
+    let mut out = Vec::new();
+    if let Some(s) = meta.tag("og:site_name") {
+        out.push(compact(s).to_lowercase());
+    }
+    if let (Some(doc), Some(t)) = (&meta.doc_title, title) {
+        let doc = compact(doc).to_lowercase();
+        let t = compact(t).to_lowercase();
+        if !t.is_empty() && doc != t {
+            out.push(doc.replace(&t, " "));
+        }
+    }
+    out
+}
+
+/// Author candidates, strongest first: JSON-LD, `<meta>` tags, byline elements.
+fn structured_authors(meta: &PageMeta) -> Vec<String> {
+    let mut out = Vec::new();
     if !meta.ld_authors.is_empty() {
         let mut names: Vec<String> = Vec::new();
         for n in &meta.ld_authors {
@@ -581,7 +634,7 @@ pub(crate) fn author(meta: &PageMeta, near: &NearTitle) -> Option<String> {
                 names.push(n.clone());
             }
         }
-        return Some(names.join(", "));
+        out.push(names.join(", "));
     }
     for key in [
         "author",
@@ -596,22 +649,30 @@ pub(crate) fn author(meta: &PageMeta, near: &NearTitle) -> Option<String> {
             && !v.starts_with("http")
             && let Some(a) = clean_byline(v)
         {
-            return Some(a);
+            out.push(a);
         }
     }
-    meta.bylines.iter().find_map(|(_, t)| clean_byline(t))
+    out.extend(meta.bylines.iter().filter_map(|(_, t)| clean_byline(t)));
+    out
 }
 
 fn clean_byline(text: &str) -> Option<String> {
     let t = collapse_ws(text);
     let lower = t.to_lowercase();
     let t = if lower.starts_with("by ") {
-        t[3..].trim().to_string()
+        t.get(3..).unwrap_or("").trim().to_string()
     } else if lower.starts_with("von ") {
-        t[4..].trim().to_string()
+        t.get(4..).unwrap_or("").trim().to_string()
     } else {
         t
     };
+    // Editors are not authors.
+    if ["编辑", "责编", "审核", "校对"]
+        .iter()
+        .any(|e| t.contains(e))
+    {
+        return None;
+    }
     let t = t
         .trim_start_matches(['作', '者', '记', '：', ':'])
         .trim()
@@ -625,7 +686,8 @@ fn clean_byline(text: &str) -> Option<String> {
     metaline::clean_name(&t, 60)
 }
 
-/// The original publisher (来源).
+/// The original publisher (来源): the metadata line, the portal's `ContentSource`, else
+/// a short element named `source` on a Chinese page.
 pub(crate) fn origin(meta: &PageMeta, near: &NearTitle) -> Option<String> {
     near.origin
         .clone()
@@ -633,5 +695,11 @@ pub(crate) fn origin(meta: &PageMeta, near: &NearTitle) -> Option<String> {
             meta.tag("contentsource")
                 .and_then(|v| metaline::clean_name(v, 60))
         })
-        .or_else(|| meta.tag("source").and_then(|v| metaline::clean_name(v, 60)))
+        .or_else(|| {
+            meta.sources.iter().find_map(|t| {
+                let t = t.trim_start_matches(['来', '源', '：', ':', ' ']);
+                let cjk = t.chars().filter(|&c| is_cjk(c)).count();
+                (cjk >= 2).then(|| metaline::clean_name(t, 30)).flatten()
+            })
+        })
 }

@@ -199,7 +199,22 @@ pub(crate) fn clean_name(value: &str, max_chars: usize) -> Option<String> {
             v = &v[..i];
         }
     }
-    let v = v.trim_matches(trim_chars);
+    let mut v = v.trim_matches(trim_chars);
+    // Link texts printed after the value on the same line.
+    for tail in [
+        "举报",
+        "纠错",
+        "我要纠错",
+        "分享",
+        "收藏",
+        "评论",
+        "打印",
+        "关注",
+    ] {
+        if let Some(rest) = v.strip_suffix(tail) {
+            v = rest.trim_matches(trim_chars);
+        }
+    }
     let v = super::dom::collapse_ws(v);
     if v.is_empty() || v.chars().count() > max_chars {
         return None;
@@ -339,5 +354,9 @@ mod tests {
         assert_eq!(parse("作者：佚名 来源：本站", SH).author, None);
         assert_eq!(clean_name("  ", 10), None);
         assert_eq!(clean_name("2022-09-07", 20), None);
+        assert_eq!(
+            clean_name("证券市场红周刊 举报", 20).as_deref(),
+            Some("证券市场红周刊")
+        );
     }
 }

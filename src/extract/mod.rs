@@ -60,7 +60,7 @@ pub fn extract_html(html: &str, url: &Url, tz: Tz) -> Article {
 
     let near = metadata::near_title(&lines, anchor, body.first, tz);
     let published = metadata::published(&meta, &near, &lines, anchor, body.first, url, tz);
-    let author = metadata::author(&meta, &near);
+    let author = metadata::author(&meta, &near, title.as_deref());
     let origin = metadata::origin(&meta, &near);
 
     Article {
