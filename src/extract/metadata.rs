@@ -290,9 +290,20 @@ pub(crate) fn title(meta: &PageMeta) -> Option<String> {
     let structured = meta
         .ld_headline
         .clone()
-        .or_else(|| meta.tag("og:title").map(collapse_ws))
+        .or_else(|| {
+            [
+                "dc.title",
+                "dc:title",
+                "dcterm:title",
+                "dcterms.title",
+                "og:title",
+                "parsely-title",
+            ]
+            .iter()
+            .find_map(|k| meta.tag(k))
+            .map(collapse_ws)
+        })
         .or_else(|| meta.tag("twitter:title").map(collapse_ws))
-        .or_else(|| meta.tag("dc.title").map(collapse_ws))
         .or_else(|| meta.tag("title").map(collapse_ws));
     let doc = meta.doc_title.clone();
 
@@ -344,7 +355,9 @@ pub(crate) fn strip_site(title: &str) -> String {
         " | ", " - ", " – ", " — ", "_", "｜", " :: ", " · ", "--", "——", "-",
     ];
     for sep in SEPS {
-        if !title.contains(sep) {
+        // A bare hyphen separates only in Chinese titles (`标题-站点`); in Latin text it
+        // joins words (`aria-hidden`).
+        if !title.contains(sep) || *sep == "-" && !title.chars().any(is_cjk) {
             continue;
         }
         let parts: Vec<&str> = title
