@@ -524,7 +524,17 @@ pub(crate) fn published(
 ) -> Option<PubDate> {
     let from_tags = DATE_TAGS
         .iter()
-        .find_map(|k| meta.tag(k).and_then(|v| parse_date(v, tz)));
+        .find_map(|k| meta.tag(k).and_then(|v| parse_date(v, tz)))
+        .or_else(|| {
+            // Vendor-prefixed names (`shareaholic:article_published_time`).
+            meta.tags.iter().find_map(|(k, v)| {
+                (k.ends_with("published_time")
+                    || k.ends_with("publish_date")
+                    || k.ends_with("date_published"))
+                .then(|| parse_date(v, tz))
+                .flatten()
+            })
+        });
     let from_ld = meta.ld_published.as_deref().and_then(|v| parse_date(v, tz));
     let structured = from_tags.or(from_ld);
     if let Some(s) = structured {
@@ -579,9 +589,11 @@ pub(crate) fn published(
     };
     let date_at = |i: usize| -> Option<PubDate> {
         let text = &lines.get(i)?.text;
-        if text.chars().count() > 150 {
-            return None;
-        }
+        // A long line counts only by its start (`01.02.2022 „Der Arbeitsmarkt…`).
+        let text = match text.char_indices().nth(150) {
+            Some(_) => &text[..text.char_indices().nth(40).map_or(text.len(), |(i, _)| i)],
+            None => text.as_str(),
+        };
         dates::find_date_words(text)
             .map(PubDate::Day)
             .or_else(|| find_date(text, tz))
