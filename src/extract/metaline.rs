@@ -135,7 +135,7 @@ static POSTED_BY_RE: LazyLock<Regex> = LazyLock::new(|| {
 
 /// Whether a short line is a metadata line (to drop from the body): two labels or more,
 /// one leading label that is not an event's own date (会议时间 is text, 发布时间 is not),
-/// or nothing but a date and time.
+/// or a date followed by labels.
 pub(crate) fn is_meta_line(text: &str, tz: Tz) -> bool {
     let c = super::dom::compact(text);
     let n = c.chars().count();
@@ -163,14 +163,21 @@ pub(crate) fn is_meta_line(text: &str, tz: Tz) -> bool {
     if m.leading_label.is_none() && m.labels >= 1 && m.published.is_some() && n <= 60 {
         return true;
     }
-    if n <= 32 && find_date(text, tz).is_some() {
-        let rest = c
-            .chars()
-            .filter(|ch| !ch.is_ascii_digit() && !"-/.:：年月日时分秒T+".contains(*ch))
-            .count();
-        return rest <= 2;
-    }
     false
+}
+
+/// Whether a short line is nothing but a date and time (`2022-09-05 09:12:33`): under a
+/// title it is the publication date; at the end of a notice it is the signature date.
+pub(crate) fn is_bare_date(text: &str, tz: Tz) -> bool {
+    let c = super::dom::compact(text);
+    if c.chars().count() > 32 || find_date(text, tz).is_none() {
+        return false;
+    }
+    let rest = c
+        .chars()
+        .filter(|ch| !ch.is_ascii_digit() && !"-/.:：年月日时分秒T+".contains(*ch))
+        .count();
+    rest <= 2
 }
 
 /// A field value as a name: trimmed of separators and brackets, cut at a wide gap, and
@@ -328,7 +335,8 @@ mod tests {
         ));
         assert!(is_meta_line("发布时间：2022-09-05", SH));
         assert!(is_meta_line("来源：新华社", SH));
-        assert!(is_meta_line("2022-09-05 09:12:33", SH));
+        assert!(is_bare_date("2022-09-05 09:12:33", SH));
+        assert!(!is_bare_date("2022年9月8日召开会议", SH));
         assert!(!is_meta_line(
             "时间：9月10日上午9时，地点：州政府三楼会议室",
             SH

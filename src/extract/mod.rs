@@ -108,6 +108,8 @@ fn body_pass(dom: &mut Dom, strict: bool, title: Option<&str>, url: &Url, tz: Tz
 fn strip_furniture(dom: &mut Dom, stats: &[Stats], roots: &[usize], title: Option<&str>, tz: Tz) {
     let title = title.map(|t| compact(t).to_lowercase()).unwrap_or_default();
     let mut stack: Vec<usize> = roots.iter().rev().copied().collect();
+    // A bare date is the publication date only before the text starts.
+    let mut text_started = false;
     while let Some(id) = stack.pop() {
         if dom.nodes[id].removed {
             continue;
@@ -122,11 +124,15 @@ fn strip_furniture(dom: &mut Dom, stats: &[Stats], roots: &[usize], title: Optio
             let text = dom.text(id);
             let drop = boilerplate::is_furniture(&text)
                 || metaline::is_meta_line(&text, tz)
+                || !text_started && metaline::is_bare_date(&text, tz)
                 || !title.is_empty() && compact(&text).to_lowercase() == title;
             if drop {
                 dom.nodes[id].removed = true;
                 continue;
             }
+        }
+        if dom.elem(id).is_none() && stats[id].chars >= 40.0 {
+            text_started = true;
         }
         stack.extend(dom.nodes[id].children.iter().rev());
     }
