@@ -57,7 +57,11 @@ fn load() -> Vec<(&'static str, Vec<Vec<u8>>)> {
         ("cx-extractor", "cx-extractor/RawHtml", ".html"),
         ("trafilatura", "trafilatura/tests", ".html"),
         ("scrapinghub-aeb", "scrapinghub-aeb/html", ".html.gz"),
-        ("mozilla-readability", "mozilla-readability/test/test-pages", "source.html"),
+        (
+            "mozilla-readability",
+            "mozilla-readability/test/test-pages",
+            "source.html",
+        ),
     ];
     sets.iter()
         .map(|(name, sub, suffix)| {

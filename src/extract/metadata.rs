@@ -439,9 +439,10 @@ pub(crate) struct NearTitle {
 pub(crate) fn near_title(
     lines: &[Line],
     anchor: Option<usize>,
-    content_start: Option<usize>,
+    content: (Option<usize>, Option<usize>),
     tz: Tz,
 ) -> NearTitle {
+    let (content_start, content_end) = content;
     let position = |node: usize| {
         lines
             .iter()
@@ -449,6 +450,10 @@ pub(crate) fn near_title(
             .unwrap_or(lines.len())
     };
     let start = anchor.map(position).unwrap_or(0);
+    // Names are read only around the article: lists of other stories below it have
+    // their own "记者：" and "来源：".
+    let names_from = start.saturating_sub(15);
+    let names_to = content_end.map_or(lines.len(), |e| position(e) + 8);
     // Search the lines after the heading, then the ones before it (some pages print the
     // metadata above the title).
     let order = (start..lines.len()).chain((0..start).rev());
@@ -470,10 +475,11 @@ pub(crate) fn near_title(
                 out.published = m.published;
                 out.labelled = true;
             }
-            if out.author.is_none() {
+            let near = (names_from..=names_to).contains(&i);
+            if out.author.is_none() && near {
                 out.author = m.author;
             }
-            if out.origin.is_none() {
+            if out.origin.is_none() && near {
                 out.origin = m.origin;
             }
         }
@@ -618,19 +624,26 @@ pub(crate) fn published(
 /// The author: the metadata line, else structured data, else a byline element. A name
 /// that is the site's own (in the `<title>` suffix or `og:site_name`) is not an author.
 /// A name equal to the origin is the publisher, not a writer.
-pub(crate) fn author(meta: &PageMeta, near: &NearTitle, title: Option<&str>) -> Option<String> {
+pub(crate) fn author(
+    meta: &PageMeta,
+    near: &NearTitle,
+    title: Option<&str>,
+    content_end: Option<usize>,
+) -> Option<String> {
     if let Some(a) = &near.author {
         return Some(a.clone());
     }
     let site = site_names(meta, title);
     let origin = origin(meta, near).map(|o| compact(&o).to_lowercase());
-    structured_authors(meta).into_iter().find(|found| {
-        let c = compact(found).to_lowercase();
-        // A Chinese brand in the title suffix (`…_网易财经` for 网易) is the site; a
-        // western blogger's name in `Post | Jane Doe's blog` is the author.
-        let is_site = c.chars().any(is_cjk) && site.iter().any(|s| s.contains(&c));
-        !is_site && origin.as_deref() != Some(c.as_str())
-    })
+    structured_authors(meta, content_end)
+        .into_iter()
+        .find(|found| {
+            let c = compact(found).to_lowercase();
+            // A Chinese brand in the title suffix (`…_网易财经` for 网易) is the site; a
+            // western blogger's name in `Post | Jane Doe's blog` is the author.
+            let is_site = c.chars().any(is_cjk) && site.iter().any(|s| s.contains(&c));
+            !is_site && origin.as_deref() != Some(c.as_str())
+        })
 }
 
 /// Where the site names itself: `og:site_name`, and what `<title>` adds to the title.
@@ -650,7 +663,7 @@ fn site_names(meta: &PageMeta, title: Option<&str>) -> Vec<String> {
 }
 
 /// Author candidates, strongest first: JSON-LD, `<meta>` tags, byline elements.
-fn structured_authors(meta: &PageMeta) -> Vec<String> {
+fn structured_authors(meta: &PageMeta, content_end: Option<usize>) -> Vec<String> {
     let mut out = Vec::new();
     if !meta.ld_authors.is_empty() {
         let mut names: Vec<String> = Vec::new();
@@ -677,7 +690,16 @@ fn structured_authors(meta: &PageMeta) -> Vec<String> {
             out.push(a);
         }
     }
-    out.extend(meta.bylines.iter().filter_map(|(_, t)| clean_byline(t)));
+    // Chinese byline elements after the body are commenters' (western author boxes
+    // often close the article).
+    out.extend(
+        meta.bylines
+            .iter()
+            .filter(|(node, t)| {
+                content_end.is_none_or(|end| *node <= end) || !t.chars().any(is_cjk)
+            })
+            .filter_map(|(_, t)| clean_byline(t)),
+    );
     out
 }
 
@@ -691,8 +713,8 @@ fn clean_byline(text: &str) -> Option<String> {
     } else {
         t
     };
-    // Editors are not authors.
-    if ["编辑", "责编", "审核", "校对"]
+    // Editors are not authors; an address is not a name.
+    if ["编辑", "责编", "审核", "校对", "@", "授权"]
         .iter()
         .any(|e| t.contains(e))
     {

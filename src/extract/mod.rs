@@ -58,9 +58,9 @@ pub fn extract_html(html: &str, url: &Url, tz: Tz) -> Article {
         }
     }
 
-    let near = metadata::near_title(&lines, anchor, body.first, tz);
+    let near = metadata::near_title(&lines, anchor, (body.first, body.last), tz);
     let published = metadata::published(&meta, &near, &lines, anchor, body.first, url, tz);
-    let author = metadata::author(&meta, &near, title.as_deref());
+    let author = metadata::author(&meta, &near, title.as_deref(), body.last);
     let origin = metadata::origin(&meta, &near);
 
     Article {
@@ -77,6 +77,8 @@ pub fn extract_html(html: &str, url: &Url, tz: Tz) -> Article {
 struct Body {
     /// The first node of the body, where metadata lines end.
     first: Option<usize>,
+    /// The last node of the body (bylines after it belong to comments).
+    last: Option<usize>,
     html: String,
     text: String,
     weight: f64,
@@ -98,6 +100,9 @@ fn body_pass(dom: &mut Dom, strict: bool, title: Option<&str>, url: &Url, tz: Tz
     let weight = content::weighted_len(&out.text).0;
     Body {
         first: roots.first().copied(),
+        last: roots
+            .last()
+            .map(|&r| dom.descendants(r).last().copied().unwrap_or(r)),
         html: out.html,
         text: out.text,
         weight,
