@@ -70,6 +70,9 @@ impl Elem {
 #[derive(Debug)]
 pub(crate) struct Node {
     pub data: Data,
+    /// For text: weighted length and comma count (see `content::weighted_len`),
+    /// computed once since every pass needs them.
+    pub weight: (f64, u32),
     pub parent: Option<usize>,
     pub children: Vec<usize>,
     pub removed: bool,
@@ -91,6 +94,7 @@ impl Dom {
             parent: None,
             children: Vec::new(),
             removed: false,
+            weight: (0.0, 0),
         }];
         // (node in the html tree, arena parent, depth)
         let mut stack = Vec::new();
@@ -131,12 +135,17 @@ impl Dom {
                 _ => continue,
             };
             let is_element = matches!(data, Data::Element(_));
+            let weight = match &data {
+                Data::Text(t) => super::content::weighted_len(t),
+                Data::Element(_) => (0.0, 0),
+            };
             let id = nodes.len();
             nodes.push(Node {
                 data,
                 parent: Some(parent),
                 children: Vec::new(),
                 removed: false,
+                weight,
             });
             nodes[parent].children.push(id);
             if is_element {

@@ -139,6 +139,11 @@ static POSTED_BY_RE: LazyLock<Regex> = LazyLock::new(|| {
 /// one leading label that is not an event's own date (会议时间 is text, 发布时间 is not),
 /// or a date followed by labels.
 pub(crate) fn is_meta_line(text: &str, tz: Tz) -> bool {
+    // Every label form has a colon, 于, 次, or is one of the bare labels.
+    if !text.contains([':', '：', '于', '次']) && !text.contains("来源") && !text.contains("作者")
+    {
+        return false;
+    }
     let c = super::dom::compact(text);
     let n = c.chars().count();
     if n == 0 || n > 150 {
@@ -171,6 +176,9 @@ pub(crate) fn is_meta_line(text: &str, tz: Tz) -> bool {
 /// Whether a short line is nothing but a date and time (`2022-09-05 09:12:33`): under a
 /// title it is the publication date; at the end of a notice it is the signature date.
 pub(crate) fn is_bare_date(text: &str, tz: Tz) -> bool {
+    if !text.contains(|c: char| c.is_ascii_digit()) {
+        return false;
+    }
     let c = super::dom::compact(text);
     if c.chars().count() > 32 || find_date(text, tz).is_none() {
         return false;

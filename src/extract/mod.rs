@@ -139,6 +139,11 @@ fn strip_furniture(dom: &mut Dom, stats: &[Stats], roots: &[usize], title: Optio
         if dom.elem(id).is_none() && stats[id].chars >= 40.0 {
             text_started = true;
         }
+        // A kept line of real length holds no furniture of its own: do not judge its
+        // pieces one by one (the costliest part of extraction otherwise).
+        if !has_blocks && stats[id].chars > 120.0 {
+            continue;
+        }
         stack.extend(dom.nodes[id].children.iter().rev());
     }
 }
