@@ -36,6 +36,22 @@ static READ_ALSO: LazyLock<Regex> = LazyLock::new(|| {
     .expect("static regex")
 });
 
+/// Picture credits and captions' sources: `Foto: …`, `(crédito: …)`, `… /Getty Images`.
+static CREDITS: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"(?i)^[(\[]?(?:bild|bilder|foto|fotos|titelbild|abbildung|quelle|credit|credits|crédito|photo|photos|image|images|picture|illustration|grafik)\s*(?:via\s|[:：])|(?:getty images|istock(?:\.com)?|shutterstock|imago images|picture alliance)\W*$",
+    )
+    .expect("static regex")
+});
+
+/// Navigation and feedback lines that close western articles.
+static CLOSERS: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"(?i)^(?:zurück(?: zur (?:übersicht|listenansicht))?|back to (?:top|overview)|mehr themen|weitere beiträge|zum weiterlesen|das könnte (?:dich|sie) (?:auch )?interessieren|das thema könnte dich auch interessieren|wie bewerten sie diesen artikel|war (?:der|dieser) artikel (?:hilfreich|nützlich)|was this (?:article|page) helpful|if you enjoyed (?:reading )?this|you might also like|you may also like|recommended for you|sie sind (?:aktuell )?nicht eingeloggt|(?:noch )?keine bewertungen)\b",
+    )
+    .expect("static regex")
+});
+
 /// Subscription and social calls that close western articles.
 static CALLS: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
@@ -64,7 +80,9 @@ pub(crate) fn is_furniture(text: &str) -> bool {
         return true;
     }
     let t = text.trim();
-    n <= 60 && FURNITURE_EN.is_match(t) || n <= 250 && (READ_ALSO.is_match(t) || CALLS.is_match(t))
+    n <= 60 && FURNITURE_EN.is_match(t)
+        || n <= 250 && (READ_ALSO.is_match(t) || CALLS.is_match(t))
+        || n <= 120 && (CREDITS.is_match(t) || CLOSERS.is_match(t))
 }
 
 #[cfg(test)]
@@ -92,6 +110,11 @@ mod tests {
             "Lea también: Impiden ingreso a Nicaragua a reportero",
             "VEA TAMBIÉN: Entre heces y guaricha",
             "Subscribe now to our eNATION edition for the full story.",
+            "Foto: GdP/Hagen Immel",
+            "(crédito: Minervino Júnior/CB/D.A.Press)",
+            "Augusta National/Getty Images",
+            "Das könnte Sie auch interessieren!",
+            "zurück zur Listenansicht",
         ] {
             assert!(is_furniture(line), "{line}");
         }
@@ -103,6 +126,8 @@ mod tests {
             "9月7日，自治州科协召开座谈会，编辑部全体人员参加。",
             "大家分享了经验。",
             "Lea el informe completo en nuestra web, dijo el ministro.",
+            "Zurückhaltend äußerte sich der Minister zu den Plänen.",
+            "Photographers from Getty Images covered the event in detail for weeks.",
             "会议指出，要进一步加强科普工作，推动科协事业高质量发展，为建设美丽博州贡献力量。",
         ] {
             assert!(!is_furniture(line), "{line}");
