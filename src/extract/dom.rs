@@ -6,8 +6,8 @@
 
 use scraper::{Html, Node as HtmlNode};
 
-/// Deeper elements are attached to their ancestor at this depth: every recursive pass
-/// over the arena is then bounded, whatever the page does.
+/// Elements deeper than this are flattened into their ancestor at this depth: every
+/// recursive pass over the arena is then bounded, whatever the page does.
 const MAX_DEPTH: usize = 160;
 /// A page with more nodes than this is cut: no article needs them, and memory stays bounded.
 const MAX_NODES: usize = 250_000;
@@ -106,10 +106,7 @@ impl Dom {
                 break;
             }
             let data = match node.value() {
-                HtmlNode::Text(t) => {
-                    // Text inside a skipped-but-kept script (JSON-LD) is kept as is.
-                    Data::Text(t.text.to_string())
-                }
+                HtmlNode::Text(t) => Data::Text(t.text.to_string()),
                 HtmlNode::Element(e) => {
                     let tag = e.name().to_ascii_lowercase();
                     if SKIPPED.contains(&tag.as_str()) {
@@ -149,7 +146,8 @@ impl Dom {
             });
             nodes[parent].children.push(id);
             if is_element {
-                // Past the depth cap, descendants hang from the capped node itself.
+                // Past the depth cap, children become siblings of their parent: the
+                // tree stops growing deeper and keeps all its text.
                 let (child_parent, child_depth) = if depth >= MAX_DEPTH {
                     (parent, depth)
                 } else {
@@ -253,7 +251,7 @@ impl Dom {
         }
     }
 
-    /// First live element with this tag, in document order.
+    /// Live elements with this tag, in document order.
     pub fn find_all(&self, tag: &str) -> Vec<usize> {
         (0..self.nodes.len())
             .filter(|&i| self.tag(i) == tag && !self.is_removed(i))
