@@ -2,8 +2,10 @@
 //! per-site rules.
 //!
 //! - [`dom`]: the page copied into a bounded arena (scripts dropped, depth capped).
-//! - [`metadata`]: `<meta>` tags, JSON-LD, headings, the metadata line, URL dates.
+//! - [`metadata`]: `<meta>` tags, JSON-LD, headings, bylines, text lines; the title.
 //! - [`metaline`]: the `时间:… 作者:… 来源:…` line split into its fields.
+//! - [`published`]: the publication date from all of those, strongest first.
+//! - [`names`]: author and origin.
 //! - [`content`]: the readability-style scorer that finds the body.
 //! - [`boilerplate`]: portal furniture (breadcrumbs, 【字体：大 中 小】, 打印本页 …).
 //! - [`render`]: the chosen nodes → clean HTML and plain text.
@@ -13,6 +15,8 @@ mod content;
 mod dom;
 mod metadata;
 mod metaline;
+mod names;
+mod published;
 mod render;
 
 use crate::model::Article;
@@ -58,10 +62,10 @@ pub fn extract_html(html: &str, url: &Url, tz: Tz) -> Article {
         }
     }
 
-    let near = metadata::near_title(&lines, anchor, (body.first, body.last), tz);
-    let published = metadata::published(&meta, &near, &lines, anchor, body.first, url, tz);
-    let author = metadata::author(&meta, &near, title.as_deref(), body.last);
-    let origin = metadata::origin(&meta, &near);
+    let near = published::near_title(&lines, anchor, (body.first, body.last), tz);
+    let published = published::published(&meta, &near, &lines, anchor, body.first, url, tz);
+    let author = names::author(&meta, &near, title.as_deref(), body.last);
+    let origin = names::origin(&meta, &near);
 
     Article {
         title,
