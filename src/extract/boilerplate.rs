@@ -19,7 +19,7 @@ static FURNITURE: LazyLock<Regex> = LazyLock::new(|| {
         | 分享到|分享至|分享：|扫一扫|用微信扫描|微信扫一扫|手机扫描|手机版
         | ^(?:上一篇|下一篇|上一条|下一条|上一页|下一页|上篇|下篇)
         | ^(?:相关新闻|相关链接|相关阅读|相关文章|相关稿件|相关报道|相关信息|推荐阅读|热点推荐|热门推荐|猜你喜欢|延伸阅读|精彩推荐|热点新闻|图片新闻|最新新闻|热门文章|更多>>)
-        | 责任编辑[:：]|责编[:：]|^编辑[:：]|^审核[:：]|^校对[:：]|^终审[:：]|^审校[:：]|^[(（]?编辑[:：]|^【责任编辑
+        | 责任编辑[:：]|责编[:：]|^编辑[:：]|^审核[:：]|^校对[:：]|^终审[:：]|^审校[:：]|^[(（]?编辑[:：]|^【责任编辑|^编辑.{1,6}校对
         | 备案序号|备案号|ICP备|ICP证|公网安备|政府网站标识码|网站标识码|主办单位[:：]|承办单位[:：]|主办[:：]|版权所有|技术支持[:：]|网站地图|联系我们|建议使用.*浏览器|分辨率
         | (?:点击量|点击数|点击次数|浏览次数|浏览量|阅读次数|阅读量|访问量|访问次数)[:：]?\d*$
         | ^(?:Copyright|©|\(c\))
@@ -32,6 +32,22 @@ static FURNITURE: LazyLock<Regex> = LazyLock::new(|| {
 static READ_ALSO: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
         r"(?i)^(?:lea también|lea más|lea además|lea|mire|mira|vea también|vea|le puede interesar|te puede interesar|también te puede interesar|lee también|lesen sie auch|lesen sie hier|lesen sie mehr|auch interessant|mehr zum thema|das könnte sie auch interessieren|schon gelesen\??|read also|also read|read more|see also|related|more on this|lire aussi|à lire aussi|voir aussi|leggi anche|czytaj także|czytaj też)\s*[:：»>]",
+    )
+    .expect("static regex")
+});
+
+/// Picture credits and captions' sources: `Foto: …`, `(crédito: …)`, `… /Getty Images`.
+static CREDITS: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"(?i)^[(\[]?(?:bild|bilder|foto|fotos|titelbild|abbildung|quelle|credit|credits|crédito|photo|photos|image|images|picture|illustration|grafik)\s*(?:via\s|[:：])|(?:getty images|istock(?:\.com)?|shutterstock|imago images|picture alliance)\W*$",
+    )
+    .expect("static regex")
+});
+
+/// Navigation and feedback lines that close western articles.
+static CLOSERS: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"(?i)^(?:zurück(?: zur (?:übersicht|listenansicht))?|back to (?:top|overview)|mehr themen|weitere beiträge|zum weiterlesen|das könnte (?:dich|sie) (?:auch )?interessieren|das thema könnte dich auch interessieren|wie bewerten sie diesen artikel|war (?:der|dieser) artikel (?:hilfreich|nützlich)|was this (?:article|page) helpful|if you enjoyed (?:reading )?this|you might also like|you may also like|recommended for you|sie sind (?:aktuell )?nicht eingeloggt|(?:noch )?keine bewertungen)\b",
     )
     .expect("static regex")
 });
@@ -64,7 +80,9 @@ pub(crate) fn is_furniture(text: &str) -> bool {
         return true;
     }
     let t = text.trim();
-    n <= 60 && FURNITURE_EN.is_match(t) || n <= 250 && (READ_ALSO.is_match(t) || CALLS.is_match(t))
+    n <= 60 && FURNITURE_EN.is_match(t)
+        || n <= 250 && (READ_ALSO.is_match(t) || CALLS.is_match(t))
+        || n <= 120 && (CREDITS.is_match(t) || CLOSERS.is_match(t))
 }
 
 #[cfg(test)]
@@ -84,6 +102,7 @@ mod tests {
             "相关新闻",
             "责任编辑：李四",
             "（编辑：王五）",
+            "编辑 刘晓阳 校对 李铭",
             "网站备案序号：新ICP备12345678号 政府网站标识码：6527000001",
             "主办单位：博尔塔拉蒙古自治州人民政府办公室",
             "点击量：1234",
@@ -91,6 +110,11 @@ mod tests {
             "Lea también: Impiden ingreso a Nicaragua a reportero",
             "VEA TAMBIÉN: Entre heces y guaricha",
             "Subscribe now to our eNATION edition for the full story.",
+            "Foto: GdP/Hagen Immel",
+            "(crédito: Minervino Júnior/CB/D.A.Press)",
+            "Augusta National/Getty Images",
+            "Das könnte Sie auch interessieren!",
+            "zurück zur Listenansicht",
         ] {
             assert!(is_furniture(line), "{line}");
         }
@@ -102,6 +126,8 @@ mod tests {
             "9月7日，自治州科协召开座谈会，编辑部全体人员参加。",
             "大家分享了经验。",
             "Lea el informe completo en nuestra web, dijo el ministro.",
+            "Zurückhaltend äußerte sich der Minister zu den Plänen.",
+            "Photographers from Getty Images covered the event in detail for weeks.",
             "会议指出，要进一步加强科普工作，推动科协事业高质量发展，为建设美丽博州贡献力量。",
         ] {
             assert!(!is_furniture(line), "{line}");

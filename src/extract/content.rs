@@ -77,8 +77,8 @@ pub(crate) fn compute_stats(dom: &Dom) -> Vec<Stats> {
             continue;
         }
         match &node.data {
-            Data::Text(t) => {
-                let (len, commas) = weighted_len(t);
+            Data::Text(_) => {
+                let (len, commas) = node.weight;
                 stats[id].chars = len;
                 stats[id].commas = commas;
             }

@@ -6,8 +6,8 @@
 
 use scraper::{Html, Node as HtmlNode};
 
-/// Deeper elements are attached to their ancestor at this depth: every recursive pass
-/// over the arena is then bounded, whatever the page does.
+/// Elements deeper than this are flattened into their ancestor at this depth: every
+/// recursive pass over the arena is then bounded, whatever the page does.
 const MAX_DEPTH: usize = 160;
 /// A page with more nodes than this is cut: no article needs them, and memory stays bounded.
 const MAX_NODES: usize = 250_000;
@@ -70,6 +70,9 @@ impl Elem {
 #[derive(Debug)]
 pub(crate) struct Node {
     pub data: Data,
+    /// For text: weighted length and comma count (see `content::weighted_len`),
+    /// computed once since every pass needs them.
+    pub weight: (f64, u32),
     pub parent: Option<usize>,
     pub children: Vec<usize>,
     pub removed: bool,
@@ -91,6 +94,7 @@ impl Dom {
             parent: None,
             children: Vec::new(),
             removed: false,
+            weight: (0.0, 0),
         }];
         // (node in the html tree, arena parent, depth)
         let mut stack = Vec::new();
@@ -102,10 +106,7 @@ impl Dom {
                 break;
             }
             let data = match node.value() {
-                HtmlNode::Text(t) => {
-                    // Text inside a skipped-but-kept script (JSON-LD) is kept as is.
-                    Data::Text(t.text.to_string())
-                }
+                HtmlNode::Text(t) => Data::Text(t.text.to_string()),
                 HtmlNode::Element(e) => {
                     let tag = e.name().to_ascii_lowercase();
                     if SKIPPED.contains(&tag.as_str()) {
@@ -131,16 +132,22 @@ impl Dom {
                 _ => continue,
             };
             let is_element = matches!(data, Data::Element(_));
+            let weight = match &data {
+                Data::Text(t) => super::content::weighted_len(t),
+                Data::Element(_) => (0.0, 0),
+            };
             let id = nodes.len();
             nodes.push(Node {
                 data,
                 parent: Some(parent),
                 children: Vec::new(),
                 removed: false,
+                weight,
             });
             nodes[parent].children.push(id);
             if is_element {
-                // Past the depth cap, descendants hang from the capped node itself.
+                // Past the depth cap, children become siblings of their parent: the
+                // tree stops growing deeper and keeps all its text.
                 let (child_parent, child_depth) = if depth >= MAX_DEPTH {
                     (parent, depth)
                 } else {
@@ -244,7 +251,7 @@ impl Dom {
         }
     }
 
-    /// First live element with this tag, in document order.
+    /// Live elements with this tag, in document order.
     pub fn find_all(&self, tag: &str) -> Vec<usize> {
         (0..self.nodes.len())
             .filter(|&i| self.tag(i) == tag && !self.is_removed(i))

@@ -1,14 +1,9 @@
-//! Title, date, author and origin: from `<meta>` tags (the national portal standard
-//! `ArticleTitle`/`PubDate`/`ContentSource`, Open Graph, Dublin Core), JSON-LD, the
-//! heading near the body, the metadata line under it, and the URL as a last resort.
+//! What the page says about itself, read once: `<meta>` tags (the national portal
+//! standard `ArticleTitle`/`PubDate`/`ContentSource`, Open Graph, Dublin Core), JSON-LD,
+//! headings, bylines, the page's text as lines; and the title chosen from them.
 
 use super::dom::{Data, Dom, collapse_ws, compact, is_block, is_cjk};
-use super::metaline;
-use crate::dates::{self, find_date, parse_date};
-use crate::model::PubDate;
-use chrono_tz::Tz;
 use serde_json::Value;
-use url::Url;
 
 /// One line of page text (a block's inline content), with the first node it came from.
 #[derive(Debug, Clone)]
@@ -34,6 +29,8 @@ pub(crate) struct PageMeta {
     pub bylines: Vec<(usize, String)>,
     /// Elements whose class/id names a date: (node, text).
     pub dated: Vec<(usize, String)>,
+    /// Short texts of elements whose class/id is `source` (the 来源 of news portals).
+    pub sources: Vec<String>,
 }
 
 impl PageMeta {
@@ -112,13 +109,30 @@ pub(crate) fn read(dom: &Dom) -> PageMeta {
                     let ci = dom.class_id(id);
                     ci.contains("byline") || ci.contains("author") && !ci.contains("authority")
                 };
-            if is_byline && m.bylines.len() < 20 {
+            // Commenters are bylines too, of other texts.
+            let in_comments = || {
+                dom.ancestors(id).take(12).any(|a| {
+                    let ci = dom.class_id(a);
+                    ["comment", "reply", "tie-"].iter().any(|k| ci.contains(k))
+                })
+            };
+            if is_byline && m.bylines.len() < 20 && !in_comments() {
                 let t = dom.text(id);
                 if !t.is_empty() && t.chars().count() <= 100 {
                     m.bylines.push((id, t));
                 }
             }
             let ci = dom.class_id(id);
+            if ci
+                .split_whitespace()
+                .any(|w| w == "source" || w.ends_with("-source") || w.ends_with("_source"))
+                && m.sources.len() < 5
+            {
+                let t = dom.text(id);
+                if !t.is_empty() && t.chars().count() <= 40 {
+                    m.sources.push(t);
+                }
+            }
             if (ci.contains("date") || ci.contains("time") || ci.contains("pub"))
                 && !ci.contains("update")
                 && m.dated.len() < 30
@@ -271,9 +285,20 @@ pub(crate) fn title(meta: &PageMeta) -> Option<String> {
     let structured = meta
         .ld_headline
         .clone()
-        .or_else(|| meta.tag("og:title").map(collapse_ws))
+        .or_else(|| {
+            [
+                "dc.title",
+                "dc:title",
+                "dcterm:title",
+                "dcterms.title",
+                "og:title",
+                "parsely-title",
+            ]
+            .iter()
+            .find_map(|k| meta.tag(k))
+            .map(collapse_ws)
+        })
         .or_else(|| meta.tag("twitter:title").map(collapse_ws))
-        .or_else(|| meta.tag("dc.title").map(collapse_ws))
         .or_else(|| meta.tag("title").map(collapse_ws));
     let doc = meta.doc_title.clone();
 
@@ -325,7 +350,9 @@ pub(crate) fn strip_site(title: &str) -> String {
         " | ", " - ", " – ", " — ", "_", "｜", " :: ", " · ", "--", "——", "-",
     ];
     for sep in SEPS {
-        if !title.contains(sep) {
+        // A bare hyphen separates only in Chinese titles (`标题-站点`); in Latin text it
+        // joins words (`aria-hidden`).
+        if !title.contains(sep) || *sep == "-" && !title.chars().any(is_cjk) {
             continue;
         }
         let parts: Vec<&str> = title
@@ -358,280 +385,4 @@ pub(crate) fn strip_site(title: &str) -> String {
             .to_string();
     }
     title.to_string()
-}
-
-const DATE_TAGS: &[&str] = &[
-    "pubdate",
-    "publishdate",
-    "publish_date",
-    "publish-date",
-    "publishtime",
-    "article:published_time",
-    "og:article:published_time",
-    "og:published_time",
-    "published_time",
-    "article.published",
-    "article_date_original",
-    "datepublished",
-    "originalpublicationdate",
-    "publication_date",
-    "pub_date",
-    "firstpublishedtime",
-    "sailthru.date",
-    "parsely-pub-date",
-    "citation_publication_date",
-    "citation_date",
-    "dc.date.issued",
-    "dc.date.created",
-    "dcterms.issued",
-    "dcterms.created",
-    "dc.date",
-    "dcterms.date",
-    "date",
-    "weibo:article:create_at",
-    "bt:pubdate",
-    "release_date",
-];
-
-/// Metadata from the lines around the title heading.
-pub(crate) struct NearTitle {
-    pub published: Option<PubDate>,
-    pub labelled: bool,
-    pub author: Option<String>,
-    pub origin: Option<String>,
-}
-
-/// Read the metadata lines: those after the title heading first, nearest first.
-/// `content_start` is the first node of the extracted body: an unlabelled date just
-/// before it is the usual place of a bare publication date.
-pub(crate) fn near_title(
-    lines: &[Line],
-    anchor: Option<usize>,
-    content_start: Option<usize>,
-    tz: Tz,
-) -> NearTitle {
-    let position = |node: usize| {
-        lines
-            .iter()
-            .position(|l| l.node >= node)
-            .unwrap_or(lines.len())
-    };
-    let start = anchor.map(position).unwrap_or(0);
-    // Search the lines after the heading, then the ones before it (some pages print the
-    // metadata above the title).
-    let order = (start..lines.len()).chain((0..start).rev());
-    let mut out = NearTitle {
-        published: None,
-        labelled: false,
-        author: None,
-        origin: None,
-    };
-    for i in order {
-        let text = &lines[i].text;
-        if text.chars().count() > 250 {
-            continue;
-        }
-        let m = metaline::parse(text, tz);
-        if m.labels > 0 {
-            // A date on a line with labels is the line's date, labelled or not.
-            if out.published.is_none() && m.published.is_some() {
-                out.published = m.published;
-                out.labelled = true;
-            }
-            if out.author.is_none() {
-                out.author = m.author;
-            }
-            if out.origin.is_none() {
-                out.origin = m.origin;
-            }
-        }
-        if out.published.is_some() && out.author.is_some() && out.origin.is_some() {
-            break;
-        }
-    }
-    if out.published.is_some() {
-        return out;
-    }
-    let short_date = |i: usize| -> Option<PubDate> {
-        let text = &lines.get(i)?.text;
-        if text.chars().count() > 80 {
-            return None;
-        }
-        find_date(text, tz)
-    };
-    // Unlabelled: right under the heading, else just before the body, else early on.
-    let mut unlabelled = None;
-    if anchor.is_some() {
-        unlabelled = (start..(start + 12).min(lines.len())).find_map(short_date);
-    }
-    if unlabelled.is_none()
-        && let Some(cs) = content_start
-    {
-        let c = position(cs);
-        unlabelled = (c.saturating_sub(12)..c.min(lines.len()))
-            .rev()
-            .chain(c..(c + 3).min(lines.len()))
-            .find_map(short_date);
-    }
-    if unlabelled.is_none() && anchor.is_none() {
-        unlabelled = (0..40.min(lines.len())).find_map(short_date);
-    }
-    out.published = unlabelled;
-    out
-}
-
-/// The publication date, strongest evidence first.
-pub(crate) fn published(
-    meta: &PageMeta,
-    near: &NearTitle,
-    lines: &[Line],
-    anchor: Option<usize>,
-    content_start: Option<usize>,
-    url: &Url,
-    tz: Tz,
-) -> Option<PubDate> {
-    let from_tags = DATE_TAGS
-        .iter()
-        .find_map(|k| meta.tag(k).and_then(|v| parse_date(v, tz)));
-    let from_ld = meta.ld_published.as_deref().and_then(|v| parse_date(v, tz));
-    let structured = from_tags.or(from_ld);
-    if let Some(s) = structured {
-        // Portals print midnight when they only know the day.
-        let s = match s {
-            PubDate::Instant(t) if t.time() == chrono::NaiveTime::MIN => {
-                PubDate::Day(t.date_naive())
-            }
-            other => other,
-        };
-        // The metadata line may be more precise than the tag (a time, seconds).
-        if let Some(line) = near.published
-            && line.day() == s.day()
-        {
-            let more_precise = match (s, line) {
-                (PubDate::Day(_), _) => true,
-                (PubDate::Instant(a), PubDate::Instant(b)) => {
-                    a.format("%H:%M").to_string() == b.format("%H:%M").to_string()
-                }
-                _ => false,
-            };
-            if more_precise {
-                return Some(line);
-            }
-        }
-        return Some(s);
-    }
-    if near.labelled {
-        return near.published;
-    }
-    let from_time = meta.times.iter().find_map(|(_, v)| parse_date(v, tz));
-    if from_time.is_some() {
-        return from_time;
-    }
-    if near.published.is_some() {
-        return near.published;
-    }
-    let from_dated = meta.dated.iter().find_map(|(_, t)| {
-        find_date(t, tz).or_else(|| dates::find_date_words(t).map(PubDate::Day))
-    });
-    if from_dated.is_some() {
-        return from_dated;
-    }
-    // Western pages: a written date near the title, else just before the body.
-    let position = |node: usize| {
-        lines
-            .iter()
-            .position(|l| l.node >= node)
-            .unwrap_or(lines.len())
-    };
-    let date_at = |i: usize| -> Option<PubDate> {
-        let text = &lines.get(i)?.text;
-        if text.chars().count() > 150 {
-            return None;
-        }
-        dates::find_date_words(text)
-            .map(PubDate::Day)
-            .or_else(|| find_date(text, tz))
-    };
-    let mut order: Vec<usize> = Vec::new();
-    if let Some(a) = anchor {
-        let h = position(a);
-        order.extend(h..(h + 40).min(lines.len()));
-        order.extend((h.saturating_sub(15)..h).rev());
-    }
-    if let Some(c) = content_start {
-        let c = position(c);
-        order.extend((c.saturating_sub(20)..c.min(lines.len())).rev());
-        order.extend(c..(c + 5).min(lines.len()));
-    }
-    if let Some(d) = order.into_iter().find_map(date_at) {
-        return Some(d);
-    }
-    dates::url_date(url.as_str()).map(PubDate::Day)
-}
-
-/// The author: the metadata line, else structured data, else a byline element.
-pub(crate) fn author(meta: &PageMeta, near: &NearTitle) -> Option<String> {
-    if let Some(a) = &near.author {
-        return Some(a.clone());
-    }
-    if !meta.ld_authors.is_empty() {
-        let mut names: Vec<String> = Vec::new();
-        for n in &meta.ld_authors {
-            if !names.contains(n) {
-                names.push(n.clone());
-            }
-        }
-        return Some(names.join(", "));
-    }
-    for key in [
-        "author",
-        "article:author",
-        "byl",
-        "dc.creator",
-        "sailthru.author",
-        "parsely-author",
-        "citation_author",
-    ] {
-        if let Some(v) = meta.tag(key)
-            && !v.starts_with("http")
-            && let Some(a) = clean_byline(v)
-        {
-            return Some(a);
-        }
-    }
-    meta.bylines.iter().find_map(|(_, t)| clean_byline(t))
-}
-
-fn clean_byline(text: &str) -> Option<String> {
-    let t = collapse_ws(text);
-    let lower = t.to_lowercase();
-    let t = if lower.starts_with("by ") {
-        t[3..].trim().to_string()
-    } else if lower.starts_with("von ") {
-        t[4..].trim().to_string()
-    } else {
-        t
-    };
-    let t = t
-        .trim_start_matches(['作', '者', '记', '：', ':'])
-        .trim()
-        .to_string();
-    if t.is_empty()
-        || t.chars().count() > 60
-        || t.chars().filter(|c| c.is_ascii_digit()).count() >= 4
-    {
-        return None;
-    }
-    metaline::clean_name(&t, 60)
-}
-
-/// The original publisher (来源).
-pub(crate) fn origin(meta: &PageMeta, near: &NearTitle) -> Option<String> {
-    near.origin
-        .clone()
-        .or_else(|| {
-            meta.tag("contentsource")
-                .and_then(|v| metaline::clean_name(v, 60))
-        })
-        .or_else(|| meta.tag("source").and_then(|v| metaline::clean_name(v, 60)))
 }

@@ -9,13 +9,13 @@ use regex::Regex;
 use std::sync::LazyLock;
 
 /// Labels that are distinctive wherever they stand, longest first within each family.
-const STRONG: &str = "发布时间|发布日期|发表时间|发表日期|发文日期|成文日期|印发日期|公开日期|生成日期|更新时间|更新日期|发稿时间|录入时间|上传时间|添加时间|创建时间|刊发时间|信息来源|文章来源|稿件来源|新闻来源|消息来源|内容来源|来源|稿源|出处|作者|记者|撰稿人|撰稿|撰文|通讯员|发布者|发布人|发布机构|发布单位|责任编辑|网络编辑|编审|审核|审校|校对|终审|责编|点击量|点击数|点击率|点击次数|浏览次数|浏览量|阅读次数|阅读量|阅读数|访问量|访问次数|字号|字体|分享到|摄影|索引号|文号|发文机关|主题分类";
+const STRONG: &str = "发布时间|发布日期|发表时间|发表日期|发文日期|成文日期|印发日期|公开日期|生成日期|更新时间|更新日期|发稿时间|录入时间|上传时间|添加时间|创建时间|刊发时间|信息来源|文章来源|稿件来源|新闻来源|消息来源|内容来源|来源|稿源|出处|作者|记者|撰稿人|撰稿|撰文|通讯员|发布者|发布人|发布机构|发布单位|本文来源|原文来源|文章出处|责任编辑|网络编辑|编审|审核|审校|校对|终审|责编|点击量|点击数|点击率|点击次数|浏览次数|浏览量|阅读次数|阅读量|阅读数|访问量|访问次数|字号|字体|分享到|摄影|索引号|文号|发文机关|主题分类";
 /// Short labels that are words elsewhere too: they need a separator before them.
 const WEAK: &str = "时间|日期|文|编辑|浏览|点击|阅读|访问|图|编者|供稿|选稿";
 
 static LABEL_RE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(&format!(
-        r"(?:(?P<strong>{STRONG})|(?:^|[\s|｜/【\[（(:：,，;；·•\u{{a0}}\u{{3000}}])(?P<weak>{WEAK}))\s*[:：]|(?P<bare>发表于|发布于|发表时间|发布时间|来源|作者)[\s\u{{a0}}\u{{3000}}]|(?P<count>阅读|点击|浏览|访问|人气)\s*[:：]?\s*\d+\s*次"
+        r"(?:(?P<strong>{STRONG})|(?:^|[\s|｜/【\[（(:：,，;；·•\u{{a0}}\u{{3000}}])(?P<weak>{WEAK}))\s*[:：]|(?:^|[\s|｜/【\[（(:：,，;；·•\u{{a0}}\u{{3000}}])(?P<bare>发表于|发布于|发表时间|发布时间|来源|作者)[\s\u{{a0}}\u{{3000}}]|(?P<count>阅读|点击|浏览|访问|人气)\s*[:：]?\s*\d+\s*次"
     ))
     .expect("static regex")
 });
@@ -35,8 +35,10 @@ fn field_of(label: &str) -> Field {
         "作者" | "记者" | "撰稿人" | "撰稿" | "撰文" | "通讯员" | "文" | "供稿" => {
             Field::Author
         }
-        "信息来源" | "文章来源" | "稿件来源" | "新闻来源" | "消息来源" | "内容来源" | "来源"
-        | "稿源" | "出处" => Field::Origin,
+        "本文来源" | "原文来源" | "文章出处" | "信息来源" | "文章来源" | "稿件来源"
+        | "新闻来源" | "消息来源" | "内容来源" | "来源" | "稿源" | "出处" => {
+            Field::Origin
+        }
         l if l.contains("时间") || l.contains("日期") || l.ends_with('于') => Field::Date,
         _ => Field::Other,
     }
@@ -135,8 +137,13 @@ static POSTED_BY_RE: LazyLock<Regex> = LazyLock::new(|| {
 
 /// Whether a short line is a metadata line (to drop from the body): two labels or more,
 /// one leading label that is not an event's own date (会议时间 is text, 发布时间 is not),
-/// or nothing but a date and time.
+/// or a date followed by labels.
 pub(crate) fn is_meta_line(text: &str, tz: Tz) -> bool {
+    // Every label form has a colon, 于, 次, or is one of the bare labels.
+    if !text.contains([':', '：', '于', '次']) && !text.contains("来源") && !text.contains("作者")
+    {
+        return false;
+    }
     let c = super::dom::compact(text);
     let n = c.chars().count();
     if n == 0 || n > 150 {
@@ -163,14 +170,24 @@ pub(crate) fn is_meta_line(text: &str, tz: Tz) -> bool {
     if m.leading_label.is_none() && m.labels >= 1 && m.published.is_some() && n <= 60 {
         return true;
     }
-    if n <= 32 && find_date(text, tz).is_some() {
-        let rest = c
-            .chars()
-            .filter(|ch| !ch.is_ascii_digit() && !"-/.:：年月日时分秒T+".contains(*ch))
-            .count();
-        return rest <= 2;
-    }
     false
+}
+
+/// Whether a short line is nothing but a date and time (`2022-09-05 09:12:33`): under a
+/// title it is the publication date; at the end of a notice it is the signature date.
+pub(crate) fn is_bare_date(text: &str, tz: Tz) -> bool {
+    if !text.contains(|c: char| c.is_ascii_digit()) {
+        return false;
+    }
+    let c = super::dom::compact(text);
+    if c.chars().count() > 32 || find_date(text, tz).is_none() {
+        return false;
+    }
+    let rest = c
+        .chars()
+        .filter(|ch| !ch.is_ascii_digit() && !"-/.:：年月日时分秒T+".contains(*ch))
+        .count();
+    rest <= 2
 }
 
 /// A field value as a name: trimmed of separators and brackets, cut at a wide gap, and
@@ -199,7 +216,22 @@ pub(crate) fn clean_name(value: &str, max_chars: usize) -> Option<String> {
             v = &v[..i];
         }
     }
-    let v = v.trim_matches(trim_chars);
+    let mut v = v.trim_matches(trim_chars);
+    // Link texts printed after the value on the same line.
+    for tail in [
+        "举报",
+        "纠错",
+        "我要纠错",
+        "分享",
+        "收藏",
+        "评论",
+        "打印",
+        "关注",
+    ] {
+        if let Some(rest) = v.strip_suffix(tail) {
+            v = rest.trim_matches(trim_chars);
+        }
+    }
     let v = super::dom::collapse_ws(v);
     if v.is_empty() || v.chars().count() > max_chars {
         return None;
@@ -225,6 +257,9 @@ pub(crate) fn clean_name(value: &str, max_chars: usize) -> Option<String> {
             | "网络"
             | "匿名"
             | "unknown"
+            | "网络整理"
+            | "综合"
+            | "本站编辑"
     ) {
         return None;
     }
@@ -273,6 +308,7 @@ mod tests {
         assert_eq!(m.author, None);
         assert_eq!(m.origin.as_deref(), Some("新华社"));
         assert_eq!(m.labels, 3);
+        assert!(is_meta_line("本文来源：网易财经", SH));
     }
 
     #[test]
@@ -303,6 +339,9 @@ mod tests {
         assert_eq!(m.author, None);
         let m = parse("文：王小明 图：李", SH);
         assert_eq!(m.author.as_deref(), Some("王小明"));
+        // 工作者 is a word, not the label 作者.
+        let m = parse("全国优秀地理科技工作者 全国青年地理科技奖", SH);
+        assert_eq!(m.labels, 0);
     }
 
     #[test]
@@ -313,7 +352,8 @@ mod tests {
         ));
         assert!(is_meta_line("发布时间：2022-09-05", SH));
         assert!(is_meta_line("来源：新华社", SH));
-        assert!(is_meta_line("2022-09-05 09:12:33", SH));
+        assert!(is_bare_date("2022-09-05 09:12:33", SH));
+        assert!(!is_bare_date("2022年9月8日召开会议", SH));
         assert!(!is_meta_line(
             "时间：9月10日上午9时，地点：州政府三楼会议室",
             SH
@@ -339,5 +379,9 @@ mod tests {
         assert_eq!(parse("作者：佚名 来源：本站", SH).author, None);
         assert_eq!(clean_name("  ", 10), None);
         assert_eq!(clean_name("2022-09-07", 20), None);
+        assert_eq!(
+            clean_name("证券市场红周刊 举报", 20).as_deref(),
+            Some("证券市场红周刊")
+        );
     }
 }

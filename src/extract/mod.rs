@@ -2,8 +2,10 @@
 //! per-site rules.
 //!
 //! - [`dom`]: the page copied into a bounded arena (scripts dropped, depth capped).
-//! - [`metadata`]: `<meta>` tags, JSON-LD, headings, the metadata line, URL dates.
+//! - [`metadata`]: `<meta>` tags, JSON-LD, headings, bylines, text lines; the title.
 //! - [`metaline`]: the `时间:… 作者:… 来源:…` line split into its fields.
+//! - [`published`]: the publication date from all of those, strongest first.
+//! - [`names`]: author and origin.
 //! - [`content`]: the readability-style scorer that finds the body.
 //! - [`boilerplate`]: portal furniture (breadcrumbs, 【字体：大 中 小】, 打印本页 …).
 //! - [`render`]: the chosen nodes → clean HTML and plain text.
@@ -13,6 +15,8 @@ mod content;
 mod dom;
 mod metadata;
 mod metaline;
+mod names;
+mod published;
 mod render;
 
 use crate::model::Article;
@@ -58,10 +62,10 @@ pub fn extract_html(html: &str, url: &Url, tz: Tz) -> Article {
         }
     }
 
-    let near = metadata::near_title(&lines, anchor, body.first, tz);
-    let published = metadata::published(&meta, &near, &lines, anchor, body.first, url, tz);
-    let author = metadata::author(&meta, &near);
-    let origin = metadata::origin(&meta, &near);
+    let near = published::near_title(&lines, anchor, (body.first, body.last), tz);
+    let published = published::published(&meta, &near, &lines, anchor, body.first, url, tz);
+    let author = names::author(&meta, &near, title.as_deref(), body.last);
+    let origin = names::origin(&meta, &near);
 
     Article {
         title,
@@ -77,6 +81,8 @@ pub fn extract_html(html: &str, url: &Url, tz: Tz) -> Article {
 struct Body {
     /// The first node of the body, where metadata lines end.
     first: Option<usize>,
+    /// The last node of the body (bylines after it belong to comments).
+    last: Option<usize>,
     html: String,
     text: String,
     weight: f64,
@@ -98,6 +104,9 @@ fn body_pass(dom: &mut Dom, strict: bool, title: Option<&str>, url: &Url, tz: Tz
     let weight = content::weighted_len(&out.text).0;
     Body {
         first: roots.first().copied(),
+        last: roots
+            .last()
+            .map(|&r| dom.descendants(r).last().copied().unwrap_or(r)),
         html: out.html,
         text: out.text,
         weight,
@@ -108,6 +117,8 @@ fn body_pass(dom: &mut Dom, strict: bool, title: Option<&str>, url: &Url, tz: Tz
 fn strip_furniture(dom: &mut Dom, stats: &[Stats], roots: &[usize], title: Option<&str>, tz: Tz) {
     let title = title.map(|t| compact(t).to_lowercase()).unwrap_or_default();
     let mut stack: Vec<usize> = roots.iter().rev().copied().collect();
+    // A bare date is the publication date only before the text starts.
+    let mut text_started = false;
     while let Some(id) = stack.pop() {
         if dom.nodes[id].removed {
             continue;
@@ -122,11 +133,20 @@ fn strip_furniture(dom: &mut Dom, stats: &[Stats], roots: &[usize], title: Optio
             let text = dom.text(id);
             let drop = boilerplate::is_furniture(&text)
                 || metaline::is_meta_line(&text, tz)
+                || !text_started && metaline::is_bare_date(&text, tz)
                 || !title.is_empty() && compact(&text).to_lowercase() == title;
             if drop {
                 dom.nodes[id].removed = true;
                 continue;
             }
+        }
+        if dom.elem(id).is_none() && stats[id].chars >= 40.0 {
+            text_started = true;
+        }
+        // A kept line of real length holds no furniture of its own: do not judge its
+        // pieces one by one (the costliest part of extraction otherwise).
+        if !has_blocks && stats[id].chars > 120.0 {
+            continue;
         }
         stack.extend(dom.nodes[id].children.iter().rev());
     }

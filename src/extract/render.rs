@@ -3,6 +3,8 @@
 
 use super::content::Stats;
 use super::dom::{Data, Dom, collapse_ws, is_block};
+use regex::Regex;
+use std::sync::LazyLock;
 use url::Url;
 
 pub(crate) struct Rendered {
@@ -19,16 +21,38 @@ pub(crate) fn render(dom: &Dom, stats: &[Stats], roots: &[usize], base: &Url) ->
         html: String::new(),
         text: TextOut::default(),
         tables: std::collections::HashMap::new(),
+        open_tables: 0,
     };
     for &root in roots {
-        // A table part chosen on its own (a layout cell) has no table around it.
-        r.node(root, true);
+        // A table part chosen on its own (a layout cell) is written without table
+        // markup: rows and cells are kept only inside a data table being written.
+        r.node(root);
     }
     r.text.newline();
     Rendered {
-        html: r.html,
+        html: tidy(&r.html),
         text: r.text.finish(),
     }
+}
+
+/// Whitespace at the edges of blocks is noise from the page's indentation.
+fn tidy(html: &str) -> String {
+    static OPEN: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(r"(<(?:p|li|td|th|h2|h3|h4|blockquote|figcaption|dt|dd|pre)>|<br>)\s+")
+            .expect("static regex")
+    });
+    static CLOSE: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(r"\s+(</(?:p|li|td|th|h2|h3|h4|blockquote|figcaption|dt|dd)>|<br>)")
+            .expect("static regex")
+    });
+    static BETWEEN: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(r"(</(?:p|li|tr|table|ul|ol|h2|h3|h4|blockquote|figure|dl|pre)>)\s*")
+            .expect("static regex")
+    });
+    let html = OPEN.replace_all(html, "$1");
+    let html = CLOSE.replace_all(&html, "$1");
+    let html = BETWEEN.replace_all(&html, "$1\n");
+    html.trim().to_string()
 }
 
 #[derive(Default)]
@@ -84,6 +108,8 @@ struct Renderer<'a> {
     text: TextOut,
     /// Whether each table met so far holds data (memoised: rows ask for their table).
     tables: std::collections::HashMap<usize, bool>,
+    /// Data tables being written: rows and cells are kept only inside one.
+    open_tables: usize,
 }
 
 fn escape(s: &str, out: &mut String) {
@@ -110,7 +136,7 @@ impl Renderer<'_> {
 
     fn children(&mut self, id: usize) {
         for &c in &self.dom.nodes[id].children {
-            self.node(c, false);
+            self.node(c);
         }
     }
 
@@ -124,7 +150,7 @@ impl Renderer<'_> {
         self.html.push('>');
     }
 
-    fn node(&mut self, id: usize, is_root: bool) {
+    fn node(&mut self, id: usize) {
         let node = &self.dom.nodes[id];
         if node.removed {
             return;
@@ -155,7 +181,9 @@ impl Renderer<'_> {
         if s.chars <= 0.0 && s.img == 0 {
             return;
         }
-        let block = is_block(tag);
+        // Cells of a data table share their row's line.
+        let cell = matches!(tag, "td" | "th") && self.open_tables > 0;
+        let block = is_block(tag) && !cell;
         if block {
             self.text.newline();
         }
@@ -165,11 +193,13 @@ impl Renderer<'_> {
             "h4" | "h5" | "h6" => self.wrap("h4", id),
             "ul" | "ol" | "li" | "blockquote" | "pre" | "figure" | "figcaption" | "dl" | "dt"
             | "dd" | "strong" | "em" | "b" | "i" | "sub" | "sup" | "code" => self.wrap(tag, id),
-            "table" if self.data_table(id) => self.wrap("table", id),
-            "thead" | "tbody" | "tfoot" | "tr" if !is_root && self.in_data_table(id) => {
-                self.wrap(tag, id);
+            "table" if self.data_table(id) => {
+                self.open_tables += 1;
+                self.wrap("table", id);
+                self.open_tables -= 1;
             }
-            "td" | "th" if !is_root && self.in_data_table(id) => {
+            "thead" | "tbody" | "tfoot" | "tr" if self.open_tables > 0 => self.wrap(tag, id),
+            "td" | "th" if self.open_tables > 0 => {
                 self.wrap(tag, id);
                 self.text.space();
                 return;
@@ -198,13 +228,6 @@ impl Renderer<'_> {
             .tables
             .entry(table)
             .or_insert_with(|| is_data_table(dom, table))
-    }
-
-    fn in_data_table(&mut self, id: usize) -> bool {
-        match self.dom.ancestors(id).find(|&a| self.dom.tag(a) == "table") {
-            Some(t) => self.data_table(t),
-            None => false,
-        }
     }
 
     fn image(&mut self, id: usize) {
@@ -254,19 +277,30 @@ fn only_inline(dom: &Dom, id: usize) -> bool {
         .all(|&c| dom.nodes[c].removed || dom.elem(c).is_none_or(|e| !is_block(&e.tag)))
 }
 
-/// A table of data (headers, or regular rows, no nested tables) rather than layout.
+/// A table of data (headers, or rows of several cells, no nested tables) rather than
+/// layout.
 pub(crate) fn is_data_table(dom: &Dom, id: usize) -> bool {
     let mut rows = 0;
+    let mut widest = 0;
     let mut header = false;
     let mut stack = dom.nodes[id].children.clone();
     while let Some(n) = stack.pop() {
         match dom.tag(n) {
             "table" => return false,
-            "tr" => rows += 1,
+            "tr" => {
+                rows += 1;
+                let cells = dom.nodes[n]
+                    .children
+                    .iter()
+                    .filter(|&&c| matches!(dom.tag(c), "td" | "th"))
+                    .count();
+                widest = widest.max(cells);
+            }
             "th" | "caption" | "thead" => header = true,
             _ => {}
         }
         stack.extend(&dom.nodes[n].children);
     }
-    header || rows >= 2
+    // One cell per row is layout (a column of blocks), not data.
+    header || rows >= 2 && widest >= 2
 }

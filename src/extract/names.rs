@@ -1,0 +1,136 @@
+//! Who wrote it and who published it first: the author (作者/记者, bylines, JSON-LD,
+//! `<meta name="author">`) and the origin (来源, `ContentSource`), never guessed.
+
+use super::dom::{collapse_ws, compact, is_cjk};
+use super::metadata::PageMeta;
+use super::metaline;
+use super::published::NearTitle;
+/// The author: the metadata line, else structured data, else a byline element. A name
+/// that is the site's own (in the `<title>` suffix or `og:site_name`) is not an author.
+/// A name equal to the origin is the publisher, not a writer.
+pub(crate) fn author(
+    meta: &PageMeta,
+    near: &NearTitle,
+    title: Option<&str>,
+    content_end: Option<usize>,
+) -> Option<String> {
+    if let Some(a) = &near.author {
+        return Some(a.clone());
+    }
+    let site = site_names(meta, title);
+    let origin = origin(meta, near).map(|o| compact(&o).to_lowercase());
+    structured_authors(meta, content_end)
+        .into_iter()
+        .find(|found| {
+            let c = compact(found).to_lowercase();
+            // A Chinese brand in the title suffix (`…_网易财经` for 网易) is the site; a
+            // western blogger's name in `Post | Jane Doe's blog` is the author.
+            let is_site = c.chars().any(is_cjk) && site.iter().any(|s| s.contains(&c));
+            !is_site && origin.as_deref() != Some(c.as_str())
+        })
+}
+
+/// Where the site names itself: `og:site_name`, and what `<title>` adds to the title.
+fn site_names(meta: &PageMeta, title: Option<&str>) -> Vec<String> {
+    let mut out = Vec::new();
+    if let Some(s) = meta.tag("og:site_name") {
+        out.push(compact(s).to_lowercase());
+    }
+    if let (Some(doc), Some(t)) = (&meta.doc_title, title) {
+        let doc = compact(doc).to_lowercase();
+        let t = compact(t).to_lowercase();
+        if !t.is_empty() && doc != t {
+            out.push(doc.replace(&t, " "));
+        }
+    }
+    out
+}
+
+/// Author candidates, strongest first: JSON-LD, `<meta>` tags, byline elements.
+fn structured_authors(meta: &PageMeta, content_end: Option<usize>) -> Vec<String> {
+    let mut out = Vec::new();
+    if !meta.ld_authors.is_empty() {
+        let mut names: Vec<String> = Vec::new();
+        for n in &meta.ld_authors {
+            if !names.contains(n) {
+                names.push(n.clone());
+            }
+        }
+        out.push(names.join(", "));
+    }
+    for key in [
+        "author",
+        "article:author",
+        "byl",
+        "dc.creator",
+        "sailthru.author",
+        "parsely-author",
+        "citation_author",
+    ] {
+        if let Some(v) = meta.tag(key)
+            && !v.starts_with("http")
+            && let Some(a) = clean_byline(v)
+        {
+            out.push(a);
+        }
+    }
+    // Chinese byline elements after the body are commenters' (western author boxes
+    // often close the article).
+    out.extend(
+        meta.bylines
+            .iter()
+            .filter(|(node, t)| {
+                content_end.is_none_or(|end| *node <= end) || !t.chars().any(is_cjk)
+            })
+            .filter_map(|(_, t)| clean_byline(t)),
+    );
+    out
+}
+
+fn clean_byline(text: &str) -> Option<String> {
+    let t = collapse_ws(text);
+    let lower = t.to_lowercase();
+    let t = if lower.starts_with("by ") {
+        t.get(3..).unwrap_or("").trim().to_string()
+    } else if lower.starts_with("von ") {
+        t.get(4..).unwrap_or("").trim().to_string()
+    } else {
+        t
+    };
+    // Editors are not authors; an address is not a name.
+    if ["编辑", "责编", "审核", "校对", "@", "授权"]
+        .iter()
+        .any(|e| t.contains(e))
+    {
+        return None;
+    }
+    let t = t
+        .trim_start_matches(['作', '者', '记', '：', ':'])
+        .trim()
+        .to_string();
+    if t.is_empty()
+        || t.chars().count() > 60
+        || t.chars().filter(|c| c.is_ascii_digit()).count() >= 4
+    {
+        return None;
+    }
+    metaline::clean_name(&t, 60)
+}
+
+/// The original publisher (来源): the metadata line, the portal's `ContentSource`, else
+/// a short element named `source` on a Chinese page.
+pub(crate) fn origin(meta: &PageMeta, near: &NearTitle) -> Option<String> {
+    near.origin
+        .clone()
+        .or_else(|| {
+            meta.tag("contentsource")
+                .and_then(|v| metaline::clean_name(v, 60))
+        })
+        .or_else(|| {
+            meta.sources.iter().find_map(|t| {
+                let t = t.trim_start_matches(['来', '源', '：', ':', ' ']);
+                let cjk = t.chars().filter(|&c| is_cjk(c)).count();
+                (cjk >= 2).then(|| metaline::clean_name(t, 30)).flatten()
+            })
+        })
+}

@@ -1,0 +1,237 @@
+//! The publication date: `<meta>` tags, JSON-LD, the metadata line under the title,
+//! `<time>`, dates written near the heading or before the body, and the URL last.
+
+use super::metadata::{Line, PageMeta};
+use super::metaline;
+use crate::dates::{self, find_date, parse_date};
+use crate::model::PubDate;
+use chrono_tz::Tz;
+use url::Url;
+const DATE_TAGS: &[&str] = &[
+    "pubdate",
+    "publishdate",
+    "publish_date",
+    "publish-date",
+    "publishtime",
+    "article:published_time",
+    "og:article:published_time",
+    "og:published_time",
+    "published_time",
+    "article.published",
+    "article_date_original",
+    "datepublished",
+    "originalpublicationdate",
+    "publication_date",
+    "pub_date",
+    "firstpublishedtime",
+    "sailthru.date",
+    "parsely-pub-date",
+    "citation_publication_date",
+    "citation_date",
+    "dc.date.issued",
+    "dc.date.created",
+    "dcterms.issued",
+    "dcterms.created",
+    "dc.date",
+    "dcterms.date",
+    "date",
+    "weibo:article:create_at",
+    "bt:pubdate",
+    "release_date",
+];
+
+/// Metadata from the lines around the title heading.
+pub(crate) struct NearTitle {
+    pub published: Option<PubDate>,
+    pub labelled: bool,
+    pub author: Option<String>,
+    pub origin: Option<String>,
+}
+
+/// Read the metadata lines: those after the title heading first, nearest first.
+/// `content_start` is the first node of the extracted body: an unlabelled date just
+/// before it is the usual place of a bare publication date.
+pub(crate) fn near_title(
+    lines: &[Line],
+    anchor: Option<usize>,
+    content: (Option<usize>, Option<usize>),
+    tz: Tz,
+) -> NearTitle {
+    let (content_start, content_end) = content;
+    let position = |node: usize| {
+        lines
+            .iter()
+            .position(|l| l.node >= node)
+            .unwrap_or(lines.len())
+    };
+    let start = anchor.map(position).unwrap_or(0);
+    // Names are read only around the article: lists of other stories below it have
+    // their own "记者：" and "来源：".
+    let names_from = start.saturating_sub(15);
+    let names_to = content_end.map_or(lines.len(), |e| position(e) + 8);
+    // Search the lines after the heading, then the ones before it (some pages print the
+    // metadata above the title).
+    let order = (start..lines.len()).chain((0..start).rev());
+    let mut out = NearTitle {
+        published: None,
+        labelled: false,
+        author: None,
+        origin: None,
+    };
+    for i in order {
+        let text = &lines[i].text;
+        if text.chars().count() > 250 {
+            continue;
+        }
+        let m = metaline::parse(text, tz);
+        if m.labels > 0 {
+            // A date on a line with labels is the line's date, labelled or not.
+            if out.published.is_none() && m.published.is_some() {
+                out.published = m.published;
+                out.labelled = true;
+            }
+            let near = (names_from..=names_to).contains(&i);
+            if out.author.is_none() && near {
+                out.author = m.author;
+            }
+            if out.origin.is_none() && near {
+                out.origin = m.origin;
+            }
+        }
+        if out.published.is_some() && out.author.is_some() && out.origin.is_some() {
+            break;
+        }
+    }
+    if out.published.is_some() {
+        return out;
+    }
+    let short_date = |i: usize| -> Option<PubDate> {
+        let text = &lines.get(i)?.text;
+        if text.chars().count() > 80 {
+            return None;
+        }
+        find_date(text, tz)
+    };
+    // Unlabelled: right under the heading, else just before the body, else early on.
+    let mut unlabelled = None;
+    if anchor.is_some() {
+        unlabelled = (start..(start + 12).min(lines.len())).find_map(short_date);
+    }
+    if unlabelled.is_none()
+        && let Some(cs) = content_start
+    {
+        let c = position(cs);
+        unlabelled = (c.saturating_sub(12)..c.min(lines.len()))
+            .rev()
+            .chain(c..(c + 3).min(lines.len()))
+            .find_map(short_date);
+    }
+    if unlabelled.is_none() && anchor.is_none() {
+        unlabelled = (0..40.min(lines.len())).find_map(short_date);
+    }
+    out.published = unlabelled;
+    out
+}
+
+/// The publication date, strongest evidence first.
+pub(crate) fn published(
+    meta: &PageMeta,
+    near: &NearTitle,
+    lines: &[Line],
+    anchor: Option<usize>,
+    content_start: Option<usize>,
+    url: &Url,
+    tz: Tz,
+) -> Option<PubDate> {
+    let from_tags = DATE_TAGS
+        .iter()
+        .find_map(|k| meta.tag(k).and_then(|v| parse_date(v, tz)))
+        .or_else(|| {
+            // Vendor-prefixed names (`shareaholic:article_published_time`).
+            meta.tags.iter().find_map(|(k, v)| {
+                (k.ends_with("published_time")
+                    || k.ends_with("publish_date")
+                    || k.ends_with("date_published"))
+                .then(|| parse_date(v, tz))
+                .flatten()
+            })
+        });
+    let from_ld = meta.ld_published.as_deref().and_then(|v| parse_date(v, tz));
+    let structured = from_tags.or(from_ld);
+    if let Some(s) = structured {
+        // Portals print midnight when they only know the day.
+        let s = match s {
+            PubDate::Instant(t) if t.time() == chrono::NaiveTime::MIN => {
+                PubDate::Day(t.date_naive())
+            }
+            other => other,
+        };
+        // The metadata line may be more precise than the tag (a time, seconds).
+        if let Some(line) = near.published
+            && line.day() == s.day()
+        {
+            let more_precise = match (s, line) {
+                (PubDate::Day(_), _) => true,
+                (PubDate::Instant(a), PubDate::Instant(b)) => {
+                    use chrono::Timelike;
+                    a.second() == 0
+                        && a.format("%H:%M").to_string() == b.format("%H:%M").to_string()
+                }
+                _ => false,
+            };
+            if more_precise {
+                return Some(line);
+            }
+        }
+        return Some(s);
+    }
+    if near.labelled {
+        return near.published;
+    }
+    let from_time = meta.times.iter().find_map(|(_, v)| parse_date(v, tz));
+    if from_time.is_some() {
+        return from_time;
+    }
+    if near.published.is_some() {
+        return near.published;
+    }
+    let from_dated = meta.dated.iter().find_map(|(_, t)| {
+        find_date(t, tz).or_else(|| dates::find_date_words(t).map(PubDate::Day))
+    });
+    if from_dated.is_some() {
+        return from_dated;
+    }
+    // Western pages: a written date near the title, else just before the body.
+    let position = |node: usize| {
+        lines
+            .iter()
+            .position(|l| l.node >= node)
+            .unwrap_or(lines.len())
+    };
+    let date_at = |i: usize| -> Option<PubDate> {
+        let text = &lines.get(i)?.text;
+        // A long line counts only by its start (`01.02.2022 „Der Arbeitsmarkt…`).
+        let text = match text.char_indices().nth(150) {
+            Some(_) => &text[..text.char_indices().nth(40).map_or(text.len(), |(i, _)| i)],
+            None => text.as_str(),
+        };
+        dates::find_date_words(text)
+            .map(PubDate::Day)
+            .or_else(|| find_date(text, tz))
+    };
+    let mut order: Vec<usize> = Vec::new();
+    if let Some(a) = anchor {
+        let h = position(a);
+        order.extend(h..(h + 40).min(lines.len()));
+        order.extend((h.saturating_sub(15)..h).rev());
+    }
+    if let Some(c) = content_start {
+        let c = position(c);
+        order.extend((c.saturating_sub(20)..c.min(lines.len())).rev());
+        order.extend(c..(c + 5).min(lines.len()));
+    }
+    if let Some(d) = order.into_iter().find_map(date_at) {
+        return Some(d);
+    }
+    dates::url_date(url.as_str()).map(PubDate::Day)
+}
