@@ -388,14 +388,8 @@ fn merge_article(entry: &mut Entry, a: crate::model::Article) {
         entry.content_html = Some(
             a.content_text
                 .lines()
-                .map(|l| format!("<p>{}</p>", html_escape(l)))
+                .map(|l| format!("<p>{}</p>", process::escape_html(l)))
                 .collect::<String>(),
         );
     }
-}
-
-fn html_escape(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
 }

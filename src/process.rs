@@ -61,6 +61,21 @@ pub fn canonical_url(href: &str, base: Option<&Url>) -> Option<Url> {
     Some(url)
 }
 
+/// Plain text → HTML that shows it as is.
+pub fn escape_html(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
 /// HTML → plain text: block elements on their own lines, whitespace folded.
 pub fn html_to_text(html: &str) -> String {
     let doc = scraper::Html::parse_fragment(html);

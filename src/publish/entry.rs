@@ -72,7 +72,7 @@ impl Entry {
         };
         let content_text = nonempty(item.content_text.as_deref())
             .map(xml_text)
-            .or_else(|| content_html.as_deref().map(html_to_text));
+            .or_else(|| content_html.as_deref().map(crate::process::html_to_text));
         Entry {
             id: entry_id(&item.source, &item.id),
             title: xml_text(item.title.trim()),
@@ -80,7 +80,7 @@ impl Entry {
             published,
             updated,
             author: nonempty(item.author.as_deref()).map(xml_text),
-            summary_text: summary_html.as_deref().map(html_to_text),
+            summary_text: summary_html.as_deref().map(crate::process::html_to_text),
             summary_html,
             content_html,
             content_text,
@@ -130,13 +130,6 @@ fn text_to_html(text: &str) -> String {
         out.push_str("</p>\n");
     }
     out
-}
-
-/// The text of an HTML fragment, whitespace collapsed within lines.
-fn html_to_text(html: &str) -> String {
-    let doc = scraper::Html::parse_fragment(html);
-    let text: String = doc.root_element().text().collect();
-    text.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
 #[cfg(test)]

@@ -40,20 +40,7 @@ pub(super) fn collapse_whitespace(s: &str) -> String {
     s.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
-/// Plain text → HTML that shows it as is.
-pub(super) fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            _ => out.push(c),
-        }
-    }
-    out
-}
+pub(super) use crate::process::escape_html as escape;
 
 /// Relative `href`/`src` values in `html` made absolute against `base`, so content
 /// still links correctly once it is republished elsewhere.
