@@ -4,10 +4,8 @@
 use crate::support::server::{FixtureServer, Reply};
 use crate::support::{self};
 use std::process::{Command, Stdio};
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tidings::model::ItemStatus;
-use tidings::poll::Poller;
 use tidings::store::Store;
 use tokio_util::sync::CancellationToken;
 
@@ -51,8 +49,7 @@ async fn polls_store_only_what_is_new_or_changed() {
         dir.path(),
         &config_text(dir.path(), &[("news", s.url("/feed.xml"))]),
     );
-    let store = Arc::new(Store::open(&config.daemon.data_dir).unwrap());
-    let poller = Poller::new(Arc::new(config), store.clone()).unwrap();
+    let (poller, store) = support::poller(config);
     let source = poller.config.sources[0].clone();
     let cancel = CancellationToken::new();
 
@@ -131,8 +128,7 @@ async fn a_failing_source_records_its_error_and_backs_off() {
         dir.path(),
         &config_text(dir.path(), &[("busy", s.url("/busy"))]),
     );
-    let store = Arc::new(Store::open(&config.daemon.data_dir).unwrap());
-    let poller = Poller::new(Arc::new(config), store.clone()).unwrap();
+    let (poller, store) = support::poller(config);
     let source = poller.config.sources[0].clone();
     let err = poller
         .poll(&source, false, &CancellationToken::new())
@@ -372,8 +368,7 @@ async fn wrong_charsets_still_give_readable_chinese() {
             &[("gbk", s.url("/gbk.xml")), ("utf8", s.url("/utf8.xml"))],
         ),
     );
-    let store = Arc::new(Store::open(&config.daemon.data_dir).unwrap());
-    let poller = Poller::new(Arc::new(config), store.clone()).unwrap();
+    let (poller, _store) = support::poller(config);
     let cancel = CancellationToken::new();
     let a = poller
         .poll(&poller.config.sources[0], false, &cancel)

@@ -3,9 +3,6 @@
 
 use crate::support::server::{FixtureServer, Reply};
 use crate::support::{self};
-use std::sync::Arc;
-use tidings::poll::Poller;
-use tidings::store::Store;
 use tokio_util::sync::CancellationToken;
 
 fn nav() -> String {
@@ -151,8 +148,7 @@ async fn a_list_page_becomes_full_text_items_and_each_article_is_fetched_once() 
         s.url("/zwdt/qnyw/")
     );
     let config = support::config(dir.path(), &toml);
-    let store = Arc::new(Store::open(&config.daemon.data_dir).unwrap());
-    let poller = Poller::new(Arc::new(config), store.clone()).unwrap();
+    let (poller, store) = support::poller(config);
     let source = poller.config.sources[0].clone();
     let cancel = CancellationToken::new();
 
@@ -283,8 +279,7 @@ async fn articles_over_the_per_poll_cap_are_fetched_next_time_even_if_the_list_i
         s.url("/list/")
     );
     let config = support::config(dir.path(), &toml);
-    let store = Arc::new(Store::open(&config.daemon.data_dir).unwrap());
-    let mut poller = Poller::new(Arc::new(config), store.clone()).unwrap();
+    let (mut poller, _store) = support::poller(config);
     poller.max_articles = 2;
     let source = poller.config.sources[0].clone();
     let cancel = CancellationToken::new();

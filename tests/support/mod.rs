@@ -52,3 +52,12 @@ pub fn gzip(data: &[u8]) -> Vec<u8> {
     e.write_all(data).unwrap();
     e.finish().unwrap()
 }
+
+/// A poller over a fresh store in the config's data directory.
+pub fn poller(
+    config: tidings::config::Config,
+) -> (tidings::poll::Poller, std::sync::Arc<tidings::store::Store>) {
+    let store = std::sync::Arc::new(tidings::store::Store::open(&config.daemon.data_dir).unwrap());
+    let poller = tidings::poll::Poller::new(std::sync::Arc::new(config), store.clone()).unwrap();
+    (poller, store)
+}
