@@ -371,13 +371,37 @@ fn list_entries(
         .collect())
 }
 
-/// What the article page says wins over what the list or feed said, except that a
-/// list's date is kept when the page shows none, and a page without a title keeps the
-/// list's.
-fn merge_article(entry: &mut Entry, a: crate::model::Article) {
-    if let Some(t) = a.title.filter(|t| !t.trim().is_empty()) {
-        entry.title = Some(t);
+/// The page's own title is usually complete where a list cuts it short, but a page
+/// whose title extraction went wrong must not replace a good list title: the page's
+/// title wins when the list's is missing or truncated, or when it covers at least
+/// half of the list title's characters (the same headline, perhaps longer).
+fn better_title(listed: Option<String>, page: Option<String>) -> Option<String> {
+    let page = page.filter(|t| !t.trim().is_empty());
+    let Some(listed) = listed.filter(|t| !t.trim().is_empty()) else {
+        return page;
+    };
+    let Some(page) = page else {
+        return Some(listed);
+    };
+    let l = listed.trim_end();
+    if l.ends_with('…') || l.ends_with("..") {
+        return Some(page);
     }
+    let listed_chars: std::collections::HashSet<char> =
+        listed.chars().filter(|c| c.is_alphanumeric()).collect();
+    let shared = listed_chars.iter().filter(|c| page.contains(**c)).count();
+    if shared * 2 >= listed_chars.len() {
+        Some(page)
+    } else {
+        Some(listed)
+    }
+}
+
+/// What the article page says wins over what the list or feed said, except that a
+/// list's date is kept when the page shows none, and the title is chosen by
+/// [`better_title`].
+fn merge_article(entry: &mut Entry, a: crate::model::Article) {
+    entry.title = better_title(entry.title.take(), a.title);
     // The page's date is usually more precise than the list's (a time, not only a day).
     entry.published = a.published.or(entry.published);
     entry.author = a.author.or(entry.author.take());
@@ -390,6 +414,43 @@ fn merge_article(entry: &mut Entry, a: crate::model::Article) {
                 .lines()
                 .map(|l| format!("<p>{}</p>", process::escape_html(l)))
                 .collect::<String>(),
+        );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::better_title;
+
+    fn pick(l: &str, p: &str) -> String {
+        better_title(Some(l.into()), Some(p.into())).unwrap()
+    }
+
+    #[test]
+    fn the_page_title_wins_only_when_it_is_the_same_headline() {
+        assert_eq!(
+            pick("关于开展安全生产大检查的…", "关于开展安全生产大检查的通知"),
+            "关于开展安全生产大检查的通知"
+        );
+        assert_eq!(
+            pick("Rust 1.80 released", "Announcing Rust 1.80.0"),
+            "Announcing Rust 1.80.0"
+        );
+        assert_eq!(
+            pick("关于开展安全生产大检查的通知", "通知"),
+            "关于开展安全生产大检查的通知"
+        );
+        assert_eq!(
+            pick("自治州科协开展科普活动", "显示"),
+            "自治州科协开展科普活动"
+        );
+        assert_eq!(
+            better_title(None, Some("页面标题".into())).unwrap(),
+            "页面标题"
+        );
+        assert_eq!(
+            better_title(Some("列表标题".into()), None).unwrap(),
+            "列表标题"
         );
     }
 }
