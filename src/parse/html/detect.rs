@@ -53,6 +53,10 @@ static PAGE_NAV_RE: LazyLock<Regex> = LazyLock::new(|| {
     .expect("static regex")
 });
 
+/// A list of at most this many articles must show more evidence than a long one
+/// ([`tiny_list_holds`]).
+const TINY_LIST: usize = 3;
+
 /// How many levels above a pagination link count as "around" it.
 const PAGER_LEVELS: usize = 5;
 
@@ -379,6 +383,26 @@ fn score_group(
     if group.levels > 1 && titled_blocks(doc, group) {
         return None;
     }
+    // Menus whose entries share placeholder links (every section pointing at
+    // `/channel/12.html` while the site is rebuilt) collapse to a few URLs; a list
+    // links each row to its own article.
+    let distinct = facts
+        .iter()
+        .map(|f| f.row.url.as_str())
+        .collect::<HashSet<_>>()
+        .len();
+    if distinct < 2 || distinct * 2 < n {
+        return None;
+    }
+
+    let mut shapes: HashMap<&str, usize> = HashMap::new();
+    for f in facts {
+        *shapes.entry(f.shape.as_str()).or_default() += 1;
+    }
+    let shape_share = shapes.values().copied().max().unwrap_or(0) as f64 / nf;
+    if distinct <= TINY_LIST && !tiny_list_holds(doc, group, facts, shape_share) {
+        return None;
+    }
 
     let row_sum: f64 = rows()
         .map(|r| {
@@ -392,11 +416,6 @@ fn score_group(
         })
         .sum();
 
-    let mut shapes: HashMap<&str, usize> = HashMap::new();
-    for f in facts {
-        *shapes.entry(f.shape.as_str()).or_default() += 1;
-    }
-    let shape_share = shapes.values().copied().max().unwrap_or(0) as f64 / nf;
     let chrome = if chrome { 0.35 } else { 1.0 };
     // Pagination right around the list (inside the element holding its rows, or in a
     // block beside it) marks the column's own list.
@@ -412,6 +431,30 @@ fn score_group(
     let split = if group.levels > 1 { 0.98 } else { 1.0 };
 
     Some(row_sum * (0.5 + 0.5 * shape_share) * (0.4 + 0.6 * article_share) * chrome * paged * split)
+}
+
+/// Whether a group of two or three rows carries enough evidence to be an article list
+/// (the last page of a column, a new column) rather than a chance pair of links: a menu
+/// entry and a footer link, two links in a directory of other sites, a pair of blocks.
+/// Every row must have some title text, neither the rows nor their container may be page
+/// chrome, and either every row shows a date, or every row leads to an article-like URL
+/// of one shape under a title-like text.
+fn tiny_list_holds(doc: &Html, group: &Group, facts: &[&Facts], shape_share: f64) -> bool {
+    let chrome = group
+        .container
+        .into_iter()
+        .chain(group.rows.iter().map(|(id, _)| *id))
+        .filter_map(|id| doc.tree.get(id).and_then(ElementRef::wrap))
+        .any(in_chrome);
+    if chrome || facts.iter().any(|f| f.row.weight < 4) {
+        return false;
+    }
+    let all_dated = facts.iter().all(|f| f.row.shown != Shown::Nothing);
+    let all_articles = facts
+        .iter()
+        .all(|f| f.article && f.row.weight >= TITLE_LIKE)
+        && shape_share >= 1.0;
+    all_dated || all_articles
 }
 
 /// Whether a list split into blocks is really several boxes, each under its own heading
@@ -474,10 +517,42 @@ fn is_article_url(url: &Url) -> bool {
     {
         return false;
     }
+    if is_numbered_section(path) {
+        return false;
+    }
     super::is_attachment(url)
         || ARTICLE_URL_RE.is_match(path)
         || url.query().is_some_and(|q| ARTICLE_URL_RE.is_match(q))
         || is_slug(path)
+}
+
+/// A section named by its number: `/channel/12.html`, `/column/3.shtml`, `/category/7/`.
+fn is_numbered_section(path: &str) -> bool {
+    let mut segments = path.trim_end_matches('/').rsplit('/');
+    let (Some(last), Some(parent)) = (segments.next(), segments.next()) else {
+        return false;
+    };
+    let stem = last.split('.').next().unwrap_or("");
+    let parent = parent.to_ascii_lowercase();
+    !stem.is_empty()
+        && stem.bytes().all(|b| b.is_ascii_digit())
+        && [
+            "channel",
+            "channels",
+            "column",
+            "columns",
+            "col",
+            "category",
+            "categories",
+            "cat",
+            "node",
+            "lanmu",
+            "tag",
+            "tags",
+            "topic",
+            "topics",
+        ]
+        .contains(&parent.as_str())
 }
 
 /// A last path segment made of several words (`/blog/how-we-moved-to-rust`): how
@@ -670,6 +745,8 @@ mod tests {
             "https://a.cn/zwgk/zfxxgkzn/",
             "https://a.cn/about-us/",
             "https://a.cn/col/col3078/index.html",
+            "https://a.cn/channel/12.html",
+            "https://a.cn/category/7/",
         ] {
             assert!(!article(url), "{url}");
         }

@@ -33,11 +33,43 @@ pub(super) struct Row {
 /// Title-like link text has at least this [`text_weight`].
 pub(super) const TITLE_LIKE: usize = 8;
 
-/// Read a row from its links (document order). `None` when no link carries text.
+/// A block with this many differently named links and no title among them is a menu.
+const MENU_LINKS: usize = 5;
+
+/// The label of a link to the previous or next article (`上一篇：`, `Next post:`), which
+/// article pages show in pairs that look like a two-row list.
+static PREV_NEXT_RE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"(?i)^(?:(?:上|下)(?:一)?(?:篇|条|则|章)(?:文章|新闻)?(?:\s*[:：]|\s|$)|(?:previous|prev|next)\s*(?:post|article|story|entry)?\s*[:：]|(?:previous|next)\s+(?:post|article|story|entry)(?:\s|$))",
+    )
+    .expect("static regex")
+});
+
+/// Read a row from its links (document order). `None` when no link carries text, and
+/// for what only looks like a row: a menu block (many short links, none a title, even
+/// when they all lead to one placeholder page) and a previous/next article link.
 pub(super) fn read_row(row: ElementRef, links: &[Link], tz: chrono_tz::Tz) -> Option<Row> {
     let titled: Vec<(&Link, LinkTitle)> = links.iter().map(|l| (l, link_title(l.el))).collect();
     let best = pick_title_link(&titled)?;
     let (link, title) = (best.0, &best.1);
+
+    // Counted by text, not URL: a menu whose entries share one href while the site is
+    // rebuilt would otherwise pass for a row with a single link.
+    let link_texts: HashSet<&str> = titled
+        .iter()
+        .filter(|(_, t)| t.weight > 0 && !t.from_image)
+        .map(|(_, t)| t.text.as_str())
+        .collect();
+    if link_texts.len() >= MENU_LINKS && title.weight < TITLE_LIKE && !title.marked {
+        return None;
+    }
+    let first_text = find_text(row, |t| {
+        let t = t.trim();
+        (!t.is_empty()).then(|| t.to_string())
+    });
+    if PREV_NEXT_RE.is_match(&title.text) || first_text.is_some_and(|t| PREV_NEXT_RE.is_match(&t)) {
+        return None;
+    }
 
     let title_urls: HashSet<&str> = titled
         .iter()
@@ -351,6 +383,29 @@ mod tests {
             "关于2022-09-07停电的通知",
         ] {
             assert_eq!(split_date_affix(title), (title, None));
+        }
+    }
+
+    #[test]
+    fn previous_and_next_article_labels() {
+        for text in [
+            "上一篇：关于开展秋季消防检查的通知",
+            "下一篇:",
+            "上一条",
+            "上篇",
+            "下一篇 市商务局召开座谈会",
+            "Previous post: Rust 2024",
+            "Next article",
+            "Next: Announcing the release",
+        ] {
+            assert!(PREV_NEXT_RE.is_match(text), "{text:?}");
+        }
+        for text in [
+            "下一步工作安排的通知",
+            "Next generation of public services",
+            "Previously on the council",
+        ] {
+            assert!(!PREV_NEXT_RE.is_match(text), "{text:?}");
         }
     }
 
