@@ -698,6 +698,62 @@ mod tests {
     }
 
     #[test]
+    fn menus_of_placeholder_links_are_not_a_list() {
+        // While a site is rebuilt its menu entries all lead to one page; with
+        // title-length names, an article-like href and no class naming a menu, only
+        // the shared href tells.
+        let entries: String = [
+            "政府信息公开目录",
+            "政务服务事项清单",
+            "互动交流留言板块",
+            "走进本州概况介绍",
+            "专题专栏集中展示",
+        ]
+        .iter()
+        .map(|t| format!(r#"<li><a href="/a/20220907/1234.html">{t}</a></li>"#))
+        .collect();
+        let html = format!(r#"<div class="dh"><ul>{entries}</ul></div><p>网站改版中</p>"#);
+        assert!(detect_str(&html).is_empty());
+    }
+
+    #[test]
+    fn two_links_need_dates_or_titled_article_links() {
+        // The last page of a column: two dated rows.
+        let html = format!(r#"<div class="main"><ul>{}</ul></div>"#, rows(2));
+        assert_eq!(detect_str(&html).len(), 2);
+        // Undated, but titled links to articles of one shape.
+        let html = r#"<div class="main"><ul>
+            <li><a href="/zwdt/202209/t20220907_1.html">全县秋粮收购工作会议召开</a></li>
+            <li><a href="/zwdt/202209/t20220906_2.html">县长带队检查安全生产工作</a></li>
+        </ul></div>"#;
+        assert_eq!(detect_str(html).len(), 2);
+        // Other sites' home pages under long names: a directory.
+        let html = r#"<div class="yq"><ul>
+            <li><a href="http://www.xinjiang.gov.cn/">新疆维吾尔自治区人民政府</a></li>
+            <li><a href="http://www.gov.cn/">中华人民共和国中央人民政府</a></li>
+        </ul></div>"#;
+        assert!(detect_str(html).is_empty());
+        // A footer not named as one: record numbers and a report link of two shapes.
+        let html = r#"<div class="bottom"><p>
+            <a href="https://beian.miit.gov.cn/">新ICP备05000001号-1</a>
+            <a href="http://www.beian.gov.cn/portal/registerSystemInfo?recordcode=65270002000001">新公网安备 65270002000001号</a>
+        </p></div>"#;
+        assert!(detect_str(html).is_empty());
+        // Undated titled article links of different shapes: a chance pair.
+        let html = r#"<div class="c"><p><a href="/zwdt/202209/t20220907_1.html">全县秋粮收购工作会议召开</a></p>
+            <p><a href="/info/1057/8920.htm">县长带队检查安全生产工作</a></p></div>"#;
+        assert!(detect_str(html).is_empty());
+    }
+
+    #[test]
+    fn previous_and_next_article_links_are_not_a_list() {
+        let html = r#"<div class="article"><h1>全县秋粮收购工作会议召开</h1><p>正文</p>
+            <div class="pn"><p>上一篇：<a href="/zwdt/202209/t20220906_2.html">县长带队检查安全生产工作</a></p>
+            <p>下一篇：<a href="/zwdt/202209/t20220908_3.html">全县教师节表彰大会举行</a></p></div></div>"#;
+        assert!(detect_str(html).is_empty());
+    }
+
+    #[test]
     fn deep_nesting_does_not_overflow() {
         let depth = 3000;
         let html = format!(
