@@ -449,12 +449,50 @@ fn tiny_list_holds(doc: &Html, group: &Group, facts: &[&Facts], shape_share: f64
     if chrome || facts.iter().any(|f| f.row.weight < 4) {
         return false;
     }
+    // The list element holding the rows and the blocks up to the group's container.
+    let first_row = group.rows.first().and_then(|(id, _)| doc.tree.get(*id));
+    let boxed = first_row
+        .into_iter()
+        .flat_map(|row| row.ancestors().take(group.levels))
+        .filter_map(ElementRef::wrap)
+        .any(one_of_headed_boxes);
+    if boxed {
+        return false;
+    }
     let all_dated = facts.iter().all(|f| f.row.shown != Shown::Nothing);
     let all_articles = facts
         .iter()
         .all(|f| f.article && f.row.weight >= TITLE_LIKE)
         && shape_share >= 1.0;
     all_dated || all_articles
+}
+
+/// Whether a list is one of several boxes under their own headings (a sidebar of
+/// 通知公告 / 专题专栏 boxes): its parent holds two headings or more, or the box around it
+/// has a heading and a sibling box of the same kind has one too. A column's own list
+/// has one title at most.
+fn one_of_headed_boxes(list: ElementRef) -> bool {
+    let is_heading =
+        |e: &ElementRef| matches!(e.value().name(), "h1" | "h2" | "h3" | "h4" | "h5" | "h6");
+    let headings = |block: ElementRef| block.child_elements().filter(is_heading).count();
+    let Some(parent) = list.parent().and_then(ElementRef::wrap) else {
+        return false;
+    };
+    if headings(parent) >= 2 {
+        return true;
+    }
+    if headings(parent) == 0 {
+        return false;
+    }
+    let kind = signature(parent);
+    let Some(grandparent) = parent.parent().and_then(ElementRef::wrap) else {
+        return false;
+    };
+    grandparent
+        .child_elements()
+        .filter(|box_| *box_ != parent && signature(*box_) == kind && headings(*box_) > 0)
+        .count()
+        > 0
 }
 
 /// Whether a list split into blocks is really several boxes, each under its own heading
@@ -743,6 +781,25 @@ mod tests {
         let html = r#"<div class="c"><p><a href="/zwdt/202209/t20220907_1.html">全县秋粮收购工作会议召开</a></p>
             <p><a href="/info/1057/8920.htm">县长带队检查安全生产工作</a></p></div>"#;
         assert!(detect_str(html).is_empty());
+    }
+
+    #[test]
+    fn two_links_in_one_of_several_headed_boxes_are_not_a_list() {
+        let two = r#"<ul><li><a href="/tzgg/202209/t20220901_1.html">关于开展安全生产检查的通知</a></li>
+            <li><a href="/tzgg/202209/t20220902_2.html">关于做好秋季防火工作的通知</a></li></ul>"#;
+        let other = r#"<ul><li><a href="/ztzl/">学习贯彻党的二十大精神</a></li></ul>"#;
+        // Headings and lists side by side in one block.
+        let html =
+            format!(r#"<div class="l"><h3>通知公告</h3>{two}<h3>专题专栏</h3>{other}</div>"#);
+        assert!(detect_str(&html).is_empty());
+        // Each box its own block of one kind.
+        let html = format!(
+            r#"<div class="l"><div class="box"><h3>通知公告</h3>{two}</div><div class="box"><h3>专题专栏</h3>{other}</div></div>"#
+        );
+        assert!(detect_str(&html).is_empty());
+        // A column's own list under its title is read.
+        let html = format!(r#"<div class="l"><div class="box"><h2>通知公告</h2>{two}</div></div>"#);
+        assert_eq!(detect_str(&html).len(), 2);
     }
 
     #[test]
