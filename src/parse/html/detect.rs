@@ -354,10 +354,21 @@ fn score_group(
     facts: &[&Facts],
     near_pager: &HashSet<NodeId>,
 ) -> Option<f64> {
-    let n = facts.len();
-    if n < 2 {
+    // Menus whose entries share placeholder links (every section pointing at
+    // `/channel/12.html` while the site is rebuilt) collapse to a few URLs; a list
+    // links each row to its own article. The group is judged by what it would list:
+    // one row per URL.
+    let mut seen: HashSet<&str> = HashSet::new();
+    let unique: Vec<&Facts> = facts
+        .iter()
+        .copied()
+        .filter(|f| seen.insert(f.row.url.as_str()))
+        .collect();
+    let n = unique.len();
+    if n < 2 || n * 2 < facts.len() {
         return None;
     }
+    let facts = unique.as_slice();
     let nf = n as f64;
     let rows = || facts.iter().map(|f| &f.row);
     let dated = rows().filter(|r| matches!(r.shown, Shown::Date(_))).count() as f64;
@@ -383,24 +394,13 @@ fn score_group(
     if group.levels > 1 && titled_blocks(doc, group) {
         return None;
     }
-    // Menus whose entries share placeholder links (every section pointing at
-    // `/channel/12.html` while the site is rebuilt) collapse to a few URLs; a list
-    // links each row to its own article.
-    let distinct = facts
-        .iter()
-        .map(|f| f.row.url.as_str())
-        .collect::<HashSet<_>>()
-        .len();
-    if distinct < 2 || distinct * 2 < n {
-        return None;
-    }
 
     let mut shapes: HashMap<&str, usize> = HashMap::new();
     for f in facts {
         *shapes.entry(f.shape.as_str()).or_default() += 1;
     }
     let shape_share = shapes.values().copied().max().unwrap_or(0) as f64 / nf;
-    if distinct <= TINY_LIST && !tiny_list_holds(doc, group, facts, shape_share) {
+    if n <= TINY_LIST && !tiny_list_holds(doc, group, facts, shape_share) {
         return None;
     }
 
