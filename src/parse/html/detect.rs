@@ -6,8 +6,11 @@
 //! into several blocks). Each group is scored by what distinguishes an article list from
 //! a menu, a sidebar or a link directory: title-length link texts, a date on each row,
 //! article URLs that share one shape (`/202209/t20220907_123.html`), one title link per
-//! row, and no `nav`/`footer`/`sidebar` around it. The best group wins if it looks like a
-//! list at all; a page with only menus yields nothing.
+//! row, and no `nav`/`footer`/`sidebar` around it. A group counts one row per URL (a
+//! menu whose entries share a placeholder href is not a list of them), and two or three
+//! rows need more evidence: dates on every row, or titled article links of one shape.
+//! The best group wins if it looks like a list at all; a page with only menus, a
+//! directory of other sites or a previous/next pair yields nothing.
 
 use super::page::{base_url, hides_content, link_target, normalise, visible_text};
 use super::row::{Link, Row, TITLE_LIKE, read_row};
