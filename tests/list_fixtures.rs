@@ -121,6 +121,25 @@ fn a_page_without_an_article_list_yields_nothing() {
 }
 
 #[test]
+fn a_portal_in_redesign_with_placeholder_menu_links_yields_nothing() {
+    // Menu entries partly share one href, the footer lists three other governments'
+    // home pages: no article list, so the poller can report that the list came out
+    // empty.
+    let (html, url, _) = load("nav-repeated-hrefs");
+    assert_eq!(detect_list(&html, &url, SH), Vec::<ListItem>::new());
+}
+
+#[test]
+fn the_last_page_of_a_column_with_two_articles() {
+    // Two dated rows are a list, beside a menu of placeholder links, a column menu,
+    // pagination and a footer of record numbers that are not.
+    let (html, url, expected) = load("gov-last-page-short");
+    let got = detect_list(&html, &url, SH);
+    assert_eq!(got.len(), 2);
+    assert_eq!(got, expected);
+}
+
+#[test]
 fn day_and_month_in_separate_boxes() {
     assert_detects("edu-date-boxes");
 }

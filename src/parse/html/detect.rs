@@ -6,8 +6,11 @@
 //! into several blocks). Each group is scored by what distinguishes an article list from
 //! a menu, a sidebar or a link directory: title-length link texts, a date on each row,
 //! article URLs that share one shape (`/202209/t20220907_123.html`), one title link per
-//! row, and no `nav`/`footer`/`sidebar` around it. The best group wins if it looks like a
-//! list at all; a page with only menus yields nothing.
+//! row, and no `nav`/`footer`/`sidebar` around it. A group counts one row per URL (a
+//! menu whose entries share a placeholder href is not a list of them), and two or three
+//! rows need more evidence: dates on every row, or titled article links of one shape.
+//! The best group wins if it looks like a list at all; a page with only menus, a
+//! directory of other sites or a previous/next pair yields nothing.
 
 use super::page::{base_url, hides_content, link_target, normalise, visible_text};
 use super::row::{Link, Row, TITLE_LIKE, read_row};
@@ -52,6 +55,10 @@ static PAGE_NAV_RE: LazyLock<Regex> = LazyLock::new(|| {
     )
     .expect("static regex")
 });
+
+/// A list of at most this many articles must show more evidence than a long one
+/// ([`tiny_list_holds`]).
+const TINY_LIST: usize = 3;
 
 /// How many levels above a pagination link count as "around" it.
 const PAGER_LEVELS: usize = 5;
@@ -350,10 +357,21 @@ fn score_group(
     facts: &[&Facts],
     near_pager: &HashSet<NodeId>,
 ) -> Option<f64> {
-    let n = facts.len();
-    if n < 2 {
+    // Menus whose entries share placeholder links (every section pointing at
+    // `/channel/12.html` while the site is rebuilt) collapse to a few URLs; a list
+    // links each row to its own article. The group is judged by what it would list:
+    // one row per URL.
+    let mut seen: HashSet<&str> = HashSet::new();
+    let unique: Vec<&Facts> = facts
+        .iter()
+        .copied()
+        .filter(|f| seen.insert(f.row.url.as_str()))
+        .collect();
+    let n = unique.len();
+    if n < 2 || n * 2 < facts.len() {
         return None;
     }
+    let facts = unique.as_slice();
     let nf = n as f64;
     let rows = || facts.iter().map(|f| &f.row);
     let dated = rows().filter(|r| matches!(r.shown, Shown::Date(_))).count() as f64;
@@ -380,6 +398,15 @@ fn score_group(
         return None;
     }
 
+    let mut shapes: HashMap<&str, usize> = HashMap::new();
+    for f in facts {
+        *shapes.entry(f.shape.as_str()).or_default() += 1;
+    }
+    let shape_share = shapes.values().copied().max().unwrap_or(0) as f64 / nf;
+    if n <= TINY_LIST && !tiny_list_holds(doc, group, facts, shape_share) {
+        return None;
+    }
+
     let row_sum: f64 = rows()
         .map(|r| {
             let title = ((r.weight as f64 - 2.0) / 10.0).clamp(0.05, 1.0);
@@ -392,11 +419,6 @@ fn score_group(
         })
         .sum();
 
-    let mut shapes: HashMap<&str, usize> = HashMap::new();
-    for f in facts {
-        *shapes.entry(f.shape.as_str()).or_default() += 1;
-    }
-    let shape_share = shapes.values().copied().max().unwrap_or(0) as f64 / nf;
     let chrome = if chrome { 0.35 } else { 1.0 };
     // Pagination right around the list (inside the element holding its rows, or in a
     // block beside it) marks the column's own list.
@@ -412,6 +434,68 @@ fn score_group(
     let split = if group.levels > 1 { 0.98 } else { 1.0 };
 
     Some(row_sum * (0.5 + 0.5 * shape_share) * (0.4 + 0.6 * article_share) * chrome * paged * split)
+}
+
+/// Whether a group of two or three rows carries enough evidence to be an article list
+/// (the last page of a column, a new column) rather than a chance pair of links: a menu
+/// entry and a footer link, two links in a directory of other sites, a pair of blocks.
+/// Every row must have some title text, neither the rows nor their container may be page
+/// chrome, and either every row shows a date, or every row leads to an article-like URL
+/// of one shape under a title-like text.
+fn tiny_list_holds(doc: &Html, group: &Group, facts: &[&Facts], shape_share: f64) -> bool {
+    let chrome = group
+        .container
+        .into_iter()
+        .chain(group.rows.iter().map(|(id, _)| *id))
+        .filter_map(|id| doc.tree.get(id).and_then(ElementRef::wrap))
+        .any(in_chrome);
+    if chrome || facts.iter().any(|f| f.row.weight < 4) {
+        return false;
+    }
+    // The list element holding the rows and the blocks up to the group's container.
+    let first_row = group.rows.first().and_then(|(id, _)| doc.tree.get(*id));
+    let boxed = first_row
+        .into_iter()
+        .flat_map(|row| row.ancestors().take(group.levels))
+        .filter_map(ElementRef::wrap)
+        .any(one_of_headed_boxes);
+    if boxed {
+        return false;
+    }
+    let all_dated = facts.iter().all(|f| f.row.shown != Shown::Nothing);
+    let all_articles = facts
+        .iter()
+        .all(|f| f.article && f.row.weight >= TITLE_LIKE)
+        && shape_share >= 1.0;
+    all_dated || all_articles
+}
+
+/// Whether a list is one of several boxes under their own headings (a sidebar of
+/// 通知公告 / 专题专栏 boxes): its parent holds two headings or more, or the box around it
+/// has a heading and a sibling box of the same kind has one too. A column's own list
+/// has one title at most.
+fn one_of_headed_boxes(list: ElementRef) -> bool {
+    let is_heading =
+        |e: &ElementRef| matches!(e.value().name(), "h1" | "h2" | "h3" | "h4" | "h5" | "h6");
+    let headings = |block: ElementRef| block.child_elements().filter(is_heading).count();
+    let Some(parent) = list.parent().and_then(ElementRef::wrap) else {
+        return false;
+    };
+    if headings(parent) >= 2 {
+        return true;
+    }
+    if headings(parent) == 0 {
+        return false;
+    }
+    let kind = signature(parent);
+    let Some(grandparent) = parent.parent().and_then(ElementRef::wrap) else {
+        return false;
+    };
+    grandparent
+        .child_elements()
+        .filter(|box_| *box_ != parent && signature(*box_) == kind && headings(*box_) > 0)
+        .count()
+        > 0
 }
 
 /// Whether a list split into blocks is really several boxes, each under its own heading
@@ -474,10 +558,42 @@ fn is_article_url(url: &Url) -> bool {
     {
         return false;
     }
+    if is_numbered_section(path) {
+        return false;
+    }
     super::is_attachment(url)
         || ARTICLE_URL_RE.is_match(path)
         || url.query().is_some_and(|q| ARTICLE_URL_RE.is_match(q))
         || is_slug(path)
+}
+
+/// A section named by its number: `/channel/12.html`, `/column/3.shtml`, `/category/7/`.
+fn is_numbered_section(path: &str) -> bool {
+    let mut segments = path.trim_end_matches('/').rsplit('/');
+    let (Some(last), Some(parent)) = (segments.next(), segments.next()) else {
+        return false;
+    };
+    let stem = last.split('.').next().unwrap_or("");
+    let parent = parent.to_ascii_lowercase();
+    !stem.is_empty()
+        && stem.bytes().all(|b| b.is_ascii_digit())
+        && [
+            "channel",
+            "channels",
+            "column",
+            "columns",
+            "col",
+            "category",
+            "categories",
+            "cat",
+            "node",
+            "lanmu",
+            "tag",
+            "tags",
+            "topic",
+            "topics",
+        ]
+        .contains(&parent.as_str())
 }
 
 /// A last path segment made of several words (`/blog/how-we-moved-to-rust`): how
@@ -623,6 +739,81 @@ mod tests {
     }
 
     #[test]
+    fn menus_of_placeholder_links_are_not_a_list() {
+        // While a site is rebuilt its menu entries all lead to one page; with
+        // title-length names, an article-like href and no class naming a menu, only
+        // the shared href tells.
+        let entries: String = [
+            "政府信息公开目录",
+            "政务服务事项清单",
+            "互动交流留言板块",
+            "走进本州概况介绍",
+            "专题专栏集中展示",
+        ]
+        .iter()
+        .map(|t| format!(r#"<li><a href="/a/20220907/1234.html">{t}</a></li>"#))
+        .collect();
+        let html = format!(r#"<div class="dh"><ul>{entries}</ul></div><p>网站改版中</p>"#);
+        assert!(detect_str(&html).is_empty());
+    }
+
+    #[test]
+    fn two_links_need_dates_or_titled_article_links() {
+        // The last page of a column: two dated rows.
+        let html = format!(r#"<div class="main"><ul>{}</ul></div>"#, rows(2));
+        assert_eq!(detect_str(&html).len(), 2);
+        // Undated, but titled links to articles of one shape.
+        let html = r#"<div class="main"><ul>
+            <li><a href="/zwdt/202209/t20220907_1.html">全县秋粮收购工作会议召开</a></li>
+            <li><a href="/zwdt/202209/t20220906_2.html">县长带队检查安全生产工作</a></li>
+        </ul></div>"#;
+        assert_eq!(detect_str(html).len(), 2);
+        // Other sites' home pages under long names: a directory.
+        let html = r#"<div class="yq"><ul>
+            <li><a href="http://www.xinjiang.gov.cn/">新疆维吾尔自治区人民政府</a></li>
+            <li><a href="http://www.gov.cn/">中华人民共和国中央人民政府</a></li>
+        </ul></div>"#;
+        assert!(detect_str(html).is_empty());
+        // A footer not named as one: record numbers and a report link of two shapes.
+        let html = r#"<div class="bottom"><p>
+            <a href="https://beian.miit.gov.cn/">新ICP备05000001号-1</a>
+            <a href="http://www.beian.gov.cn/portal/registerSystemInfo?recordcode=65270002000001">新公网安备 65270002000001号</a>
+        </p></div>"#;
+        assert!(detect_str(html).is_empty());
+        // Undated titled article links of different shapes: a chance pair.
+        let html = r#"<div class="c"><p><a href="/zwdt/202209/t20220907_1.html">全县秋粮收购工作会议召开</a></p>
+            <p><a href="/info/1057/8920.htm">县长带队检查安全生产工作</a></p></div>"#;
+        assert!(detect_str(html).is_empty());
+    }
+
+    #[test]
+    fn two_links_in_one_of_several_headed_boxes_are_not_a_list() {
+        let two = r#"<ul><li><a href="/tzgg/202209/t20220901_1.html">关于开展安全生产检查的通知</a></li>
+            <li><a href="/tzgg/202209/t20220902_2.html">关于做好秋季防火工作的通知</a></li></ul>"#;
+        let other = r#"<ul><li><a href="/ztzl/">学习贯彻党的二十大精神</a></li></ul>"#;
+        // Headings and lists side by side in one block.
+        let html =
+            format!(r#"<div class="l"><h3>通知公告</h3>{two}<h3>专题专栏</h3>{other}</div>"#);
+        assert!(detect_str(&html).is_empty());
+        // Each box its own block of one kind.
+        let html = format!(
+            r#"<div class="l"><div class="box"><h3>通知公告</h3>{two}</div><div class="box"><h3>专题专栏</h3>{other}</div></div>"#
+        );
+        assert!(detect_str(&html).is_empty());
+        // A column's own list under its title is read.
+        let html = format!(r#"<div class="l"><div class="box"><h2>通知公告</h2>{two}</div></div>"#);
+        assert_eq!(detect_str(&html).len(), 2);
+    }
+
+    #[test]
+    fn previous_and_next_article_links_are_not_a_list() {
+        let html = r#"<div class="article"><h1>全县秋粮收购工作会议召开</h1><p>正文</p>
+            <div class="pn"><p>上一篇：<a href="/zwdt/202209/t20220906_2.html">县长带队检查安全生产工作</a></p>
+            <p>下一篇：<a href="/zwdt/202209/t20220908_3.html">全县教师节表彰大会举行</a></p></div></div>"#;
+        assert!(detect_str(html).is_empty());
+    }
+
+    #[test]
     fn deep_nesting_does_not_overflow() {
         let depth = 3000;
         let html = format!(
@@ -670,6 +861,8 @@ mod tests {
             "https://a.cn/zwgk/zfxxgkzn/",
             "https://a.cn/about-us/",
             "https://a.cn/col/col3078/index.html",
+            "https://a.cn/channel/12.html",
+            "https://a.cn/category/7/",
         ] {
             assert!(!article(url), "{url}");
         }

@@ -5,7 +5,7 @@ use super::page::{find_text, normalise, text_weight, visible_text, visible_text_
 use super::when::{Shown, shown_date};
 use crate::dates::parse_date;
 use regex::Regex;
-use scraper::ElementRef;
+use scraper::{ElementRef, Node};
 use std::collections::HashSet;
 use std::sync::LazyLock;
 use url::Url;
@@ -33,11 +33,52 @@ pub(super) struct Row {
 /// Title-like link text has at least this [`text_weight`].
 pub(super) const TITLE_LIKE: usize = 8;
 
-/// Read a row from its links (document order). `None` when no link carries text.
+/// A block with this many differently named links and no title among them is a menu.
+const MENU_LINKS: usize = 5;
+
+/// The label of a link to the previous or next article (`上一篇：`, `Next post:`), which
+/// article pages show in pairs that look like a two-row list.
+static PREV_NEXT_RE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"(?i)^[\[【(（]?\s*(?:(?:上|下)(?:一)?(?:篇|条|则|章)(?:文章|新闻)?(?:\s*[:：\]】)）]|\s|$)|(?:previous|prev|next)\s*(?:post|article|story|entry)?\s*[:：]|(?:previous|next)\s+(?:post|article|story|entry)(?:\s|$))",
+    )
+    .expect("static regex")
+});
+
+/// Read a row from its links (document order). `None` when no link carries text, and
+/// for what only looks like a row: a menu block (many short links, none a title, even
+/// when they all lead to one placeholder page) and a previous/next article link.
 pub(super) fn read_row(row: ElementRef, links: &[Link], tz: chrono_tz::Tz) -> Option<Row> {
     let titled: Vec<(&Link, LinkTitle)> = links.iter().map(|l| (l, link_title(l.el))).collect();
     let best = pick_title_link(&titled)?;
     let (link, title) = (best.0, &best.1);
+
+    // Counted by text, not URL: a menu whose entries share one href while the site is
+    // rebuilt would otherwise pass for a row with a single link.
+    let link_texts: HashSet<&str> = titled
+        .iter()
+        .filter(|(_, t)| t.weight > 0 && !t.from_image)
+        .map(|(_, t)| t.text.as_str())
+        .collect();
+    if link_texts.len() >= MENU_LINKS && title.weight < TITLE_LIKE && !title.marked {
+        return None;
+    }
+    let first_text = find_text(row, |t| {
+        let t = t.trim();
+        (!t.is_empty()).then(|| t.to_string())
+    });
+    let label = label_before(link.el);
+    if [
+        Some(title.text.as_str()),
+        first_text.as_deref(),
+        label.as_deref(),
+    ]
+    .into_iter()
+    .flatten()
+    .any(|t| PREV_NEXT_RE.is_match(t))
+    {
+        return None;
+    }
 
     let title_urls: HashSet<&str> = titled
         .iter()
@@ -60,6 +101,33 @@ pub(super) fn read_row(row: ElementRef, links: &[Link], tz: chrono_tz::Tz) -> Op
         shown,
         title_links: title_urls.len().max(1),
     })
+}
+
+/// The short text right before a link (`上一篇：<a>`, `<span>上一篇</span><a>`), looked
+/// for among the link's preceding siblings and its parent's; longer texts are content,
+/// not a label, and are not read whole.
+fn label_before(link: ElementRef) -> Option<String> {
+    const LABEL_BYTES: usize = 48;
+    let mut node = *link;
+    for _ in 0..2 {
+        for sib in node.prev_siblings() {
+            let mut text = String::new();
+            for n in sib.descendants() {
+                if let Node::Text(t) = n.value() {
+                    text.push_str(t);
+                }
+                if text.len() > LABEL_BYTES {
+                    return None;
+                }
+            }
+            let text = text.trim();
+            if !text.is_empty() {
+                return Some(text.to_string());
+            }
+        }
+        node = node.parent()?;
+    }
+    None
 }
 
 static DATE_AFFIX_RE: LazyLock<Regex> = LazyLock::new(|| {
@@ -351,6 +419,63 @@ mod tests {
             "关于2022-09-07停电的通知",
         ] {
             assert_eq!(split_date_affix(title), (title, None));
+        }
+    }
+
+    fn read_first(html: &str, row: &str) -> Option<Row> {
+        let doc = Html::parse_fragment(html);
+        let row_sel = Selector::parse(row).expect("test selector");
+        let a = Selector::parse("a").expect("test selector");
+        let row = doc.select(&row_sel).next().expect("the row in the test");
+        let base = Url::parse("https://www.example.gov.cn/").expect("test URL");
+        let links: Vec<Link> = row
+            .select(&a)
+            .map(|el| Link {
+                el,
+                url: base
+                    .join(el.value().attr("href").expect("test href"))
+                    .expect("test URL"),
+            })
+            .collect();
+        read_row(row, &links, chrono_tz::Asia::Shanghai)
+    }
+
+    #[test]
+    fn a_menu_block_is_not_a_row_even_when_its_links_share_one_url() {
+        let menu: String = ["政务公开", "政务服务", "互动交流", "走进博州", "专题专栏"]
+            .iter()
+            .map(|t| format!(r#"<a href="/channel/12.html">{t}</a>"#))
+            .collect();
+        assert!(read_first(&format!(r#"<div class="t">{menu}</div>"#), "div.t").is_none());
+        // A row with a title and several tag links is a row.
+        let row = format!(
+            r#"<div class="t"><a href="/a/1.html">全县秋粮收购工作会议召开</a>{menu}</div>"#
+        );
+        let row = read_first(&row, "div.t").expect("a row");
+        assert_eq!(row.title, "全县秋粮收购工作会议召开");
+    }
+
+    #[test]
+    fn previous_and_next_article_labels() {
+        for text in [
+            "上一篇：关于开展秋季消防检查的通知",
+            "下一篇:",
+            "上一条",
+            "上篇",
+            "【下一篇】全县教师节表彰大会举行",
+            "下一篇 市商务局召开座谈会",
+            "Previous post: Rust 2024",
+            "Next article",
+            "Next: Announcing the release",
+        ] {
+            assert!(PREV_NEXT_RE.is_match(text), "{text:?}");
+        }
+        for text in [
+            "下一步工作安排的通知",
+            "Next generation of public services",
+            "Previously on the council",
+        ] {
+            assert!(!PREV_NEXT_RE.is_match(text), "{text:?}");
         }
     }
 
