@@ -63,7 +63,15 @@ pub fn extract_html(html: &str, url: &Url, tz: Tz) -> Article {
     }
 
     let near = published::near_title(&lines, anchor, (body.first, body.last), tz);
-    let published = published::published(&meta, &near, &lines, anchor, body.first, url, tz);
+    let published = published::published(
+        &meta,
+        &near,
+        &lines,
+        anchor,
+        (body.first, body.last),
+        url,
+        tz,
+    );
     let author = names::author(&meta, &near, title.as_deref(), body.last);
     let origin = names::origin(&meta, &near);
 

@@ -14,7 +14,7 @@ pub(crate) fn author(
     title: Option<&str>,
     content_end: Option<usize>,
 ) -> Option<String> {
-    if let Some(a) = &near.author {
+    if let Some(a) = near.author.as_ref().or(near.reporter.as_ref()) {
         return Some(a.clone());
     }
     let site = site_names(meta, title);
