@@ -9,7 +9,7 @@ use regex::Regex;
 use std::sync::LazyLock;
 
 /// Labels that are distinctive wherever they stand, longest first within each family.
-const STRONG: &str = "发布时间|发布日期|发表时间|发表日期|发文日期|成文日期|印发日期|公开日期|生成日期|更新时间|更新日期|发稿时间|录入时间|上传时间|添加时间|创建时间|刊发时间|信息来源|文章来源|稿件来源|新闻来源|消息来源|内容来源|来源|稿源|出处|作者|记者|撰稿人|撰稿|撰文|通讯员|发布者|发布人|发布机构|发布单位|本文来源|原文来源|文章出处|责任编辑|网络编辑|编审|审核|审校|校对|终审|责编|点击量|点击数|点击率|点击次数|浏览次数|浏览量|阅读次数|阅读量|阅读数|访问量|访问次数|访问统计|字号|字体|分享到|摄影|索引号|文号|发文机关|主题分类";
+const STRONG: &str = "发布时间|发布日期|发表时间|发表日期|发文日期|成文日期|印发日期|公开日期|生成日期|更新时间|更新日期|发稿时间|录入时间|上传时间|添加时间|创建时间|刊发时间|信息来源|文章来源|稿件来源|新闻来源|消息来源|内容来源|来源|稿源|出处|作者|记者|撰稿人|撰稿|撰文|执笔人|执笔|通讯员|发布者|发布人|发布机构|发布单位|本文来源|原文来源|文章出处|责任编辑|网络编辑|编审|审核|审校|校对|终审|责编|点击量|点击数|点击率|点击次数|浏览次数|浏览量|阅读次数|阅读量|阅读数|访问量|访问次数|访问统计|字号|字体|分享到|摄影|索引号|文号|发文机关|主题分类";
 /// Short labels that are words elsewhere too: they need a separator before them.
 const WEAK: &str = "时间|日期|文|编辑|浏览|点击|阅读|访问|图|编者|供稿|选稿";
 
@@ -32,9 +32,8 @@ pub(crate) enum Field {
 
 fn field_of(label: &str) -> Field {
     match label {
-        "作者" | "记者" | "撰稿人" | "撰稿" | "撰文" | "通讯员" | "文" | "供稿" => {
-            Field::Author
-        }
+        "作者" | "记者" | "撰稿人" | "撰稿" | "撰文" | "执笔人" | "执笔" | "通讯员" | "文"
+        | "供稿" => Field::Author,
         "本文来源" | "原文来源" | "文章出处" | "信息来源" | "文章来源" | "稿件来源"
         | "新闻来源" | "消息来源" | "内容来源" | "来源" | "稿源" | "出处" => {
             Field::Origin
@@ -116,6 +115,14 @@ pub(crate) fn parse(line: &str, tz: Tz) -> MetaLine {
     if out.published.is_none() && out.labels > 0 {
         out.published = find_date(line, tz);
     }
+    if out.author.is_none()
+        && let Some(&(start, _, field)) = found.first()
+    {
+        let posted = ["发表于", "发布于"]
+            .iter()
+            .any(|l| line[start..].starts_with(l));
+        out.author = unlabelled_name(&line[..start], field, posted);
+    }
     // Forums: 本贴由<作者>于2005年8月12日16:12:21在〖…〗发表.
     if out.published.is_none()
         && let Some(caps) = POSTED_BY_RE.captures(line)
@@ -131,8 +138,39 @@ pub(crate) fn parse(line: &str, tz: Tz) -> MetaLine {
     out
 }
 
+/// A name printed without its label before the line's first label: the poster in
+/// `ggjjzhzz 发表于 2005-9-15 11:46:00`, the bracketed writer in `[ 黄宇 ] 来源：[ 国际金融报 ]`.
+fn unlabelled_name(before: &str, first: Field, posted: bool) -> Option<String> {
+    let before = before.trim_end_matches([' ', '\u{a0}', '\u{3000}']);
+    let name = match first {
+        Field::Origin => before
+            .trim_start()
+            .strip_prefix(['[', '【'])?
+            .strip_suffix([']', '】'])?
+            .trim(),
+        // Only 发表于/发布于 follow the poster's name.
+        Field::Date if posted => {
+            let token = before.rsplit([' ', '\u{a0}', '\u{3000}', '|']).next()?;
+            if token.len() == before.len()
+                || ["本文", "文章", "此文", "原文", "本帖"].contains(&token)
+            {
+                return None;
+            }
+            token
+        }
+        _ => return None,
+    };
+    if name.contains(['[', ']', '【', '】', '《', '》', '(', '（']) || !looks_like_names(name)
+    {
+        return None;
+    }
+    clean_name(name, 20)
+}
+
 static POSTED_BY_RE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?:贴|帖|文|作者)?由\s*(?P<who>[^\s于]{1,16}?)\s*于\s*(?P<date>(?:19|20)\d{2})")
+    Regex::new(
+        r"(?:贴|帖|文|作者)?由\s*(?P<who>[^\s于]{1,16}?)\s*(?:于|张贴\s*@?)\s*(?P<date>(?:19|20)\d{2})",
+    )
         .expect("static regex")
 });
 
@@ -210,11 +248,29 @@ const BYLINE_ENDS: &[&str] = &[
     "实习生",
 ];
 
+static FILED_RE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"[（(]\s*(?P<names>\p{Han}{2,4}(?:[\s、]+\p{Han}{2,4}){0,3})[\s\u{3000}]+\p{Han}{2,6}报道\s*[）)]")
+        .expect("static regex")
+});
+
+/// Whether `t` starts with where a reporter filed from (`山东冠县报道`).
+fn filed_from(t: &str) -> bool {
+    let run: String = t.chars().take_while(|&c| super::dom::is_cjk(c)).collect();
+    let n = run.chars().count();
+    (3..=8).contains(&n) && run.ends_with("报道")
+}
+
 /// The names of an unlabelled reporter byline: `光明日报记者 王建宏 张文攀`,
 /// `（记者 胡晓蓉）`, `本报记者罗科苏盈发自北京`, `河南商报记者马俊峰/文`. The names must
 /// be whole: short runs of Han characters that end the line or stand before a closing
 /// bracket or a byline word, so prose (`告诉记者，他…`, `记者近日从…了解到`) is no byline.
 pub(crate) fn reporter(line: &str) -> Option<String> {
+    // `（姚峰 上海报道）`: names and where they filed from, in brackets.
+    if let Some(c) = FILED_RE.captures(line)
+        && let Some(names) = c.name("names")
+    {
+        return Some(super::dom::collapse_ws(names.as_str()));
+    }
     for label in ["记者", "通讯员"] {
         let mut from = 0;
         while let Some(i) = line[from..].find(label) {
@@ -270,6 +326,7 @@ fn byline_names(rest: &str) -> Option<String> {
         let closes = |t: &str| {
             t.starts_with(['）', ')', '】', ']', '」', '|', '｜'])
                 || BYLINE_ENDS.iter().any(|e| t.starts_with(e))
+                || filed_from(t)
         };
         // A name glued to the label needs an explicit end (`记者马俊峰/文`): menu
         // entries like `记者调查` end their line too.
@@ -492,6 +549,23 @@ mod tests {
     }
 
     #[test]
+    fn names_before_the_labels() {
+        let m = parse(
+            "[湖湘文化] 陈天华《警世钟》 ggjjzhzz  发表于 2005-9-15 11:46:00",
+            SH,
+        );
+        assert_eq!(m.author.as_deref(), Some("ggjjzhzz"));
+        let m = parse("[ 黄宇 ]  来源：[ 国际金融报 ]", SH);
+        assert_eq!(m.author.as_deref(), Some("黄宇"));
+        assert_eq!(m.origin.as_deref(), Some("国际金融报"));
+        let m = parse("由海姑娘张贴 @ 2005-06-14 03:25:55 (370)", SH);
+        assert_eq!(m.author.as_deref(), Some("海姑娘"));
+        assert_eq!(parse("本文 发表于 2005-9-15", SH).author, None);
+        assert_eq!(parse("新闻 来源：新华社", SH).author, None);
+        assert_eq!(parse("首页 > 新闻 发布时间：2022-01-01", SH).author, None);
+    }
+
+    #[test]
     fn forum_posts() {
         let m = parse("本贴由大卫于2005年8月12日16:12:21在〖心理〗发表.", SH);
         assert_eq!(
@@ -528,6 +602,18 @@ mod tests {
         assert_eq!(
             reporter("整合 新华日报·交汇点记者 徐睿翔 素材来源 江苏13个设区市党报").as_deref(),
             Some("徐睿翔")
+        );
+        assert_eq!(
+            reporter("新京报记者 彭冲 山东冠县报道").as_deref(),
+            Some("彭冲")
+        );
+        assert_eq!(
+            reporter("……利益再分配的过程吗？”（姚峰 上海报道）").as_deref(),
+            Some("姚峰")
+        );
+        assert_eq!(
+            parse("执笔人：闵乐夫 赵兰波 刘韬", SH).author.as_deref(),
+            Some("闵乐夫 赵兰波 刘韬")
         );
         // Prose about reporters is no byline.
         assert_eq!(reporter("孙启勤告诉记者，他仍然在坚持购买彩票。"), None);
