@@ -141,13 +141,18 @@ pub(crate) fn parse(line: &str, tz: Tz) -> MetaLine {
 /// A name printed without its label before the line's first label: the poster in
 /// `ggjjzhzz 发表于 2005-9-15 11:46:00`, the bracketed writer in `[ 黄宇 ] 来源：[ 国际金融报 ]`.
 fn unlabelled_name(before: &str, first: Field, posted: bool) -> Option<String> {
-    let before = before.trim_end_matches([' ', '\u{a0}', '\u{3000}']);
+    // Private-use characters are spaces some GBK pages print (`]\u{e5c2} 来源`).
+    let before = before
+        .trim_end_matches(|c: char| c.is_whitespace() || ('\u{e000}'..='\u{f8ff}').contains(&c));
     let name = match first {
-        Field::Origin => before
-            .trim_start()
-            .strip_prefix(['[', '【'])?
-            .strip_suffix([']', '】'])?
-            .trim(),
+        // The bracketed segment just before 来源 (a date may precede it).
+        Field::Origin => {
+            let open = before.rfind(['[', '【'])?;
+            before[open..]
+                .trim_start_matches(['[', '【'])
+                .strip_suffix([']', '】'])?
+                .trim()
+        }
         // Only 发表于/发布于 follow the poster's name.
         Field::Date if posted => {
             let token = before.rsplit([' ', '\u{a0}', '\u{3000}', '|']).next()?;
@@ -555,7 +560,10 @@ mod tests {
             SH,
         );
         assert_eq!(m.author.as_deref(), Some("ggjjzhzz"));
-        let m = parse("[ 黄宇 ]  来源：[ 国际金融报 ]", SH);
+        let m = parse(
+            "BUSINESS.SOHU.COM\u{3000}2004年7月16日08:19 [ 黄宇 ]\u{e5c2} 来源：[ 国际金融报 ]",
+            SH,
+        );
         assert_eq!(m.author.as_deref(), Some("黄宇"));
         assert_eq!(m.origin.as_deref(), Some("国际金融报"));
         let m = parse("由海姑娘张贴 @ 2005-06-14 03:25:55 (370)", SH);

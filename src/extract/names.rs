@@ -69,6 +69,7 @@ fn structured_authors(meta: &PageMeta, content_end: Option<usize>) -> Vec<String
     ] {
         if let Some(v) = meta.tag(key)
             && !v.starts_with("http")
+            && !is_vendor(meta, v)
             && let Some(a) = clean_byline(v)
         {
             out.push(a);
@@ -146,6 +147,23 @@ fn strip_byline_prefix(text: &str) -> Option<&str> {
         }
     }
     None
+}
+
+/// Whether a `<meta name="author">` names the maker of the site's software (`大汉网络`
+/// beside `<meta name="generator" content="大汉版通">`, a `…科技有限公司`), not a writer.
+fn is_vendor(meta: &PageMeta, value: &str) -> bool {
+    let v = compact(value);
+    if ["网络", "科技", "公司", "软件", "网络技术"]
+        .iter()
+        .any(|s| v.ends_with(s))
+    {
+        return true;
+    }
+    meta.tag("generator").is_some_and(|g| {
+        let g = compact(g);
+        let brand: String = v.chars().take(2).collect();
+        brand.chars().count() == 2 && brand.chars().all(is_cjk) && g.starts_with(&brand)
+    })
 }
 
 fn clean_byline(text: &str) -> Option<String> {
