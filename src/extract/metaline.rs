@@ -363,6 +363,36 @@ pub(crate) fn looks_like_names(value: &str) -> bool {
             .all(|part| part.chars().filter(|&c| super::dom::is_cjk(c)).count() <= 10)
 }
 
+static WRITTEN_BY_RE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"^(?:[Pp]osted by|[Ww]ritten by|[Pp]ublished by|By|BY|Von|Par|Por)\s*:?\s+(?P<name>\p{Lu}[\p{L}.'’-]*(?:\s+(?:\p{Lu}[\p{L}.'’-]*|de|van|von|der|da|di|del)){0,4})\s*(?:$|[@|,•·–—]|\s-\s|on\s|am\s|le\s|el\s|\d)",
+    )
+    .expect("static regex")
+});
+
+/// The name of a western byline line: `By Tim Anderson`, `Posted by Konstantin @ 12:00
+/// am`, `Von Jane Doe | 3. März 2020`. Only capitalised words make the name, and it
+/// must end the line or stand before a separator or a date.
+pub(crate) fn written_by(line: &str) -> Option<String> {
+    if line.chars().count() > 90 {
+        return None;
+    }
+    let name = WRITTEN_BY_RE.captures(line.trim())?.name("name")?.as_str();
+    // A date may follow with its month name capitalised (`By GILLIAN MOHNEY March 6`).
+    let mut words: Vec<&str> = name.split_whitespace().collect();
+    while words.len() > 1
+        && words.last().is_some_and(|w| {
+            crate::dates::find_date_words(&format!("{w} 1, 2000")).is_some()
+                || crate::dates::find_date_words(&format!("1 {w} 2000")).is_some()
+        })
+    {
+        words.pop();
+    }
+    let name = words.join(" ");
+    let name = name.trim_end_matches(['.', '-', '’', '\'']);
+    (name.chars().count() >= 3).then(|| name.to_string())
+}
+
 /// A field value as a name: trimmed of separators and brackets, cut at a wide gap, and
 /// `None` when it is empty, too long, or a placeholder for "unknown".
 pub(crate) fn clean_name(value: &str, max_chars: usize) -> Option<String> {
@@ -645,6 +675,33 @@ mod tests {
             parse("记者：张三 李四", SH).author.as_deref(),
             Some("张三 李四")
         );
+    }
+
+    #[test]
+    fn western_byline_lines() {
+        assert_eq!(
+            written_by("By Tim Anderson").as_deref(),
+            Some("Tim Anderson")
+        );
+        assert_eq!(
+            written_by("Posted by Konstantin @ 12:00 am").as_deref(),
+            Some("Konstantin")
+        );
+        assert_eq!(
+            written_by("Von Jane van Doe | 3. März 2020").as_deref(),
+            Some("Jane van Doe")
+        );
+        assert_eq!(
+            written_by("By GILLIAN MOHNEY March 6, 2014").as_deref(),
+            Some("GILLIAN MOHNEY")
+        );
+        assert_eq!(
+            written_by("Par Matthieu Hy le 23 mars 2020").as_deref(),
+            Some("Matthieu Hy")
+        );
+        assert_eq!(written_by("By the way, this is prose."), None);
+        assert_eq!(written_by("By Train to Paris"), None);
+        assert_eq!(written_by("Bylines"), None);
     }
 
     #[test]

@@ -21,6 +21,7 @@ pub(crate) fn author(
     let origin = origin(meta, near).map(|o| compact(&o).to_lowercase());
     structured_authors(meta, content_end)
         .into_iter()
+        .chain(near.written_by.clone())
         .find(|found| {
             let c = compact(found).to_lowercase();
             // A Chinese brand in the title suffix (`…_网易财经` for 网易) is the site; a

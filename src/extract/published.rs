@@ -47,6 +47,9 @@ pub(crate) struct NearTitle {
     pub author: Option<String>,
     /// An unlabelled reporter byline (`（记者 胡晓蓉）`) in or around the article.
     pub reporter: Option<String>,
+    /// A `By Jane Doe` / `Posted by Jane Doe @ 12:00` line under the title or after
+    /// the body (western pages).
+    pub written_by: Option<String>,
     pub origin: Option<String>,
 }
 
@@ -79,6 +82,7 @@ pub(crate) fn near_title(
         labelled: false,
         author: None,
         reporter: None,
+        written_by: None,
         origin: None,
     };
     for i in order {
@@ -119,6 +123,10 @@ pub(crate) fn near_title(
             let tail = text.char_indices().nth(n - 40).map_or(0, |(b, _)| b);
             metaline::reporter(&text[..head]).or_else(|| metaline::reporter(&text[tail..]))
         });
+    let end = content_end.map_or(lines.len(), position);
+    out.written_by = (start..(start + 20).min(lines.len()))
+        .chain(end.saturating_sub(3)..names_to.min(lines.len()))
+        .find_map(|i| metaline::written_by(&lines[i].text));
     if out.published.is_some() {
         return out;
     }
