@@ -365,7 +365,7 @@ pub(crate) fn looks_like_names(value: &str) -> bool {
 
 static WRITTEN_BY_RE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
-        r"^(?:[Pp]osted by|[Ww]ritten by|[Pp]ublished by|By|BY|Von|Par|Por)\s*:?\s+(?P<name>\p{Lu}[\p{L}.'’-]*(?:\s+(?:\p{Lu}[\p{L}.'’-]*|de|van|von|der|da|di|del)){0,4})\s*(?:$|[@|,•·–—]|\s-\s|on\s|am\s|le\s|el\s|\d)",
+        r"^(?:[Pp]osted by|[Ww]ritten by|[Pp]ublished by|[Bb]y|BY|[Vv]on|[Pp]ar|[Pp]or)\s*:?\s+(?P<name>\p{Lu}[\p{L}.'’-]*(?:\s+(?:\p{Lu}[\p{L}.'’-]*|de|van|von|der|da|di|del)){0,4})\s*(?:$|[@|,•·–—]|\s-\s|on\s|am\s|le\s|el\s|\d)",
     )
     .expect("static regex")
 });
@@ -699,6 +699,15 @@ mod tests {
             written_by("Par Matthieu Hy le 23 mars 2020").as_deref(),
             Some("Matthieu Hy")
         );
+        assert_eq!(
+            written_by("von Klaus Stanjek").as_deref(),
+            Some("Klaus Stanjek")
+        );
+        assert_eq!(
+            written_by("par Didier Roy, 21 juin 2018").as_deref(),
+            Some("Didier Roy")
+        );
+        assert_eq!(written_by("von Berlin nach Hamburg"), None);
         assert_eq!(written_by("By the way, this is prose."), None);
         assert_eq!(written_by("By Train to Paris"), None);
         assert_eq!(written_by("Bylines"), None);

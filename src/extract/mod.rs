@@ -254,4 +254,15 @@ mod tests {
         let a = extract_html(&html, &url, chrono_tz::UTC);
         assert!(a.content_text.contains("Für einen Roman"), "{a:?}");
     }
+
+    #[test]
+    fn json_ld_authors_given_by_reference() {
+        let html = r#"<html><head><script type="application/ld+json">{"@context":"https://schema.org","@graph":[
+            {"@type":["Person","Organization"],"@id":"http://h.at/#/person/1","name":"Helge Fahrnberger"},
+            {"@type":"Article","headline":"Mahu","author":{"@id":"http://h.at/#/person/1"}}]}</script></head>
+            <body><h1>Mahu</h1><p>Some text of the article that is long enough to be a body.</p></body></html>"#;
+        let url = Url::parse("http://h.at/mahu").expect("static url");
+        let a = extract_html(html, &url, chrono_tz::UTC);
+        assert_eq!(a.author.as_deref(), Some("Helge Fahrnberger"));
+    }
 }
