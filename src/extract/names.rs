@@ -185,6 +185,8 @@ fn clean_byline(text: &str) -> Option<String> {
         return None;
     }
     let t = strip_byline_prefix(&t).unwrap_or(&t);
+    // What follows a bullet is the byline's time or role (`James Akinaka • 8h`).
+    let t = t.split(" • ").next().unwrap_or(t);
     let t = ["Alle Artikel", "All posts", "View all posts"]
         .iter()
         .find_map(|s| t.strip_suffix(s))
@@ -253,6 +255,7 @@ mod tests {
             Some("Johanna Kropfitsch")
         );
         assert_eq!(c("Bylines Weekly").as_deref(), Some("Bylines Weekly"));
+        assert_eq!(c("James Akinaka • 8h").as_deref(), Some("James Akinaka"));
         assert_eq!(c("Parker Smith").as_deref(), Some("Parker Smith"));
         for none in [
             "By",
