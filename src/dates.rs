@@ -24,6 +24,21 @@ static DATE_RE: LazyLock<Regex> = LazyLock::new(|| {
     .expect("static regex")
 });
 
+static ISSUE_RE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"《[^》]{1,30}》\s*(?P<y>(?:19|20)\d{2})\s*年\s*(?P<m>\d{1,2})\s*月号")
+        .expect("static regex")
+});
+
+/// The first day of a periodical's monthly issue cited in `text` (`——《北京之春》1998年3月号`,
+/// the usual closing line of a reprinted magazine article): the month is all the page
+/// says of the date, and an issue is dated from its month's start.
+pub fn find_issue_month(text: &str) -> Option<NaiveDate> {
+    let caps = ISSUE_RE.captures(text)?;
+    let y = caps.name("y")?.as_str().parse().ok()?;
+    let m = caps.name("m")?.as_str().parse().ok()?;
+    NaiveDate::from_ymd_opt(y, m, 1)
+}
+
 /// The first date in `text`, or `None`. The match must not be glued to more digits
 /// (a phone number or an id is not a date).
 pub fn find_date(text: &str, tz: Tz) -> Option<PubDate> {
@@ -298,6 +313,16 @@ mod tests {
             "2022-09-07"
         );
         assert_eq!(d("https://a.com/news/12345.html"), "");
+    }
+
+    #[test]
+    fn issue_months() {
+        assert_eq!(
+            find_issue_month("　　——《北京之春》1998年3月号").map(|d| d.to_string()),
+            Some("1998-03-01".into())
+        );
+        assert_eq!(find_issue_month("1998年3月号"), None);
+        assert_eq!(find_issue_month("《北京之春》1998年第3期"), None);
     }
 
     #[test]

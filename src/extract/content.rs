@@ -165,7 +165,9 @@ pub(crate) fn remove_unlikely(dom: &mut Dom, strip_unlikely: bool) {
             continue;
         }
         let holds_most = before[id].chars > most;
-        if matches!(tag, "nav" | "aside") && !holds_most {
+        // Some layouts put the whole article in an <aside> (the page's "direct content"
+        // panel): one holding the article's body is no sidebar.
+        if matches!(tag, "nav" | "aside") && !holds_most && !holds_article_body(dom, id) {
             dom.nodes[id].removed = true;
             continue;
         }
@@ -193,6 +195,16 @@ pub(crate) fn remove_unlikely(dom: &mut Dom, strip_unlikely: bool) {
             dom.nodes[id].removed = true;
         }
     }
+}
+
+/// Whether a subtree holds an element marked up as the article's body.
+fn holds_article_body(dom: &Dom, id: usize) -> bool {
+    dom.descendants(id).into_iter().any(|d| {
+        dom.elem(d).is_some_and(|e| {
+            e.attr("itemprop")
+                .is_some_and(|p| p.eq_ignore_ascii_case("articlebody"))
+        })
+    })
 }
 
 /// Whether an element holds only inline content (no block-level child).

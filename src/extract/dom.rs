@@ -13,10 +13,12 @@ const MAX_DEPTH: usize = 160;
 const MAX_NODES: usize = 250_000;
 
 /// Elements dropped while copying: never content, and some (scripts) would pollute text.
+/// Ruby annotations (`<rt>`, `<rp>`: the reading printed over 子 in 子こども) would
+/// double the text they gloss.
 const SKIPPED: &[&str] = &[
     "style", "noscript", "template", "svg", "math", "iframe", "object", "embed", "canvas",
     "select", "option", "textarea", "button", "input", "link", "video", "audio", "map", "frameset",
-    "frame", "dialog",
+    "frame", "dialog", "rt", "rp",
 ];
 
 /// Attributes extraction looks at; the rest are dropped.
@@ -372,5 +374,12 @@ mod tests {
         let t = dom.text(0);
         assert!(!t.contains("junk"));
         assert!(t.contains("headline"));
+    }
+
+    #[test]
+    fn ruby_readings_are_dropped() {
+        let html = "<p><ruby>子<rp>(</rp><rt>こ</rt><rp>)</rp></ruby>どもへの<ruby>虐待<rt>ぎゃくたい</rt></ruby></p>";
+        let dom = Dom::from_html(&Html::parse_document(html));
+        assert_eq!(compact(&dom.text(0)), "子どもへの虐待");
     }
 }

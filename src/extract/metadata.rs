@@ -21,6 +21,10 @@ pub(crate) struct PageMeta {
     pub ld_headline: Option<String>,
     pub ld_published: Option<String>,
     pub ld_authors: Vec<String>,
+    /// Authors given only by `{"@id": …}` (Yoast graphs), resolved against `ld_people`.
+    pub ld_author_ids: Vec<String>,
+    /// JSON-LD `Person` nodes: `@id` → name.
+    pub ld_people: Vec<(String, String)>,
     /// Headings (h1–h3) as (node, level, text), document order.
     pub headings: Vec<(usize, u8, String)>,
     /// `<time datetime>` and `itemprop=datePublished` values, document order.
@@ -144,6 +148,14 @@ pub(crate) fn read(dom: &Dom) -> PageMeta {
             }
         }
     }
+    if m.ld_authors.is_empty() {
+        m.ld_authors = m
+            .ld_author_ids
+            .iter()
+            .filter_map(|id| m.ld_people.iter().find(|(p, _)| p == id))
+            .filter_map(|(_, name)| super::metaline::clean_name(name, 60))
+            .collect();
+    }
     m
 }
 
@@ -170,6 +182,15 @@ fn read_json_ld(v: &Value, m: &mut PageMeta, depth: usize) {
                     .join(" "),
                 _ => String::new(),
             };
+            if ty.contains("Person")
+                && m.ld_people.len() < 50
+                && let (Some(id), Some(name)) = (
+                    obj.get("@id").and_then(Value::as_str),
+                    obj.get("name").and_then(Value::as_str),
+                )
+            {
+                m.ld_people.push((id.to_string(), collapse_ws(name)));
+            }
             let articleish = ty.contains("Article")
                 || ty.contains("Posting")
                 || ty.contains("NewsArticle")
@@ -191,6 +212,24 @@ fn read_json_ld(v: &Value, m: &mut PageMeta, depth: usize) {
                 && let Some(a) = obj.get("author")
             {
                 collect_names(a, &mut m.ld_authors, 0);
+                if m.ld_authors.is_empty() {
+                    collect_ids(a, &mut m.ld_author_ids, 0);
+                }
+            }
+        }
+        _ => {}
+    }
+}
+
+fn collect_ids(v: &Value, out: &mut Vec<String>, depth: usize) {
+    if depth > 3 || out.len() > 10 {
+        return;
+    }
+    match v {
+        Value::Array(a) => a.iter().for_each(|x| collect_ids(x, out, depth + 1)),
+        Value::Object(o) => {
+            if let Some(id) = o.get("@id").and_then(Value::as_str) {
+                out.push(id.to_string());
             }
         }
         _ => {}

@@ -9,13 +9,13 @@ use regex::Regex;
 use std::sync::LazyLock;
 
 /// Labels that are distinctive wherever they stand, longest first within each family.
-const STRONG: &str = "发布时间|发布日期|发表时间|发表日期|发文日期|成文日期|印发日期|公开日期|生成日期|更新时间|更新日期|发稿时间|录入时间|上传时间|添加时间|创建时间|刊发时间|信息来源|文章来源|稿件来源|新闻来源|消息来源|内容来源|来源|稿源|出处|作者|记者|撰稿人|撰稿|撰文|通讯员|发布者|发布人|发布机构|发布单位|本文来源|原文来源|文章出处|责任编辑|网络编辑|编审|审核|审校|校对|终审|责编|点击量|点击数|点击率|点击次数|浏览次数|浏览量|阅读次数|阅读量|阅读数|访问量|访问次数|字号|字体|分享到|摄影|索引号|文号|发文机关|主题分类";
+const STRONG: &str = "发布时间|发布日期|发表时间|发表日期|发文日期|成文日期|印发日期|公开日期|生成日期|更新时间|更新日期|发稿时间|录入时间|上传时间|添加时间|创建时间|刊发时间|信息来源|文章来源|稿件来源|新闻来源|消息来源|内容来源|来源|稿源|出处|作者|记者|撰稿人|撰稿|撰文|执笔人|执笔|通讯员|发布者|发布人|发布机构|发布单位|本文来源|原文来源|文章出处|责任编辑|网络编辑|编审|审核|审校|校对|终审|责编|点击量|点击数|点击率|点击次数|浏览次数|浏览量|阅读次数|阅读量|阅读数|访问量|访问次数|访问统计|字号|字体|分享到|摄影|索引号|文号|发文机关|主题分类";
 /// Short labels that are words elsewhere too: they need a separator before them.
 const WEAK: &str = "时间|日期|文|编辑|浏览|点击|阅读|访问|图|编者|供稿|选稿";
 
 static LABEL_RE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(&format!(
-        r"(?:(?P<strong>{STRONG})|(?:^|[\s|｜/【\[（(:：,，;；·•\u{{a0}}\u{{3000}}])(?P<weak>{WEAK}))\s*[:：]|(?:^|[\s|｜/【\[（(:：,，;；·•\u{{a0}}\u{{3000}}])(?P<bare>发表于|发布于|发表时间|发布时间|来源|作者)[\s\u{{a0}}\u{{3000}}]|(?P<count>阅读|点击|浏览|访问|人气)\s*[:：]?\s*\d+\s*次"
+        r"(?:(?P<strong>{STRONG})|(?:^|[\s|｜/【\[（(:：,，;；·•\u{{a0}}\u{{3000}}])(?P<weak>{WEAK}))\s*[:：]|(?:^|[\s|｜/【\[（(:：,，;；·•\u{{a0}}\u{{3000}}])(?P<bare>发表时间|发布时间|来源|作者)[\s\u{{a0}}\u{{3000}}]|(?:^|[\s|｜/【\[（(:：,，;；·•\u{{a0}}\u{{3000}}])(?P<at>发表于|发布于)|(?P<count>阅读|点击|浏览|访问|人气)\s*[:：]?\s*\d+\s*次"
     ))
     .expect("static regex")
 });
@@ -32,9 +32,8 @@ pub(crate) enum Field {
 
 fn field_of(label: &str) -> Field {
     match label {
-        "作者" | "记者" | "撰稿人" | "撰稿" | "撰文" | "通讯员" | "文" | "供稿" => {
-            Field::Author
-        }
+        "作者" | "记者" | "撰稿人" | "撰稿" | "撰文" | "执笔人" | "执笔" | "通讯员" | "文"
+        | "供稿" => Field::Author,
         "本文来源" | "原文来源" | "文章出处" | "信息来源" | "文章来源" | "稿件来源"
         | "新闻来源" | "消息来源" | "内容来源" | "来源" | "稿源" | "出处" => {
             Field::Origin
@@ -67,6 +66,7 @@ pub(crate) fn parse(line: &str, tz: Tz) -> MetaLine {
             .name("strong")
             .or_else(|| caps.name("weak"))
             .or_else(|| caps.name("bare"))
+            .or_else(|| caps.name("at"))
             .or_else(|| caps.name("count"))
         else {
             continue;
@@ -101,7 +101,7 @@ pub(crate) fn parse(line: &str, tz: Tz) -> MetaLine {
             }
             Field::Author => {
                 if out.author.is_none() {
-                    out.author = clean_name(value, 40);
+                    out.author = clean_name(value, 40).filter(|v| looks_like_names(v));
                 }
             }
             Field::Origin => {
@@ -114,6 +114,14 @@ pub(crate) fn parse(line: &str, tz: Tz) -> MetaLine {
     }
     if out.published.is_none() && out.labels > 0 {
         out.published = find_date(line, tz);
+    }
+    if out.author.is_none()
+        && let Some(&(start, _, field)) = found.first()
+    {
+        let posted = ["发表于", "发布于"]
+            .iter()
+            .any(|l| line[start..].starts_with(l));
+        out.author = unlabelled_name(&line[..start], field, posted);
     }
     // Forums: 本贴由<作者>于2005年8月12日16:12:21在〖…〗发表.
     if out.published.is_none()
@@ -130,8 +138,44 @@ pub(crate) fn parse(line: &str, tz: Tz) -> MetaLine {
     out
 }
 
+/// A name printed without its label before the line's first label: the poster in
+/// `ggjjzhzz 发表于 2005-9-15 11:46:00`, the bracketed writer in `[ 黄宇 ] 来源：[ 国际金融报 ]`.
+fn unlabelled_name(before: &str, first: Field, posted: bool) -> Option<String> {
+    // Private-use characters are spaces some GBK pages print (`]\u{e5c2} 来源`).
+    let before = before
+        .trim_end_matches(|c: char| c.is_whitespace() || ('\u{e000}'..='\u{f8ff}').contains(&c));
+    let name = match first {
+        // The bracketed segment just before 来源 (a date may precede it).
+        Field::Origin => {
+            let open = before.rfind(['[', '【'])?;
+            before[open..]
+                .trim_start_matches(['[', '【'])
+                .strip_suffix([']', '】'])?
+                .trim()
+        }
+        // Only 发表于/发布于 follow the poster's name.
+        Field::Date if posted => {
+            let token = before.rsplit([' ', '\u{a0}', '\u{3000}', '|']).next()?;
+            if token.len() == before.len()
+                || ["本文", "文章", "此文", "原文", "本帖"].contains(&token)
+            {
+                return None;
+            }
+            token
+        }
+        _ => return None,
+    };
+    if name.contains(['[', ']', '【', '】', '《', '》', '(', '（']) || !looks_like_names(name)
+    {
+        return None;
+    }
+    clean_name(name, 20)
+}
+
 static POSTED_BY_RE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?:贴|帖|文|作者)?由\s*(?P<who>[^\s于]{1,16}?)\s*于\s*(?P<date>(?:19|20)\d{2})")
+    Regex::new(
+        r"(?:贴|帖|文|作者)?由\s*(?P<who>[^\s于]{1,16}?)\s*(?:于|张贴\s*@?)\s*(?P<date>(?:19|20)\d{2})",
+    )
         .expect("static regex")
 });
 
@@ -162,7 +206,9 @@ pub(crate) fn is_meta_line(text: &str, tz: Tz) -> bool {
         ]
         .iter()
         .any(|p| label.contains(p));
-        if field != Field::Date || publishing {
+        // `记者：你通过什么渠道获取信息？` is an interview's question, not a byline.
+        let question = field == Field::Author && text.contains(SENTENCE_ENDS);
+        if (field != Field::Date || publishing) && !question {
             return true;
         }
     }
@@ -190,6 +236,163 @@ pub(crate) fn is_bare_date(text: &str, tz: Tz) -> bool {
     rest <= 2
 }
 
+/// Words after 记者/通讯员 that end a byline: where the reporter files from, the work
+/// done, the next field.
+const BYLINE_ENDS: &[&str] = &[
+    "发自",
+    "报道",
+    "/文",
+    "／文",
+    "摄影",
+    "摄",
+    "文/",
+    "来源",
+    "编辑",
+    "记者",
+    "通讯员",
+    "实习生",
+];
+
+static FILED_RE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"[（(]\s*(?P<names>\p{Han}{2,4}(?:[\s、]+\p{Han}{2,4}){0,3})[\s\u{3000}]+\p{Han}{2,6}报道\s*[）)]")
+        .expect("static regex")
+});
+
+/// Whether `t` starts with where a reporter filed from (`山东冠县报道`).
+fn filed_from(t: &str) -> bool {
+    let run: String = t.chars().take_while(|&c| super::dom::is_cjk(c)).collect();
+    let n = run.chars().count();
+    (3..=8).contains(&n) && run.ends_with("报道")
+}
+
+/// The names of an unlabelled reporter byline: `光明日报记者 王建宏 张文攀`,
+/// `（记者 胡晓蓉）`, `本报记者罗科苏盈发自北京`, `河南商报记者马俊峰/文`. The names must
+/// be whole: short runs of Han characters that end the line or stand before a closing
+/// bracket or a byline word, so prose (`告诉记者，他…`, `记者近日从…了解到`) is no byline.
+pub(crate) fn reporter(line: &str) -> Option<String> {
+    // `（姚峰 上海报道）`: names and where they filed from, in brackets.
+    if let Some(c) = FILED_RE.captures(line)
+        && let Some(names) = c.name("names")
+    {
+        return Some(super::dom::collapse_ws(names.as_str()));
+    }
+    for label in ["记者", "通讯员"] {
+        let mut from = 0;
+        while let Some(i) = line[from..].find(label) {
+            let start = from + i + label.len();
+            from = start;
+            if let Some(names) = byline_names(&line[start..]) {
+                return Some(names);
+            }
+        }
+    }
+    None
+}
+
+fn byline_names(rest: &str) -> Option<String> {
+    let is_gap = |c: char| c.is_whitespace() || c == '\u{3000}';
+    let spaced = rest.starts_with(is_gap);
+    let mut names: Vec<&str> = Vec::new();
+    let mut rest = rest.trim_start_matches(is_gap);
+    loop {
+        let run_end = rest
+            .char_indices()
+            .find(|&(_, c)| !super::dom::is_cjk(c) || c == '、')
+            .map_or(rest.len(), |(i, _)| i);
+        let run = &rest[..run_end];
+        let n = run.chars().count();
+        let (name, after) = if (2..=4).contains(&n) {
+            (run, &rest[run_end..])
+        } else if n > 4 && names.is_empty() && !spaced {
+            // Glued to what follows: `罗科苏盈发自北京`.
+            let cut = (2..=4).rev().find_map(|k| {
+                let at = run.char_indices().nth(k).map(|(i, _)| i)?;
+                BYLINE_ENDS
+                    .iter()
+                    .any(|e| run[at..].starts_with(e))
+                    .then_some(at)
+            })?;
+            (&run[..cut], &run[cut..])
+        } else {
+            break;
+        };
+        if ["来源", "编辑", "摄影"].iter().any(|e| name.ends_with(e)) {
+            // The next field (`素材来源`) ends the names read so far.
+            return (!names.is_empty()).then(|| names.join(" "));
+        }
+        if name
+            .chars()
+            .skip(1)
+            .any(|c| "了的从说是就都也被到过着".contains(c))
+        {
+            break;
+        }
+        names.push(name);
+        let closes = |t: &str| {
+            t.starts_with(['）', ')', '】', ']', '」', '|', '｜'])
+                || BYLINE_ENDS.iter().any(|e| t.starts_with(e))
+                || filed_from(t)
+        };
+        // A name glued to the label needs an explicit end (`记者马俊峰/文`): menu
+        // entries like `记者调查` end their line too.
+        if !spaced {
+            return closes(after).then(|| names.join(" "));
+        }
+        let next = after.trim_start_matches(|c: char| is_gap(c) || c == '、');
+        if next.is_empty() || closes(next) {
+            return Some(names.join(" "));
+        }
+        // Another name must be set off by a gap or 、.
+        if next.len() == after.len() || names.len() >= 6 {
+            return None;
+        }
+        rest = next;
+    }
+    None
+}
+
+/// Punctuation of prose, never of a list of names.
+const SENTENCE_ENDS: &[char] = &['。', '？', '?', '！', '!', '“', '”'];
+
+/// Whether an author value reads as names (`张三 李四`, `Jane Doe, John Roe`,
+/// `吉林省人民政府`) rather than a sentence after a 记者： of an interview.
+pub(crate) fn looks_like_names(value: &str) -> bool {
+    !value.contains(SENTENCE_ENDS)
+        && value
+            .split(|c: char| c.is_whitespace() || ",，、;；/&|".contains(c))
+            .all(|part| part.chars().filter(|&c| super::dom::is_cjk(c)).count() <= 10)
+}
+
+static WRITTEN_BY_RE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"^(?:[Pp]osted by|[Ww]ritten by|[Pp]ublished by|[Bb]y|BY|[Vv]on|[Pp]ar|[Pp]or)\s*:?\s+(?P<name>\p{Lu}[\p{L}.'’-]*(?:\s+(?:\p{Lu}[\p{L}.'’-]*|de|van|von|der|da|di|del)){0,4})\s*(?:$|[@|,•·–—]|\s-\s|on\s|am\s|le\s|el\s|\d)",
+    )
+    .expect("static regex")
+});
+
+/// The name of a western byline line: `By Tim Anderson`, `Posted by Konstantin @ 12:00
+/// am`, `Von Jane Doe | 3. März 2020`. Only capitalised words make the name, and it
+/// must end the line or stand before a separator or a date.
+pub(crate) fn written_by(line: &str) -> Option<String> {
+    if line.chars().count() > 90 {
+        return None;
+    }
+    let name = WRITTEN_BY_RE.captures(line.trim())?.name("name")?.as_str();
+    // A date may follow with its month name capitalised (`By GILLIAN MOHNEY March 6`).
+    let mut words: Vec<&str> = name.split_whitespace().collect();
+    while words.len() > 1
+        && words.last().is_some_and(|w| {
+            crate::dates::find_date_words(&format!("{w} 1, 2000")).is_some()
+                || crate::dates::find_date_words(&format!("1 {w} 2000")).is_some()
+        })
+    {
+        words.pop();
+    }
+    let name = words.join(" ");
+    let name = name.trim_end_matches(['.', '-', '’', '\'']);
+    (name.chars().count() >= 3).then(|| name.to_string())
+}
+
 /// A field value as a name: trimmed of separators and brackets, cut at a wide gap, and
 /// `None` when it is empty, too long, or a placeholder for "unknown".
 pub(crate) fn clean_name(value: &str, max_chars: usize) -> Option<String> {
@@ -211,6 +414,10 @@ pub(crate) fn clean_name(value: &str, max_chars: usize) -> Option<String> {
         "|",
         "｜",
         "）",
+        // An affiliation or a book after the name (`赵 培 ：北京物资学院`, `赵婕 出自[…]`).
+        "：",
+        "[",
+        " 出自",
     ] {
         if let Some(i) = v.find(stop) {
             v = &v[..i];
@@ -234,6 +441,10 @@ pub(crate) fn clean_name(value: &str, max_chars: usize) -> Option<String> {
     }
     let v = super::dom::collapse_ws(v);
     if v.is_empty() || v.chars().count() > max_chars {
+        return None;
+    }
+    // Markup printed as text (`size="20"` of a broken tag) is not a name.
+    if v.contains(['=', '"', '<', '>', '{', '}']) {
         return None;
     }
     // A date or a bare number is not a name.
@@ -330,6 +541,16 @@ mod tests {
             m.published.unwrap().to_string(),
             "2005-05-07T21:23:57+08:00"
         );
+        // 发表于 glued to the date, after link texts.
+        let m = parse(
+            "[点击此处收藏本文]\u{a0}\u{a0}发表于2005年09月07日 11:57 AM",
+            SH,
+        );
+        assert!(m.labelled_date);
+        assert_eq!(
+            m.published.unwrap().to_string(),
+            "2005-09-07T11:57:00+08:00"
+        );
     }
 
     #[test]
@@ -363,6 +584,26 @@ mod tests {
     }
 
     #[test]
+    fn names_before_the_labels() {
+        let m = parse(
+            "[湖湘文化] 陈天华《警世钟》 ggjjzhzz  发表于 2005-9-15 11:46:00",
+            SH,
+        );
+        assert_eq!(m.author.as_deref(), Some("ggjjzhzz"));
+        let m = parse(
+            "BUSINESS.SOHU.COM\u{3000}2004年7月16日08:19 [ 黄宇 ]\u{e5c2} 来源：[ 国际金融报 ]",
+            SH,
+        );
+        assert_eq!(m.author.as_deref(), Some("黄宇"));
+        assert_eq!(m.origin.as_deref(), Some("国际金融报"));
+        let m = parse("由海姑娘张贴 @ 2005-06-14 03:25:55 (370)", SH);
+        assert_eq!(m.author.as_deref(), Some("海姑娘"));
+        assert_eq!(parse("本文 发表于 2005-9-15", SH).author, None);
+        assert_eq!(parse("新闻 来源：新华社", SH).author, None);
+        assert_eq!(parse("首页 > 新闻 发布时间：2022-01-01", SH).author, None);
+    }
+
+    #[test]
     fn forum_posts() {
         let m = parse("本贴由大卫于2005年8月12日16:12:21在〖心理〗发表.", SH);
         assert_eq!(
@@ -375,9 +616,112 @@ mod tests {
     }
 
     #[test]
+    fn reporter_bylines() {
+        assert_eq!(
+            reporter("光明日报记者 王建宏 张文攀").as_deref(),
+            Some("王建宏 张文攀")
+        );
+        assert_eq!(
+            reporter("……推动云南工业高质量发展。（记者 胡晓蓉）").as_deref(),
+            Some("胡晓蓉")
+        );
+        assert_eq!(
+            reporter("本报记者罗科苏盈发自北京").as_deref(),
+            Some("罗科苏盈")
+        );
+        assert_eq!(
+            reporter("顶端新闻·河南商报记者马俊峰/文受访者供图").as_deref(),
+            Some("马俊峰")
+        );
+        assert_eq!(
+            reporter("新华网黑龙江频道  记者  伊琳  李清芬").as_deref(),
+            Some("伊琳 李清芬")
+        );
+        assert_eq!(
+            reporter("整合 新华日报·交汇点记者 徐睿翔 素材来源 江苏13个设区市党报").as_deref(),
+            Some("徐睿翔")
+        );
+        assert_eq!(
+            reporter("新京报记者 彭冲 山东冠县报道").as_deref(),
+            Some("彭冲")
+        );
+        assert_eq!(
+            reporter("……利益再分配的过程吗？”（姚峰 上海报道）").as_deref(),
+            Some("姚峰")
+        );
+        assert_eq!(
+            parse("执笔人：闵乐夫 赵兰波 刘韬", SH).author.as_deref(),
+            Some("闵乐夫 赵兰波 刘韬")
+        );
+        // Prose about reporters is no byline.
+        assert_eq!(reporter("孙启勤告诉记者，他仍然在坚持购买彩票。"), None);
+        assert_eq!(reporter("记者近日从全区农牧业工作会议上了解到，"), None);
+        assert_eq!(reporter("记者看到了另外一番景致。"), None);
+        assert_eq!(reporter("他向记者介绍。"), None);
+        assert_eq!(reporter("记者 近日从会上了解到"), None);
+        // Menu entries.
+        assert_eq!(reporter("记者调查"), None);
+        assert_eq!(reporter("在线荐稿 记者博客 联系记者"), None);
+    }
+
+    #[test]
+    fn interview_questions_are_not_bylines() {
+        let q = "记者：你通过什么渠道最快的获取这些信息？";
+        assert_eq!(parse(q, SH).author, None);
+        assert!(!is_meta_line(q, SH));
+        let q = "告诉记者：被称之为最缺乏手术根治信心的肺癌，我的手术病人很大一部分术后可以不做放、化疗了";
+        assert_eq!(parse(q, SH).author, None);
+        assert_eq!(
+            parse("记者：张三 李四", SH).author.as_deref(),
+            Some("张三 李四")
+        );
+    }
+
+    #[test]
+    fn western_byline_lines() {
+        assert_eq!(
+            written_by("By Tim Anderson").as_deref(),
+            Some("Tim Anderson")
+        );
+        assert_eq!(
+            written_by("Posted by Konstantin @ 12:00 am").as_deref(),
+            Some("Konstantin")
+        );
+        assert_eq!(
+            written_by("Von Jane van Doe | 3. März 2020").as_deref(),
+            Some("Jane van Doe")
+        );
+        assert_eq!(
+            written_by("By GILLIAN MOHNEY March 6, 2014").as_deref(),
+            Some("GILLIAN MOHNEY")
+        );
+        assert_eq!(
+            written_by("Par Matthieu Hy le 23 mars 2020").as_deref(),
+            Some("Matthieu Hy")
+        );
+        assert_eq!(
+            written_by("von Klaus Stanjek").as_deref(),
+            Some("Klaus Stanjek")
+        );
+        assert_eq!(
+            written_by("par Didier Roy, 21 juin 2018").as_deref(),
+            Some("Didier Roy")
+        );
+        assert_eq!(written_by("von Berlin nach Hamburg"), None);
+        assert_eq!(written_by("By the way, this is prose."), None);
+        assert_eq!(written_by("By Train to Paris"), None);
+        assert_eq!(written_by("Bylines"), None);
+    }
+
+    #[test]
     fn placeholders_are_none() {
         assert_eq!(parse("作者：佚名 来源：本站", SH).author, None);
         assert_eq!(clean_name("  ", 10), None);
+        assert_eq!(clean_name("size=\"20", 10), None);
+        assert_eq!(
+            clean_name("赵 培 ：北京物资学院，北京", 40).as_deref(),
+            Some("赵 培")
+        );
         assert_eq!(clean_name("2022-09-07", 20), None);
         assert_eq!(
             clean_name("证券市场红周刊 举报", 20).as_deref(),

@@ -42,6 +42,42 @@ pub fn extract(body: &[u8], url: &Url, content_type: Option<&str>, tz: Tz) -> Ar
 /// Extract from already-decoded HTML.
 pub fn extract_html(html: &str, url: &Url, tz: Tz) -> Article {
     let html = truncate(html, MAX_HTML_BYTES);
+    let article = extract_parsed(html, url, tz);
+    // Pages that render the article from a script may carry it only in <noscript>
+    // (parsed as raw text): with next to no body found, read those blocks as markup.
+    if content::weighted_len(&article.content_text).0 < RETRY_BELOW
+        && let Some(unwrapped) = unwrap_noscript(html)
+    {
+        let retry = extract_parsed(&unwrapped, url, tz);
+        if retry.content_text.len() > article.content_text.len() * 3 / 2 + 200 {
+            return retry;
+        }
+    }
+    article
+}
+
+/// `html` with its `<noscript>` tags turned into `<div>`s, or `None` when it has none.
+fn unwrap_noscript(html: &str) -> Option<String> {
+    let lower = html.to_ascii_lowercase();
+    if !lower.contains("<noscript") {
+        return None;
+    }
+    // ASCII lower-casing keeps byte offsets, so positions found in `lower` cut `html`.
+    let mut out = String::with_capacity(html.len());
+    let mut last = 0;
+    for (i, _) in lower.match_indices("noscript") {
+        let tag = lower[..i].ends_with('<') || lower[..i].ends_with("</");
+        if tag {
+            out.push_str(&html[last..i]);
+            out.push_str("div");
+            last = i + "noscript".len();
+        }
+    }
+    out.push_str(&html[last..]);
+    Some(out)
+}
+
+fn extract_parsed(html: &str, url: &Url, tz: Tz) -> Article {
     let parsed = scraper::Html::parse_document(html);
     let mut dom = Dom::from_html(&parsed);
     drop(parsed);
@@ -63,7 +99,15 @@ pub fn extract_html(html: &str, url: &Url, tz: Tz) -> Article {
     }
 
     let near = published::near_title(&lines, anchor, (body.first, body.last), tz);
-    let published = published::published(&meta, &near, &lines, anchor, body.first, url, tz);
+    let published = published::published(
+        &meta,
+        &near,
+        &lines,
+        anchor,
+        (body.first, body.last),
+        url,
+        tz,
+    );
     let author = names::author(&meta, &near, title.as_deref(), body.last);
     let origin = names::origin(&meta, &near);
 
@@ -174,4 +218,51 @@ fn truncate(s: &str, max: usize) -> &str {
         end -= 1;
     }
     &s[..end]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_article_only_in_noscript_is_read() {
+        let para = "<p>Over the past few years we have seen threats on the web becoming \
+                    increasingly sophisticated, and the protection has to follow them.</p>";
+        let html = format!(
+            "<html><body><div id=app></div><NOSCRIPT><article>{}</article></noscript>\
+             </body></html>",
+            para.repeat(4)
+        );
+        let url = Url::parse("http://example.com/post").expect("static url");
+        let a = extract_html(&html, &url, chrono_tz::UTC);
+        assert!(a.content_text.contains("threats on the web"), "{a:?}");
+        assert_eq!(unwrap_noscript("<p>x</p>"), None);
+    }
+
+    #[test]
+    fn an_article_in_an_aside_marked_as_the_body_is_read() {
+        let para = "<p>Für einen Roman über die alte Bundesrepublik hat der Autor den \
+                    wichtigsten Preis der Branche erhalten, teilte die Jury mit.</p>";
+        let nav = "<li><a href=/x>Ein Link zu einer anderen Seite der Zeitung</a></li>".repeat(60);
+        let html = format!(
+            "<html><body><ul>{nav}</ul><aside class=direct><div itemprop=articleBody>{}</div>\
+             </aside><footer>{}</footer></body></html>",
+            para.repeat(3),
+            "<p>Impressum Datenschutz Kontakt Werbung Abo Newsletter</p>".repeat(30)
+        );
+        let url = Url::parse("http://example.com/a").expect("static url");
+        let a = extract_html(&html, &url, chrono_tz::UTC);
+        assert!(a.content_text.contains("Für einen Roman"), "{a:?}");
+    }
+
+    #[test]
+    fn json_ld_authors_given_by_reference() {
+        let html = r#"<html><head><script type="application/ld+json">{"@context":"https://schema.org","@graph":[
+            {"@type":["Person","Organization"],"@id":"http://h.at/#/person/1","name":"Helge Fahrnberger"},
+            {"@type":"Article","headline":"Mahu","author":{"@id":"http://h.at/#/person/1"}}]}</script></head>
+            <body><h1>Mahu</h1><p>Some text of the article that is long enough to be a body.</p></body></html>"#;
+        let url = Url::parse("http://h.at/mahu").expect("static url");
+        let a = extract_html(html, &url, chrono_tz::UTC);
+        assert_eq!(a.author.as_deref(), Some("Helge Fahrnberger"));
+    }
 }

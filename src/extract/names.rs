@@ -14,13 +14,14 @@ pub(crate) fn author(
     title: Option<&str>,
     content_end: Option<usize>,
 ) -> Option<String> {
-    if let Some(a) = &near.author {
+    if let Some(a) = near.author.as_ref().or(near.reporter.as_ref()) {
         return Some(a.clone());
     }
     let site = site_names(meta, title);
     let origin = origin(meta, near).map(|o| compact(&o).to_lowercase());
     structured_authors(meta, content_end)
         .into_iter()
+        .chain(near.written_by.clone())
         .find(|found| {
             let c = compact(found).to_lowercase();
             // A Chinese brand in the title suffix (`…_网易财经` for 网易) is the site; a
@@ -69,6 +70,7 @@ fn structured_authors(meta: &PageMeta, content_end: Option<usize>) -> Vec<String
     ] {
         if let Some(v) = meta.tag(key)
             && !v.starts_with("http")
+            && !is_vendor(meta, v)
             && let Some(a) = clean_byline(v)
         {
             out.push(a);
@@ -87,16 +89,110 @@ fn structured_authors(meta: &PageMeta, content_end: Option<usize>) -> Vec<String
     out
 }
 
+/// Words a byline element prints before the name (`Posted by`, `Veröffentlicht von`,
+/// `Autor:`), longest first; also glued to the name (`AuthorAndreas Kalt`).
+const BYLINE_PREFIXES: &[&str] = &[
+    "veröffentlicht von",
+    "geschrieben von",
+    "eingestellt von",
+    "verfasst von",
+    "erstellt von",
+    "artikel von",
+    "beitrag von",
+    "published by",
+    "written by",
+    "posted by",
+    "autorinnen",
+    "autorin",
+    "auteurs",
+    "auteur",
+    "authors",
+    "author",
+    "autoren",
+    "autor",
+    "by",
+    "von",
+    "par",
+    "por",
+];
+
+/// What byline elements hold when they hold no name: a label alone, a date label, a
+/// link text.
+const NOT_NAMES: &[&str] = &[
+    "posted on",
+    "posted",
+    "published",
+    "published on",
+    "publiziert am",
+    "veröffentlicht am",
+    "follow",
+    "no author",
+    "alle beiträge",
+    "all posts",
+    "gesponserte inhalte",
+];
+
+/// `text` without a leading byline word, or `None` when none leads it.
+fn strip_byline_prefix(text: &str) -> Option<&str> {
+    let lower = text.to_lowercase();
+    for p in BYLINE_PREFIXES {
+        // Lower-casing keeps these prefixes' byte lengths (ö is two bytes either way).
+        if !lower.starts_with(p) || !text.is_char_boundary(p.len()) {
+            continue;
+        }
+        let rest = &text[p.len()..];
+        let sep = rest.trim_start_matches([' ', ':', '\u{a0}']);
+        let glued = rest.starts_with(|c: char| c.is_uppercase()) && p.len() > 3;
+        if sep.len() < rest.len() || glued {
+            return Some(sep.trim());
+        }
+    }
+    None
+}
+
+/// Whether a `<meta name="author">` names the maker of the site's software (`大汉网络`
+/// beside `<meta name="generator" content="大汉版通">`, a `…科技有限公司`), not a writer.
+fn is_vendor(meta: &PageMeta, value: &str) -> bool {
+    let v = compact(value);
+    if ["网络", "科技", "公司", "软件", "网络技术"]
+        .iter()
+        .any(|s| v.ends_with(s))
+    {
+        return true;
+    }
+    meta.tag("generator").is_some_and(|g| {
+        let g = compact(g);
+        let brand: String = v.chars().take(2).collect();
+        brand.chars().count() == 2 && brand.chars().all(is_cjk) && g.starts_with(&brand)
+    })
+}
+
 fn clean_byline(text: &str) -> Option<String> {
     let t = collapse_ws(text);
     let lower = t.to_lowercase();
-    let t = if lower.starts_with("by ") {
-        t.get(3..).unwrap_or("").trim().to_string()
-    } else if lower.starts_with("von ") {
-        t.get(4..).unwrap_or("").trim().to_string()
-    } else {
-        t
-    };
+    let date_label = [
+        "posted on ",
+        "published on ",
+        "publiziert am ",
+        "veröffentlicht am ",
+    ]
+    .iter()
+    .any(|l| lower.starts_with(l));
+    if date_label
+        || NOT_NAMES.contains(&lower.as_str())
+        || BYLINE_PREFIXES.contains(&lower.trim_end_matches(':'))
+    {
+        return None;
+    }
+    let t = strip_byline_prefix(&t).unwrap_or(&t);
+    // What follows a bullet is the byline's time or role (`James Akinaka • 8h`).
+    let t = t.split(" • ").next().unwrap_or(t);
+    let t = ["Alle Artikel", "All posts", "View all posts"]
+        .iter()
+        .find_map(|s| t.strip_suffix(s))
+        .unwrap_or(t)
+        .trim()
+        .to_string();
     // Editors are not authors; an address is not a name.
     if ["编辑", "责编", "审核", "校对", "@", "授权"]
         .iter()
@@ -133,4 +229,43 @@ pub(crate) fn origin(meta: &PageMeta, near: &NearTitle) -> Option<String> {
                 (cjk >= 2).then(|| metaline::clean_name(t, 30)).flatten()
             })
         })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn byline_words_are_not_names() {
+        let c = |t: &str| clean_byline(t);
+        assert_eq!(c("Posted by T. V. Raman").as_deref(), Some("T. V. Raman"));
+        assert_eq!(
+            c("Veröffentlicht vonChris Jung").as_deref(),
+            Some("Chris Jung")
+        );
+        assert_eq!(c("AuthorAndreas Kalt").as_deref(), Some("Andreas Kalt"));
+        assert_eq!(c("Autor: Petra Ruland").as_deref(), Some("Petra Ruland"));
+        assert_eq!(
+            c("Von: Moritz Pieczewski-Freimuth").as_deref(),
+            Some("Moritz Pieczewski-Freimuth")
+        );
+        assert_eq!(c("erstellt von Dominique").as_deref(), Some("Dominique"));
+        assert_eq!(
+            c("Johanna Kropfitsch Alle Artikel").as_deref(),
+            Some("Johanna Kropfitsch")
+        );
+        assert_eq!(c("Bylines Weekly").as_deref(), Some("Bylines Weekly"));
+        assert_eq!(c("James Akinaka • 8h").as_deref(), Some("James Akinaka"));
+        assert_eq!(c("Parker Smith").as_deref(), Some("Parker Smith"));
+        for none in [
+            "By",
+            "Posted on",
+            "Published by",
+            "Publiziert am",
+            "Follow",
+            "No Author",
+        ] {
+            assert_eq!(c(none), None, "{none}");
+        }
+    }
 }

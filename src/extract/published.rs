@@ -45,6 +45,11 @@ pub(crate) struct NearTitle {
     pub published: Option<PubDate>,
     pub labelled: bool,
     pub author: Option<String>,
+    /// An unlabelled reporter byline (`（记者 胡晓蓉）`) in or around the article.
+    pub reporter: Option<String>,
+    /// A `By Jane Doe` / `Posted by Jane Doe @ 12:00` line under the title or after
+    /// the body (western pages).
+    pub written_by: Option<String>,
     pub origin: Option<String>,
 }
 
@@ -76,6 +81,8 @@ pub(crate) fn near_title(
         published: None,
         labelled: false,
         author: None,
+        reporter: None,
+        written_by: None,
         origin: None,
     };
     for i in order {
@@ -102,6 +109,24 @@ pub(crate) fn near_title(
             break;
         }
     }
+    // Bylines: the article's lines first, then the ones above the heading. A long
+    // paragraph carries one only at its start or end (`据新华社拉萨电（记者 格桑边觉）…`).
+    out.reporter = (start..names_to.min(lines.len()))
+        .chain((names_from..start.min(lines.len())).rev())
+        .find_map(|i| {
+            let text = &lines[i].text;
+            let n = text.chars().count();
+            if n <= 120 {
+                return metaline::reporter(text);
+            }
+            let head = text.char_indices().nth(40).map_or(text.len(), |(b, _)| b);
+            let tail = text.char_indices().nth(n - 40).map_or(0, |(b, _)| b);
+            metaline::reporter(&text[..head]).or_else(|| metaline::reporter(&text[tail..]))
+        });
+    let end = content_end.map_or(lines.len(), position);
+    out.written_by = (start..(start + 20).min(lines.len()))
+        .chain(end.saturating_sub(3)..names_to.min(lines.len()))
+        .find_map(|i| metaline::written_by(&lines[i].text));
     if out.published.is_some() {
         return out;
     }
@@ -139,10 +164,11 @@ pub(crate) fn published(
     near: &NearTitle,
     lines: &[Line],
     anchor: Option<usize>,
-    content_start: Option<usize>,
+    content: (Option<usize>, Option<usize>),
     url: &Url,
     tz: Tz,
 ) -> Option<PubDate> {
+    let (content_start, content_end) = content;
     let from_tags = DATE_TAGS
         .iter()
         .find_map(|k| meta.tag(k).and_then(|v| parse_date(v, tz)))
@@ -232,6 +258,17 @@ pub(crate) fn published(
     }
     if let Some(d) = order.into_iter().find_map(date_at) {
         return Some(d);
+    }
+    // A reprinted magazine article closes with its issue (`——《北京之春》1998年3月号`).
+    if let (Some(cs), Some(ce)) = (content_start, content_end) {
+        let (from, to) = (position(cs), (position(ce) + 3).min(lines.len()));
+        if let Some(d) = lines[from.min(to)..to]
+            .iter()
+            .rev()
+            .find_map(|l| dates::find_issue_month(&l.text))
+        {
+            return Some(PubDate::Day(d));
+        }
     }
     dates::url_date(url.as_str()).map(PubDate::Day)
 }
