@@ -279,7 +279,8 @@ impl Poller {
                 keep.push(entry);
                 continue;
             };
-            let id = entry.id.clone().unwrap_or_else(|| url.to_string());
+            // The id the item is stored under, so a known article is recognised.
+            let id = process::entry_id(&entry, Some(&url)).expect("an entry with a URL has an id");
             if let Some(stored) = self.store.item(&source.id, &id)? {
                 // Known: keep what was extracted before instead of fetching again.
                 entry.content_html = stored.content_html;

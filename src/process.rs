@@ -160,6 +160,24 @@ fn hash64(parts: &[&str]) -> u64 {
 /// The longest summary kept, in characters.
 const SUMMARY_CHARS: usize = 400;
 
+/// An entry's stable id when it has one: the publisher's id, else its canonical URL
+/// (`url`, already resolved by [`canonical_url`]). Without either, [`to_item`] falls
+/// back to a hash of title and content.
+pub fn entry_id(entry: &Entry, url: Option<&Url>) -> Option<String> {
+    entry
+        .id
+        .as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        // A guid that is a link gets the same canonical form as links, so a tracking
+        // parameter added to it does not make the entry new.
+        .map(|id| match canonical_url(id, None) {
+            Some(u) if id.starts_with("http") => u.to_string(),
+            _ => id.to_string(),
+        })
+        .or_else(|| url.map(|u| u.to_string()))
+}
+
 /// Turn one entry into an item. `base` resolves relative links; `now` is first-seen.
 pub fn to_item(entry: &Entry, source: &str, base: Option<&Url>, now: DateTime<Utc>) -> Item {
     let url = entry.url.as_deref().and_then(|u| canonical_url(u, base));
@@ -197,18 +215,7 @@ pub fn to_item(entry: &Entry, source: &str, base: Option<&Url>, now: DateTime<Ut
         .or_else(|| summary.as_deref().map(|s| truncate_chars(s, 80)))
         .unwrap_or_else(|| "(untitled)".to_string());
     let body_for_revision = content_text.as_deref().or(summary.as_deref()).unwrap_or("");
-    let id = entry
-        .id
-        .as_deref()
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-        // A guid that is a link gets the same canonical form as links, so a tracking
-        // parameter added to it does not make the entry new.
-        .map(|id| match canonical_url(id, None) {
-            Some(u) if id.starts_with("http") => u.to_string(),
-            _ => id.to_string(),
-        })
-        .or_else(|| url.as_ref().map(|u| u.to_string()))
+    let id = entry_id(entry, url.as_ref())
         .unwrap_or_else(|| format!("sha256:{:016x}", hash64(&[&title, body_for_revision])));
     Item {
         source: source.to_string(),

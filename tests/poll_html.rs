@@ -307,3 +307,50 @@ async fn articles_over_the_per_poll_cap_are_fetched_next_time_even_if_the_list_i
     assert!(third.not_modified);
     assert_eq!(s.requests("/list/")[2].headers["if-none-match"], "\"l1\"");
 }
+
+#[tokio::test]
+async fn a_teaser_feed_entry_with_a_tracking_guid_is_extracted_once() {
+    let s = FixtureServer::start().await;
+    let link = s.url("/a/1.html?utm_source=rss");
+    let feed = format!(
+        r#"<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>要闻</title><item><guid>{link}</guid><link>{link}</link><title>自治州科协开展科普大篷车进基层活动</title><description>摘要</description></item></channel></rss>"#
+    );
+    s.set("/feed.xml", Reply::ok("application/rss+xml", feed));
+    s.set(
+        "/a/1.html",
+        Reply::ok(
+            "text/html; charset=utf-8",
+            article_page(
+                "自治州科协开展科普大篷车进基层活动",
+                "时间:2022-09-07 10:45",
+                &[P1, P2, P3],
+                true,
+            ),
+        ),
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let toml = format!(
+        "[daemon]\ndata_dir = \"data\"\n[fetch]\nper_host_interval_ms = 0\n[[source]]\nid = \"teasers\"\nurl = \"{}\"\nfull_text = true\n",
+        s.url("/feed.xml")
+    );
+    let (poller, _store) = support::poller(support::config(dir.path(), &toml));
+    let source = poller.config.sources[0].clone();
+    let cancel = CancellationToken::new();
+    let first = poller.poll(&source, false, &cancel).await.unwrap();
+    assert_eq!(first.stored.len(), 1);
+    assert!(
+        first.stored[0]
+            .item
+            .content_text
+            .as_deref()
+            .unwrap()
+            .contains("科普大篷车")
+    );
+    let second = poller.poll(&source, false, &cancel).await.unwrap();
+    assert!(second.stored.is_empty());
+    assert_eq!(
+        s.requests("/a/1.html").len(),
+        1,
+        "the stored article is not fetched again"
+    );
+}
