@@ -64,6 +64,12 @@ pub fn canonical_url(href: &str, base: Option<&Url>) -> Option<Url> {
 /// Plain text → HTML that shows it as is.
 pub fn escape_html(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
+    escape_html_into(text, &mut out);
+    out
+}
+
+/// [`escape_html`] appending to `out` (for writers that build one buffer).
+pub fn escape_html_into(text: &str, out: &mut String) {
     for c in text.chars() {
         match c {
             '&' => out.push_str("&amp;"),
@@ -73,7 +79,6 @@ pub fn escape_html(text: &str) -> String {
             _ => out.push(c),
         }
     }
-    out
 }
 
 /// HTML → plain text: block elements on their own lines, whitespace folded.

@@ -3,6 +3,7 @@
 
 use super::content::Stats;
 use super::dom::{Data, Dom, collapse_ws, is_block};
+use crate::process::escape_html_into as escape;
 use regex::Regex;
 use std::sync::LazyLock;
 use url::Url;
@@ -110,18 +111,6 @@ struct Renderer<'a> {
     tables: std::collections::HashMap<usize, bool>,
     /// Data tables being written: rows and cells are kept only inside one.
     open_tables: usize,
-}
-
-fn escape(s: &str, out: &mut String) {
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            _ => out.push(c),
-        }
-    }
 }
 
 impl Renderer<'_> {
