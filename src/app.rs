@@ -1,15 +1,19 @@
 //! `tidings run`: the daemon's long-lived tasks and their graceful shutdown.
 //!
-//! Every task (one scheduler loop per source, the HTTP server, the heartbeat) gets a
-//! child of one [`CancellationToken`] and is spawned on one [`TaskTracker`]. On SIGINT or
-//! SIGTERM the token is cancelled; a poll in flight gets a few seconds to finish (what it
-//! stores is one transaction, so cutting it off loses nothing), then the store is flushed.
+//! Every task (one scheduler loop per source, one digest loop per scheduled list, the
+//! outbox worker, the HTTP server, the heartbeat) gets a child of one
+//! [`CancellationToken`] and is spawned on one [`TaskTracker`]. On SIGINT or SIGTERM the
+//! token is cancelled; a poll in flight gets a few seconds to finish (what it stores is
+//! one transaction, so cutting it off loses nothing), sends in flight finish and are
+//! recorded (the rest stay queued), then the store is flushed.
 
 use crate::config::{Config, SourceConfig};
+use crate::notify::{self, Notifier};
 use crate::poll::Poller;
 use crate::schedule;
 use crate::server::{self, Health, ServerState};
 use crate::store::Store;
+use crate::templates::Templates;
 use anyhow::Context;
 use chrono::Utc;
 use std::net::SocketAddr;
@@ -56,7 +60,15 @@ impl Running {
 pub async fn start(config: Config) -> anyhow::Result<Running> {
     let config = Arc::new(config);
     let store = Arc::new(Store::open(&config.daemon.data_dir)?);
-    let poller = Poller::new(config.clone(), store.clone()).context("building the HTTP client")?;
+    let templates = Arc::new(Templates::load(config.daemon.templates_dir.as_deref())?);
+    let notifier = Arc::new(Notifier::new(
+        config.clone(),
+        store.clone(),
+        templates.clone(),
+    )?);
+    let mut poller =
+        Poller::new(config.clone(), store.clone()).context("building the HTTP client")?;
+    poller.outbox_wake = notifier.waker();
     let listener = TcpListener::bind(config.daemon.listen)
         .await
         .with_context(|| format!("cannot listen on {}", config.daemon.listen))?;
@@ -69,6 +81,8 @@ pub async fn start(config: Config) -> anyhow::Result<Running> {
         config: config.clone(),
         store: store.clone(),
         health: health.clone(),
+        templates,
+        outbox_wake: notifier.waker(),
     };
     let server_cancel = cancel.child_token();
     tracker.spawn(async move {
@@ -76,6 +90,14 @@ pub async fn start(config: Config) -> anyhow::Result<Running> {
             warn!(error = %e, "HTTP server stopped with an error");
         }
     });
+    tracker.spawn(notifier.clone().run(cancel.child_token()));
+    for list in config.lists.iter().filter(|l| l.schedule.is_some()) {
+        tracker.spawn(notify::digest::digest_loop(
+            notifier.clone(),
+            list.clone(),
+            cancel.child_token(),
+        ));
+    }
     for source in &config.sources {
         tracker.spawn(source_loop(
             poller.clone(),

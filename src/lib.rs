@@ -13,9 +13,13 @@
 //! - [`extract`]: an article page → title, date, author, origin and main content.
 //! - [`dates`]: dates as pages print them.
 //! - [`process`]: entries → items: canonical URLs, stable ids, revisions, sanitising.
-//! - [`store`]: sled; dedup lives here: storing a batch returns only what is new or updated.
+//! - [`filter`]: which items a feed takes: the one rule publish and notify share.
+//! - [`store`]: sled; dedup lives here: storing a batch returns only what is new or
+//!   updated, and queues its deliveries in the same transaction.
 //! - [`poll`]: one source, end to end: fetch → parse → extract → process → store.
 //! - [`publish`]: stored items → RSS 2.0, Atom, JSON Feed, OPML.
+//! - [`notify`]: routing, the outbox worker and its channels (email), digests.
+//! - [`templates`]: the mail and page templates, embedded and overridable.
 //! - [`server`]: the HTTP server (feeds, status page, health, metrics).
 //! - [`app`]: `tidings run`: the long-lived tasks and their graceful shutdown.
 //! - [`cli`]: the command line.
@@ -28,7 +32,9 @@ pub mod config;
 pub mod dates;
 pub mod extract;
 pub mod fetch;
+pub mod filter;
 pub mod model;
+pub mod notify;
 pub mod parse;
 pub mod poll;
 pub mod process;
@@ -36,3 +42,4 @@ pub mod publish;
 pub mod schedule;
 pub mod server;
 pub mod store;
+pub mod templates;

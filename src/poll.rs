@@ -7,6 +7,7 @@
 use crate::config::{Config, SourceConfig, SourceKind};
 use crate::fetch::{FetchError, FetchOutcome, Fetched, Fetcher, Validators, charset};
 use crate::model::Entry;
+use crate::notify::route::{self, Audience, Backlog};
 use crate::parse::feed::FeedError;
 use crate::parse::html::SelectError;
 use crate::store::{SourceState, Store, StoreError, Stored};
@@ -33,6 +34,8 @@ pub struct Poller {
     pub fetcher: Arc<Fetcher>,
     /// At most this many article pages opened per poll of one source.
     pub max_articles: usize,
+    /// Woken when a poll queued deliveries (the daemon's outbox worker waits on it).
+    pub outbox_wake: Arc<tokio::sync::Notify>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -89,6 +92,7 @@ impl Poller {
             store,
             fetcher,
             max_articles: MAX_ARTICLES_PER_POLL,
+            outbox_wake: Arc::new(tokio::sync::Notify::new()),
         })
     }
 
@@ -120,6 +124,7 @@ impl Poller {
                 let entries = outcome.entries;
                 let not_modified = outcome.not_modified;
                 let deferred = outcome.deferred;
+                let first = outcome.first;
                 self.store.update_source_state(&source.id, |st| {
                     st.last_poll = Some(now);
                     st.last_success = Some(now);
@@ -132,6 +137,10 @@ impl Poller {
                         st.last_modified = v.last_modified.clone();
                     }
                     if !not_modified {
+                        // A first poll that left article pages for later is not over:
+                        // what the next polls find is still the backlog (bounded, in case
+                        // some pages never load).
+                        st.seeding = first && deferred > 0 && st.polls_ok < SEEDING_POLLS;
                         st.deferred = deferred;
                         st.last_entries = Some(entries);
                         st.alarm = alarm.clone();
@@ -179,7 +188,7 @@ impl Poller {
                 return Ok((
                     PollOutcome {
                         not_modified: true,
-                        first: state.polls_ok == 0,
+                        first: is_backlog(state),
                         ..Default::default()
                     },
                     None,
@@ -204,7 +213,7 @@ impl Poller {
             }
         };
         let mut outcome = PollOutcome {
-            first: state.polls_ok == 0,
+            first: is_backlog(state),
             ..Default::default()
         };
         let mut entries = if is_feed {
@@ -243,7 +252,23 @@ impl Poller {
         outcome.stored = if dry_run {
             self.store.diff_batch(&source.id, items)?
         } else {
-            self.store.store_batch(&source.id, items)?
+            let audience = Audience::load(&self.store, &self.config)?;
+            let backlog = match (outcome.first, state.polls_ok) {
+                (false, _) => Backlog::Seen,
+                (true, 0) => Backlog::First {
+                    announce: source.notify_existing as usize,
+                },
+                // Later polls of a first poll's backlog announce nothing more.
+                (true, _) => Backlog::First { announce: 0 },
+            };
+            let now = Utc::now();
+            let route =
+                |stored: &[Stored]| route::plan(&self.config, &audience, backlog, stored, now);
+            let stored = self.store.store_routed(&source.id, items, &route)?;
+            if !stored.is_empty() {
+                self.outbox_wake.notify_one();
+            }
+            stored
         };
         info!(
             source = %source.id,
@@ -318,6 +343,15 @@ impl Poller {
         *entries = keep;
         Ok(())
     }
+}
+
+/// How many polls a first poll's backlog may take to drain before new items count as news.
+const SEEDING_POLLS: u64 = 10;
+
+/// Whether what this poll stores is the source's backlog (not announced): its first
+/// successful poll, or a later one still fetching the first poll's article pages.
+fn is_backlog(state: &SourceState) -> bool {
+    state.polls_ok == 0 || state.seeding
 }
 
 fn is_feed_content_type(ct: &str) -> bool {

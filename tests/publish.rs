@@ -63,6 +63,8 @@ impl Server {
                 config: config.clone(),
                 store: store.clone(),
                 health: health.clone(),
+                templates: Arc::new(tidings::templates::Templates::embedded()),
+                outbox_wake: Arc::new(tokio::sync::Notify::new()),
             },
             cancel.clone(),
         ));

@@ -25,6 +25,13 @@ pub struct DaemonConfig {
     pub timezone: Tz,
     /// `schedule`: the default poll schedule (default `0 */15 * * * *`, every 15 minutes).
     pub schedule: CronSpec,
+    /// `templates_dir`: a directory whose files override the embedded templates of the same
+    /// name (mails, sign-up pages, the status page). Relative to the configuration file.
+    pub templates_dir: Option<PathBuf>,
+    /// `admin_token`: the bearer token of the admin API (`/admin/…`, loopback clients only)
+    /// that `tidings subscribers …` uses while the daemon holds the database. Write
+    /// `"${TIDINGS_ADMIN_TOKEN}"`; without it the admin API is off.
+    pub admin_token: Option<String>,
 }
 
 /// `[fetch]`: how the daemon talks to sites. Every field is optional.
@@ -133,6 +140,8 @@ pub(super) fn read_daemon(
         public_url: http_base(listen_default),
         timezone: Tz::UTC,
         schedule: parse_cron(DEFAULT_SCHEDULE).expect("the default schedule is valid"),
+        templates_dir: None,
+        admin_token: None,
     };
     if let Some((table, span)) = table {
         let sec = Section::new(
@@ -140,7 +149,15 @@ pub(super) fn read_daemon(
             "[daemon]",
             table,
             span,
-            &["data_dir", "listen", "public_url", "timezone", "schedule"],
+            &[
+                "data_dir",
+                "listen",
+                "public_url",
+                "timezone",
+                "schedule",
+                "templates_dir",
+                "admin_token",
+            ],
         );
         if let Some(dir) = sec.string(cx, "data_dir") {
             if dir.value.trim().is_empty() {
@@ -172,10 +189,28 @@ pub(super) fn read_daemon(
         if let Some(schedule) = sec.parsed(cx, "schedule", parse_cron) {
             daemon.schedule = schedule;
         }
+        if let Some(dir) = sec.string(cx, "templates_dir") {
+            daemon.templates_dir = Some(PathBuf::from(dir.value));
+        }
+        if let Some(token) = sec.string(cx, "admin_token") {
+            // A short token is guessable by anyone who can reach the port.
+            if token.value.len() < 16 || token.value.contains(char::is_whitespace) {
+                cx.error(
+                    &token.span,
+                    "`admin_token` must be at least 16 characters without spaces, \
+                     e.g. the output of `openssl rand -hex 16`",
+                );
+            } else {
+                daemon.admin_token = Some(token.value);
+            }
+        }
     }
+    let base = config_path.parent().unwrap_or(Path::new(""));
     if daemon.data_dir.is_relative() {
-        let base = config_path.parent().unwrap_or(Path::new(""));
         daemon.data_dir = base.join(&daemon.data_dir);
+    }
+    if let Some(dir) = daemon.templates_dir.as_mut().filter(|d| d.is_relative()) {
+        *dir = base.join(&*dir);
     }
     daemon
 }

@@ -15,7 +15,9 @@ mod source;
 
 pub use daemon::{CronSpec, DaemonConfig, FetchConfig};
 pub use error::{ConfigError, ConfigErrors};
-pub use notify::{ChatConfig, EmailConfig, ListConfig, TelegramConfig, WebhookConfig, WebhookKind};
+pub use notify::{
+    ChatConfig, EmailConfig, Language, ListConfig, TelegramConfig, WebhookConfig, WebhookKind,
+};
 pub use source::{FeedConfig, Filter, SourceConfig, SourceKind};
 
 use chrono_tz::Tz;

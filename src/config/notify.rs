@@ -33,6 +33,39 @@ pub struct ListConfig {
     /// `schedule`: when to send a digest (cron with seconds, in the daemon's time zone);
     /// without it, one mail per new item.
     pub schedule: Option<CronSpec>,
+    /// `notify_updates`: also send items whose title or text changed after they were sent
+    /// (default false).
+    pub notify_updates: bool,
+    /// `language`: the language of the list's mails and pages, `"en"` (default) or `"zh"`.
+    pub language: Language,
+}
+
+/// The language of a list's mails and sign-up pages.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Language {
+    #[default]
+    En,
+    Zh,
+}
+
+impl Language {
+    /// The code written in `feeds.toml` and in `lang` attributes.
+    pub fn code(self) -> &'static str {
+        match self {
+            Language::En => "en",
+            Language::Zh => "zh",
+        }
+    }
+
+    fn parse(s: &str) -> Result<Language, String> {
+        match s.to_ascii_lowercase().as_str() {
+            "en" | "en-us" | "en-gb" | "english" => Ok(Language::En),
+            "zh" | "zh-cn" | "zh-hans" | "chinese" => Ok(Language::Zh),
+            _ => Err(format!(
+                "unknown language \"{s}\"; expected \"en\" or \"zh\""
+            )),
+        }
+    }
 }
 
 /// `[telegram]`: the bot that posts to chats. Its `Debug` hides the token.
@@ -215,7 +248,15 @@ fn check_mailbox(s: &str) -> Result<(), String> {
     Ok(())
 }
 
-const LIST_FIELDS: &[&str] = &["id", "title", "description", "feeds", "schedule"];
+const LIST_FIELDS: &[&str] = &[
+    "id",
+    "title",
+    "description",
+    "feeds",
+    "schedule",
+    "notify_updates",
+    "language",
+];
 
 pub(super) fn read_list(
     cx: &mut Ctx,
@@ -233,12 +274,18 @@ pub(super) fn read_list(
     let description = sec.string(cx, "description").map(|s| s.value);
     let feeds = read_feed_refs(cx, &sec, feed_ids);
     let schedule = sec.parsed(cx, "schedule", parse_cron);
+    let notify_updates = sec.boolean(cx, "notify_updates").unwrap_or(false);
+    let language = sec
+        .parsed(cx, "language", Language::parse)
+        .unwrap_or_default();
     Some(ListConfig {
         id: id?.value,
         title: title?.value,
         description,
         feeds: feeds?,
         schedule,
+        notify_updates,
+        language,
     })
 }
 

@@ -5,27 +5,45 @@
 //! - [`status`]: `/`, the operator's dashboard.
 //! - [`health`]: `/healthz`, from the scheduler's heartbeat and the store.
 //! - [`metrics`]: `/metrics`, the process-wide Prometheus recorder.
+//! - [`subscribe`]: the public sign-up, confirm and unsubscribe pages.
+//! - [`admin`]: the admin API (loopback + bearer token) behind `tidings subscribers`.
 
+pub mod admin;
 mod feeds;
 mod health;
+mod limit;
 pub mod metrics;
 mod status;
+mod subscribe;
 
 pub use health::Health;
 
 use crate::config::Config;
 use crate::publish::cache::FeedCache;
 use crate::store::Store;
+use crate::templates::Templates;
 use axum::Router;
+use axum::extract::DefaultBodyLimit;
 use axum::routing::get;
+use std::net::SocketAddr;
 use std::sync::Arc;
+use std::time::Duration;
 use tokio_util::sync::CancellationToken;
+
+/// Sign-ups one client address may make per window.
+const SIGNUPS_PER_WINDOW: u32 = 5;
+const SIGNUP_WINDOW: Duration = Duration::from_secs(600);
+/// The largest form or admin request body accepted.
+const FORM_BODY_LIMIT: usize = 16 * 1024;
 
 /// What the server needs from the daemon.
 pub struct ServerState {
     pub config: Arc<Config>,
     pub store: Arc<Store>,
     pub health: Arc<Health>,
+    pub templates: Arc<Templates>,
+    /// Woken when a request queued mail (a confirmation).
+    pub outbox_wake: Arc<tokio::sync::Notify>,
 }
 
 /// Shared by every handler: the daemon's state plus what the server keeps itself.
@@ -36,6 +54,9 @@ struct App {
     cache: FeedCache,
     pages: status::Pages,
     metrics: &'static metrics_exporter_prometheus::PrometheusHandle,
+    templates: Arc<Templates>,
+    outbox_wake: Arc<tokio::sync::Notify>,
+    signups: limit::IpLimiter,
 }
 
 /// The routes, ready to serve.
@@ -47,13 +68,32 @@ fn router(state: ServerState) -> Router {
         cache: FeedCache::new(),
         pages: status::Pages::new(),
         metrics: metrics::handle(),
+        templates: state.templates,
+        outbox_wake: state.outbox_wake,
+        signups: limit::IpLimiter::new(SIGNUPS_PER_WINDOW, SIGNUP_WINDOW),
     });
+    let forms = Router::new()
+        .route(
+            "/subscribe/{list}",
+            get(subscribe::show_form).post(subscribe::sign_up),
+        )
+        .route("/confirm", get(subscribe::confirm))
+        .route(
+            "/unsubscribe",
+            get(subscribe::unsubscribe_page).post(subscribe::unsubscribe),
+        )
+        .route(
+            "/admin/subscribers",
+            get(admin::list).post(admin::add).delete(admin::remove),
+        )
+        .layer(DefaultBodyLimit::max(FORM_BODY_LIMIT));
     Router::new()
         .route("/", get(status::page))
         .route("/feeds/{file}", get(feeds::feed))
         .route("/opml", get(feeds::opml))
         .route("/healthz", get(health::healthz))
         .route("/metrics", get(metrics::render))
+        .merge(forms)
         .with_state(app)
 }
 
@@ -66,7 +106,10 @@ pub async fn serve(
     if let Ok(addr) = listener.local_addr() {
         tracing::info!(%addr, "serving feeds");
     }
-    axum::serve(listener, router(state))
-        .with_graceful_shutdown(cancel.cancelled_owned())
-        .await
+    axum::serve(
+        listener,
+        router(state).into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(cancel.cancelled_owned())
+    .await
 }

@@ -1,13 +1,24 @@
 //! The store: sled trees, and the one place where dedup happens.
 //!
 //! Trees (keys in [`keys`]): `items` (source, id → [`Item`]), `recent` (sort time,
-//! source, id → ()), `sources` (source → [`SourceState`]), `meta` (schema version).
+//! source, id → ()), `sources` (source → [`SourceState`]), `meta` (schema version);
+//! the notification stage's `outbox`, `deliveries` and `held` ([`outbox`]), and
+//! `subscribers` and `tokens` ([`subscribers`]).
 //! Values are JSON behind a one-byte schema version so the schema can grow.
 //!
-//! [`Store::store_batch`] takes what a poll found and returns only what is new or
-//! changed: callers never check-then-insert.
+//! [`Store::store_routed`] takes what a poll found and returns only what is new or
+//! changed, queueing the deliveries routing plans for them in the same transaction:
+//! callers never check-then-insert.
 
 mod keys;
+pub mod outbox;
+pub mod subscribers;
+
+pub use outbox::{
+    Delivery, DeliveryState, Held, ItemRef, OutboxCounts, Payload, Queued, Route, Target,
+    delivery_id,
+};
+pub use subscribers::{Subscriber, SubscriberState, Token, new_token};
 
 use crate::model::{Item, ItemStatus};
 use chrono::{DateTime, Utc};
@@ -67,6 +78,10 @@ pub struct SourceState {
     /// 304 must not hide them.
     #[serde(default)]
     pub deferred: usize,
+    /// The first poll's backlog is still being drained (its article pages did not all
+    /// load): items stored meanwhile are not announced.
+    #[serde(default)]
+    pub seeding: bool,
 }
 
 /// One stored item and whether it was new or an update.
@@ -83,6 +98,11 @@ pub struct Store {
     items: sled::Tree,
     recent: sled::Tree,
     sources: sled::Tree,
+    outbox: sled::Tree,
+    deliveries: sled::Tree,
+    held: sled::Tree,
+    subscribers: sled::Tree,
+    tokens: sled::Tree,
     /// Per source, a counter bumped whenever its items change, so publishers can cache
     /// serialised feeds until then. In memory: a restart rebuilds every cache anyway.
     generations: Mutex<HashMap<String, u64>>,
@@ -109,6 +129,15 @@ fn decode<T: DeserializeOwned>(tree: &'static str, bytes: &[u8]) -> Result<T, St
             tree,
             message: "empty value".into(),
         }),
+    }
+}
+
+/// A transaction's result with its abort reason unwrapped.
+fn transaction_result<T>(r: Result<T, TransactionError<StoreError>>) -> Result<T, StoreError> {
+    match r {
+        Ok(v) => Ok(v),
+        Err(TransactionError::Abort(e)) => Err(e),
+        Err(TransactionError::Storage(e)) => Err(e.into()),
     }
 }
 
@@ -181,6 +210,11 @@ impl Store {
             items: db.open_tree("items")?,
             recent: db.open_tree("recent")?,
             sources: db.open_tree("sources")?,
+            outbox: db.open_tree("outbox")?,
+            deliveries: db.open_tree("deliveries")?,
+            held: db.open_tree("held")?,
+            subscribers: db.open_tree("subscribers")?,
+            tokens: db.open_tree("tokens")?,
             db,
             dir: dir.to_path_buf(),
             generations: Mutex::new(HashMap::new()),
@@ -195,13 +229,33 @@ impl Store {
     /// whose title or content changed since they were stored (with `first_seen` kept).
     /// All of it is one transaction: a crash stores all or nothing.
     pub fn store_batch(&self, source: &str, items: Vec<Item>) -> Result<Vec<Stored>, StoreError> {
+        self.store_routed(source, items, &|_| Vec::new())
+    }
+
+    /// [`Store::store_batch`], and in the same transaction the deliveries `route` plans
+    /// for what is new or updated (deduplicated by delivery id: what a target already
+    /// has, or has waiting, is not queued again). A crash leaves both or neither.
+    pub fn store_routed(
+        &self,
+        source: &str,
+        items: Vec<Item>,
+        route: &dyn Fn(&[Stored]) -> Vec<Route>,
+    ) -> Result<Vec<Stored>, StoreError> {
         // Later duplicates in one batch (a list that shows an article twice) are dropped.
         let mut seen = std::collections::HashSet::new();
         let items: Vec<Item> = items
             .into_iter()
             .filter(|i| seen.insert(i.id.clone()))
             .collect();
-        let result = (&self.items, &self.recent).transaction(|(items_t, recent_t)| {
+        let now = Utc::now();
+        let trees = (
+            &self.items,
+            &self.recent,
+            &self.outbox,
+            &self.deliveries,
+            &self.held,
+        );
+        let result = trees.transaction(|(items_t, recent_t, outbox_t, deliveries_t, held_t)| {
             let mut out = Vec::new();
             for item in &items {
                 let key = keys::item_key(source, &item.id);
@@ -223,13 +277,13 @@ impl Store {
                 recent_t.insert(keys::recent_key(item.sort_time(), source, &item.id), &[])?;
                 out.push(stored);
             }
+            if !out.is_empty() {
+                let routes = route(&out);
+                outbox::record_routes(outbox_t, deliveries_t, held_t, &routes, now)?;
+            }
             Ok(out)
         });
-        let stored = match result {
-            Ok(v) => v,
-            Err(TransactionError::Abort(e)) => return Err(e),
-            Err(TransactionError::Storage(e)) => return Err(e.into()),
-        };
+        let stored = transaction_result(result)?;
         if !stored.is_empty() {
             self.db.flush()?;
             // A poisoned lock only means another thread panicked mid-increment.

@@ -5,9 +5,13 @@
 use crate::config::{Config, SourceConfig};
 use crate::fetch::{Fetcher, charset};
 use crate::model::{Item, ItemStatus};
+use crate::notify::Notifier;
 use crate::poll::Poller;
 use crate::store::Store;
+use crate::templates::Templates;
 use crate::{app, extract, parse, process, publish};
+
+mod subscribers;
 use chrono_tz::Tz;
 use clap::{Parser, Subcommand};
 use std::path::{Path, PathBuf};
@@ -77,10 +81,56 @@ pub enum Command {
         #[arg(long, default_value = "Asia/Shanghai")]
         timezone: Tz,
     },
+    /// Send what is due in the outbox once, then exit.
+    Deliver {
+        #[arg(short, long, default_value = "feeds.toml")]
+        config: PathBuf,
+    },
+    /// Email subscribers (works whether or not the daemon runs).
+    Subscribers {
+        #[command(subcommand)]
+        what: SubscribersCommand,
+    },
     /// Export things from the configuration.
     Export {
         #[command(subcommand)]
         what: ExportCommand,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum SubscribersCommand {
+    /// Subscribe an address to a list (pending with a confirmation mail, unless --confirmed).
+    Add {
+        address: String,
+        #[arg(long)]
+        list: String,
+        /// Active at once, without a confirmation mail.
+        #[arg(long)]
+        confirmed: bool,
+        /// Only items matching one of these keywords (comma-separated or repeated).
+        #[arg(long, value_delimiter = ',')]
+        keywords: Vec<String>,
+        #[arg(short, long, default_value = "feeds.toml")]
+        config: PathBuf,
+    },
+    /// List subscribers: address, list, state, last error.
+    List {
+        #[arg(long)]
+        list: Option<String>,
+        /// One JSON object per line.
+        #[arg(long)]
+        json: bool,
+        #[arg(short, long, default_value = "feeds.toml")]
+        config: PathBuf,
+    },
+    /// Remove an address from one list, or from every list.
+    Remove {
+        address: String,
+        #[arg(long)]
+        list: Option<String>,
+        #[arg(short, long, default_value = "feeds.toml")]
+        config: PathBuf,
     },
 }
 
@@ -196,6 +246,13 @@ async fn dispatch(command: Command) -> anyhow::Result<i32> {
             eprintln!("{} items", links.len());
             Ok(0)
         }
+        Command::Deliver { config } => {
+            let Ok(config) = load_config(&config) else {
+                return Ok(1);
+            };
+            deliver(config).await
+        }
+        Command::Subscribers { what } => subscribers::run(what).await,
         Command::Export {
             what: ExportCommand::Opml { config },
         } => {
@@ -206,6 +263,28 @@ async fn dispatch(command: Command) -> anyhow::Result<i32> {
             Ok(0)
         }
     }
+}
+
+/// `tidings deliver`: one pass of the daemon's outbox worker.
+async fn deliver(config: Config) -> anyhow::Result<i32> {
+    let config = Arc::new(config);
+    let store = match Store::open(&config.daemon.data_dir) {
+        Ok(s) => Arc::new(s),
+        Err(e @ crate::store::StoreError::Locked { .. }) => {
+            eprintln!("error: {e}\nThe running daemon delivers by itself.");
+            return Ok(1);
+        }
+        Err(e) => return Err(e.into()),
+    };
+    let templates = Arc::new(Templates::load(config.daemon.templates_dir.as_deref())?);
+    let notifier = Notifier::new(config, store.clone(), templates)?;
+    let pass = notifier.deliver_due(&CancellationToken::new()).await?;
+    let left = store.outbox()?.len();
+    println!(
+        "sent {}, failed {}, retrying later {}, dropped {}; {left} left in the outbox",
+        pass.sent, pass.failed, pass.retried, pass.dropped
+    );
+    Ok(0)
 }
 
 /// A URL is fetched (with the project's client); anything else is a local file.

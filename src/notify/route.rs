@@ -1,0 +1,166 @@
+//! Routing: which deliveries a stored batch creates. Pure: the configuration, the
+//! subscribers and what was stored go in, [`Route`]s come out; the store records them
+//! in the same transaction as the items.
+//!
+//! The rules:
+//! - An item goes to a list (chat, robot) when one of the feeds it names takes the item
+//!   ([`crate::filter`], the rule the published feeds use).
+//! - **No flood**: on a source's first poll only its `notify_existing` newest items are
+//!   announced; the rest of the backlog is stored silently.
+//! - An **update** is announced only to lists with `notify_updates = true`.
+//! - **Once per reader**: a delivery's id hashes the target and the item's canonical URL
+//!   (else its source and id), so an article found by two sources, or listed in two
+//!   columns, reaches each subscriber once.
+//! - Personal keywords narrow a subscriber's list; the matching keyword is kept so the
+//!   message can say why it came.
+//! - A list with a `schedule` holds items for its digest instead of sending them.
+
+use crate::config::{Config, ListConfig};
+use crate::filter;
+use crate::model::{Item, ItemStatus};
+use crate::store::{
+    Delivery, Held, ItemRef, Payload, Route, Store, StoreError, Stored, Subscriber, Target,
+    delivery_id,
+};
+use chrono::{DateTime, Utc};
+use std::collections::HashMap;
+
+/// Who may receive what a poll stores: the active subscribers of every list, read before
+/// the poll's transaction.
+#[derive(Debug, Default, Clone)]
+pub struct Audience {
+    subscribers: HashMap<String, Vec<Subscriber>>,
+}
+
+impl Audience {
+    /// The active subscribers of every configured list.
+    pub fn load(store: &Store, config: &Config) -> Result<Audience, StoreError> {
+        let mut subscribers = HashMap::new();
+        for list in &config.lists {
+            subscribers.insert(list.id.clone(), store.active_subscribers(&list.id)?);
+        }
+        Ok(Audience { subscribers })
+    }
+
+    pub fn of(&self, list: &str) -> &[Subscriber] {
+        self.subscribers.get(list).map_or(&[], |v| v.as_slice())
+    }
+}
+
+/// Where a source stands for the no-flood rule.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backlog {
+    /// The source was read before: everything new is news.
+    Seen,
+    /// The source's first poll: only the `announce` newest items are news.
+    First { announce: usize },
+}
+
+/// The deliveries for one stored batch of one source.
+pub fn plan(
+    config: &Config,
+    audience: &Audience,
+    backlog: Backlog,
+    stored: &[Stored],
+    now: DateTime<Utc>,
+) -> Vec<Route> {
+    let news: Vec<&Stored> = match backlog {
+        Backlog::Seen => stored.iter().collect(),
+        Backlog::First { announce } => {
+            let mut fresh: Vec<&Stored> = stored
+                .iter()
+                .filter(|s| s.status == ItemStatus::New)
+                .collect();
+            fresh.sort_by_key(|s| std::cmp::Reverse(s.item.sort_time()));
+            fresh.truncate(announce);
+            fresh
+        }
+    };
+    let mut routes = Vec::new();
+    for s in news {
+        for list in &config.lists {
+            if s.status == ItemStatus::Updated && !list.notify_updates {
+                continue;
+            }
+            if !list_takes(config, list, &s.item) {
+                continue;
+            }
+            for sub in audience.of(&list.id) {
+                let Ok(keyword) = filter::keyword_match(&sub.keywords, &s.item) else {
+                    continue;
+                };
+                let target = Target::Email {
+                    list: list.id.clone(),
+                    address: sub.address.clone(),
+                };
+                routes.push(route(
+                    target,
+                    list.schedule.is_some(),
+                    s,
+                    keyword.map(str::to_string),
+                    now,
+                ));
+            }
+        }
+    }
+    routes
+}
+
+/// Whether any feed the list names takes the item.
+pub fn list_takes(config: &Config, list: &ListConfig, item: &Item) -> bool {
+    list.feeds.iter().any(|id| {
+        config
+            .feeds
+            .iter()
+            .find(|f| f.id == *id)
+            .is_some_and(|f| filter::feed_accepts(f, item))
+    })
+}
+
+/// What makes an item the same article for a reader: its canonical URL, else its key.
+fn dedup_key(s: &Stored) -> String {
+    let base = match &s.item.url {
+        Some(url) => format!("url {url}"),
+        None => format!("item {}\0{}", s.item.source, s.item.id),
+    };
+    match s.status {
+        ItemStatus::New => base,
+        // An update is a message of its own, once per revision.
+        ItemStatus::Updated => format!("{base}\0rev {}", s.item.revision),
+    }
+}
+
+fn route(
+    target: Target,
+    digest: bool,
+    s: &Stored,
+    keyword: Option<String>,
+    now: DateTime<Utc>,
+) -> Route {
+    let id = delivery_id(&target, &dedup_key(s));
+    let held = Held {
+        item: ItemRef {
+            source: s.item.source.clone(),
+            id: s.item.id.clone(),
+        },
+        status: s.status,
+        keyword,
+    };
+    if digest {
+        Route::Hold {
+            target,
+            id,
+            sort_time: s.item.sort_time(),
+            held,
+        }
+    } else {
+        Route::Send(Delivery {
+            id,
+            target,
+            payload: Payload::Item(held),
+            created: now,
+            attempts: 0,
+            last_error: None,
+        })
+    }
+}

@@ -1,0 +1,277 @@
+//! The public sign-up pages: `GET/POST /subscribe/{list}`, `GET /confirm?token=…`,
+//! `GET/POST /unsubscribe?token=…` (the POST is RFC 8058's one-click unsubscribe).
+//!
+//! Every answer to a sign-up is the same page, whether the address was new, pending or
+//! already subscribed: the form never reveals who is on a list. Pages work without
+//! JavaScript and are rendered from templates in the list's language.
+
+use super::App;
+use crate::config::{Language, ListConfig};
+use crate::notify::subscription::{self, SubscriptionError};
+use crate::templates::words;
+use axum::Form;
+use axum::extract::{ConnectInfo, Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse, Response};
+use chrono::Utc;
+use serde::Deserialize;
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+#[derive(Deserialize)]
+pub struct SignUp {
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    keywords: String,
+}
+
+#[derive(Deserialize)]
+pub struct TokenQuery {
+    #[serde(default)]
+    token: String,
+}
+
+fn list<'a>(app: &'a App, id: &str) -> Option<&'a ListConfig> {
+    app.config.lists.iter().find(|l| l.id == id)
+}
+
+fn render(app: &App, status: StatusCode, name: &str, ctx: serde_json::Value) -> Response {
+    match app.templates.render(name, ctx) {
+        Ok(html) => (status, Html(html)).into_response(),
+        Err(e) => {
+            tracing::error!(error = %e, "cannot render a page");
+            (StatusCode::INTERNAL_SERVER_ERROR, "internal error\n").into_response()
+        }
+    }
+}
+
+/// A one-message page (`pages/message.html`).
+fn message(
+    app: &App,
+    status: StatusCode,
+    lang: Language,
+    list: Option<&ListConfig>,
+    heading: &str,
+    text: &str,
+    address: Option<&str>,
+) -> Response {
+    let ctx = serde_json::json!({
+        "lang": lang.code(),
+        "heading": words(lang)[heading],
+        "text": words(lang)[text],
+        "address": address,
+        "list": list.map(|l| serde_json::json!({"id": l.id, "title": l.title})),
+    });
+    render(app, status, "pages/message.html", ctx)
+}
+
+fn not_found(app: &App) -> Response {
+    message(
+        app,
+        StatusCode::NOT_FOUND,
+        Language::En,
+        None,
+        "unknown_list",
+        "unknown_list",
+        None,
+    )
+}
+
+fn form(
+    app: &App,
+    l: &ListConfig,
+    status: StatusCode,
+    error: Option<&str>,
+    s: &SignUp,
+) -> Response {
+    let ctx = serde_json::json!({
+        "lang": l.language.code(),
+        "t": words(l.language),
+        "list": {"id": l.id, "title": l.title, "description": l.description},
+        "action": format!("{}subscribe/{}", base_path(app), l.id),
+        "error": error,
+        "email": s.email,
+        "keywords": s.keywords,
+    });
+    render(app, status, "pages/subscribe.html", ctx)
+}
+
+/// The path prefix of `public_url` (a daemon behind a proxy at `/news/`).
+fn base_path(app: &App) -> String {
+    let p = app.config.daemon.public_url.path();
+    if p.ends_with('/') {
+        p.to_string()
+    } else {
+        format!("{p}/")
+    }
+}
+
+pub(super) async fn show_form(State(app): State<Arc<App>>, Path(id): Path<String>) -> Response {
+    let Some(l) = list(&app, &id) else {
+        return not_found(&app);
+    };
+    let empty = SignUp {
+        email: String::new(),
+        keywords: String::new(),
+    };
+    form(&app, l, StatusCode::OK, None, &empty)
+}
+
+pub(super) async fn sign_up(
+    State(app): State<Arc<App>>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    Path(id): Path<String>,
+    Form(input): Form<SignUp>,
+) -> Response {
+    let Some(l) = list(&app, &id) else {
+        return not_found(&app);
+    };
+    let t = words(l.language);
+    if !app.signups.allow(peer.ip()) {
+        tracing::warn!(client = %peer.ip(), "sign-up rate limit");
+        return form(
+            &app,
+            l,
+            StatusCode::TOO_MANY_REQUESTS,
+            Some(t["too_many"]),
+            &input,
+        );
+    }
+    let keywords = subscription::parse_keywords(&input.keywords);
+    let store = app.store.clone();
+    let config = app.config.clone();
+    let (list_id, email) = (l.id.clone(), input.email.clone());
+    let result = tokio::task::spawn_blocking(move || {
+        subscription::sign_up(&store, &config, &list_id, &email, keywords, Utc::now())
+    })
+    .await;
+    match result {
+        Ok(Ok(())) => {
+            app.outbox_wake.notify_one();
+            message(
+                &app,
+                StatusCode::OK,
+                l.language,
+                Some(l),
+                "check_mail",
+                "check_mail_text",
+                None,
+            )
+        }
+        Ok(Err(SubscriptionError::BadAddress(_))) => form(
+            &app,
+            l,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            Some(t["bad_address"]),
+            &input,
+        ),
+        Ok(Err(e)) => {
+            tracing::error!(error = %e, "sign-up failed");
+            (StatusCode::INTERNAL_SERVER_ERROR, "internal error\n").into_response()
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "sign-up task failed");
+            (StatusCode::INTERNAL_SERVER_ERROR, "internal error\n").into_response()
+        }
+    }
+}
+
+/// The language to answer a token in: its list's, else English.
+fn lang_of(app: &App, list_id: Option<&str>) -> (Language, Option<ListConfig>) {
+    let l = list_id.and_then(|id| list(app, id)).cloned();
+    (l.as_ref().map_or(Language::En, |l| l.language), l)
+}
+
+fn bad_token(app: &App) -> Response {
+    message(
+        app,
+        StatusCode::BAD_REQUEST,
+        Language::En,
+        None,
+        "bad_token",
+        "bad_token_text",
+        None,
+    )
+}
+
+pub(super) async fn confirm(State(app): State<Arc<App>>, Query(q): Query<TokenQuery>) -> Response {
+    match subscription::confirm(&app.store, &q.token, Utc::now()) {
+        Ok(Some(s)) => {
+            let (lang, l) = lang_of(&app, Some(&s.list));
+            message(
+                &app,
+                StatusCode::OK,
+                lang,
+                l.as_ref(),
+                "confirmed",
+                "confirmed_text",
+                Some(&s.address),
+            )
+        }
+        Ok(None) => bad_token(&app),
+        Err(e) => {
+            tracing::error!(error = %e, "confirmation failed");
+            (StatusCode::INTERNAL_SERVER_ERROR, "internal error\n").into_response()
+        }
+    }
+}
+
+pub(super) async fn unsubscribe_page(
+    State(app): State<Arc<App>>,
+    Query(q): Query<TokenQuery>,
+) -> Response {
+    match subscription::unsubscribe_target(&app.store, &q.token) {
+        Ok(Some(s)) => {
+            let (lang, l) = lang_of(&app, Some(&s.list));
+            let title = l.as_ref().map_or(s.list.clone(), |l| l.title.clone());
+            let ctx = serde_json::json!({
+                "lang": lang.code(),
+                "t": words(lang),
+                "list": {"id": s.list, "title": title},
+                "address": s.address,
+                "token": q.token,
+                "action": format!("{}unsubscribe?token={}", base_path(&app), q.token),
+            });
+            render(&app, StatusCode::OK, "pages/unsubscribe.html", ctx)
+        }
+        Ok(None) => bad_token(&app),
+        Err(e) => {
+            tracing::error!(error = %e, "unsubscribe page failed");
+            (StatusCode::INTERNAL_SERVER_ERROR, "internal error\n").into_response()
+        }
+    }
+}
+
+/// RFC 8058: a POST to the `List-Unsubscribe` URL (body `List-Unsubscribe=One-Click`)
+/// unsubscribes at once, with no further page to click.
+pub(super) async fn unsubscribe(
+    State(app): State<Arc<App>>,
+    Query(q): Query<TokenQuery>,
+    body: axum::body::Bytes,
+) -> Response {
+    // The one-click body is `List-Unsubscribe=One-Click`; our own form adds `token=…`.
+    let token = url::form_urlencoded::parse(&body)
+        .find(|(k, v)| k == "token" && !v.is_empty())
+        .map(|(_, v)| v.into_owned())
+        .unwrap_or(q.token);
+    match subscription::unsubscribe(&app.store, &token) {
+        Ok(Some(s)) => {
+            let (lang, l) = lang_of(&app, Some(&s.list));
+            message(
+                &app,
+                StatusCode::OK,
+                lang,
+                l.as_ref(),
+                "unsubscribed",
+                "unsubscribed_text",
+                Some(&s.address),
+            )
+        }
+        Ok(None) => bad_token(&app),
+        Err(e) => {
+            tracing::error!(error = %e, "unsubscribe failed");
+            (StatusCode::INTERNAL_SERVER_ERROR, "internal error\n").into_response()
+        }
+    }
+}

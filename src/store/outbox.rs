@@ -1,0 +1,508 @@
+//! The outbox: deliveries waiting to be sent, what was sent, and items held for the next
+//! digest.
+//!
+//! Trees:
+//! - `outbox`: (due time, delivery id) → [`Delivery`]. The worker reads it in due order.
+//! - `deliveries`: delivery id → [`DeliveryState`]: queued, held, sent, failed or dropped.
+//!   It is the dedup index: a delivery whose id is already known is never queued again,
+//!   so an article listed by two sources reaches a reader once.
+//! - `held`: (target, sort time, delivery id) → [`Held`]: items routed to a target that
+//!   gets digests, waiting for its next digest run.
+//!
+//! Queueing happens in the same sled transaction as storing the items (see
+//! [`Store::store_routed`]), and a digest run turns held rows into one delivery in one
+//! transaction too: a crash leaves either both or neither.
+
+use super::{Store, StoreError, decode, encode, keys, transaction_result};
+use crate::model::ItemStatus;
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use sled::Transactional;
+use sled::transaction::{ConflictableTransactionError, TransactionalTree};
+use std::fmt;
+
+/// Who receives a delivery. Channels know how to reach each kind.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(tag = "channel", rename_all = "lowercase")]
+pub enum Target {
+    /// One subscriber of an email list.
+    Email { list: String, address: String },
+    /// A Telegram chat.
+    Telegram { chat_id: i64 },
+    /// A group robot (`[[webhook]]`).
+    Webhook { id: String },
+}
+
+impl Target {
+    /// A stable text key (`email:daily:a@example.org`): the prefix of its `held` rows and
+    /// part of every delivery id.
+    pub fn key(&self) -> String {
+        match self {
+            Target::Email { list, address } => format!("email:{list}:{address}"),
+            Target::Telegram { chat_id } => format!("telegram:{chat_id}"),
+            Target::Webhook { id } => format!("webhook:{id}"),
+        }
+    }
+
+    /// The channel's name, for logs and metrics.
+    pub fn channel(&self) -> &'static str {
+        match self {
+            Target::Email { .. } => "email",
+            Target::Telegram { .. } => "telegram",
+            Target::Webhook { .. } => "webhook",
+        }
+    }
+}
+
+impl fmt::Display for Target {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.key())
+    }
+}
+
+/// A stored item, by its key.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ItemRef {
+    pub source: String,
+    pub id: String,
+}
+
+/// One item in a delivery or held for a digest.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Held {
+    pub item: ItemRef,
+    pub status: ItemStatus,
+    /// The subscriber's keyword that picked the item, when they narrowed the list.
+    pub keyword: Option<String>,
+}
+
+/// What a delivery carries.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "lowercase")]
+pub enum Payload {
+    /// One item, as soon as it is stored.
+    Item(Held),
+    /// Everything held for the target since its last digest; `run` names the firing
+    /// (its local wall-clock time), which makes the delivery id deterministic.
+    Digest { run: String, items: Vec<Held> },
+    /// The double opt-in mail of an email subscription.
+    Confirm { token: String },
+}
+
+/// One message to send to one target.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Delivery {
+    /// Deterministic: the same item (or digest run) for the same target has the same id,
+    /// whichever source found it. Mails use it as their `Message-ID`.
+    pub id: String,
+    pub target: Target,
+    pub payload: Payload,
+    pub created: DateTime<Utc>,
+    /// Failed attempts so far.
+    #[serde(default)]
+    pub attempts: u32,
+    #[serde(default)]
+    pub last_error: Option<String>,
+}
+
+/// Where a delivery stands (tree `deliveries`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "state", rename_all = "lowercase")]
+pub enum DeliveryState {
+    /// In the outbox, due at `due`.
+    Queued { due: DateTime<Utc> },
+    /// Waiting in `held` for the target's next digest.
+    Held,
+    /// The remote accepted it.
+    Sent { at: DateTime<Utc> },
+    /// The remote refused it for good (address rejected, bot removed).
+    Failed { at: DateTime<Utc>, error: String },
+    /// Not sent, on purpose (the subscriber left, the item is gone).
+    Dropped { at: DateTime<Utc>, reason: String },
+}
+
+/// What routing asks the store to record with a batch.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Route {
+    /// Send now.
+    Send(Delivery),
+    /// Hold for the target's next digest; `id` dedups it like a delivery id.
+    Hold {
+        target: Target,
+        id: String,
+        sort_time: i64,
+        held: Held,
+    },
+}
+
+/// A delivery id: a hash of the target and what makes the message unique for it.
+pub fn delivery_id(target: &Target, what: &str) -> String {
+    let mut h = Sha256::new();
+    h.update(target.key().as_bytes());
+    h.update([0]);
+    h.update(what.as_bytes());
+    hex::encode(&h.finalize()[..16])
+}
+
+/// `outbox` key: due time, then id.
+fn outbox_key(due: DateTime<Utc>, id: &str) -> Vec<u8> {
+    let mut k = keys::ts_bytes(due.timestamp_millis()).to_vec();
+    k.extend_from_slice(id.as_bytes());
+    k
+}
+
+fn outbox_due(key: &[u8]) -> Option<DateTime<Utc>> {
+    let ts = u64::from_be_bytes(key.get(..8)?.try_into().ok()?) ^ (1 << 63);
+    DateTime::from_timestamp_millis(ts as i64)
+}
+
+/// `held` key: target, 0, sort time, id.
+fn held_key(target: &Target, sort_time: i64, id: &str) -> Vec<u8> {
+    let mut k = held_prefix(target);
+    k.extend_from_slice(&keys::ts_bytes(sort_time));
+    k.extend_from_slice(id.as_bytes());
+    k
+}
+
+fn held_prefix(target: &Target) -> Vec<u8> {
+    let mut k = target.key().into_bytes();
+    k.push(0);
+    k
+}
+
+type Abort = ConflictableTransactionError<StoreError>;
+
+/// Record `routes` inside a transaction over `outbox`, `deliveries` and `held`, skipping
+/// any whose id is already known. Returns how many were recorded.
+pub(super) fn record_routes(
+    outbox: &TransactionalTree,
+    deliveries: &TransactionalTree,
+    held: &TransactionalTree,
+    routes: &[Route],
+    now: DateTime<Utc>,
+) -> Result<usize, Abort> {
+    let mut recorded = 0;
+    for route in routes {
+        let id = match route {
+            Route::Send(d) => &d.id,
+            Route::Hold { id, .. } => id,
+        };
+        if deliveries.get(id.as_bytes())?.is_some() {
+            continue;
+        }
+        match route {
+            Route::Send(d) => {
+                outbox.insert(outbox_key(now, &d.id), encode(d))?;
+                deliveries.insert(id.as_bytes(), encode(&DeliveryState::Queued { due: now }))?;
+            }
+            Route::Hold {
+                target,
+                id,
+                sort_time,
+                held: h,
+            } => {
+                held.insert(held_key(target, *sort_time, id), encode(h))?;
+                deliveries.insert(id.as_bytes(), encode(&DeliveryState::Held))?;
+            }
+        }
+        recorded += 1;
+    }
+    Ok(recorded)
+}
+
+/// One row of the outbox, with the key the worker must hand back.
+#[derive(Debug, Clone)]
+pub struct Queued {
+    key: Vec<u8>,
+    pub due: DateTime<Utc>,
+    pub delivery: Delivery,
+}
+
+/// Counts for the status page and `/metrics`.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct OutboxCounts {
+    /// Rows in the outbox (due now or later).
+    pub queued: usize,
+    /// Of those, rows that failed at least once and wait for a retry.
+    pub retrying: usize,
+    /// Items held for digests.
+    pub held: usize,
+    /// The oldest row's creation time: how far behind delivery is.
+    pub oldest: Option<DateTime<Utc>>,
+    /// The last error of a retrying row, for the status page.
+    pub last_error: Option<String>,
+}
+
+impl Store {
+    /// Queue deliveries outside a poll (a confirmation mail). Dedup applies.
+    pub fn queue(&self, routes: &[Route]) -> Result<usize, StoreError> {
+        let now = Utc::now();
+        let n = transaction_result((&self.outbox, &self.deliveries, &self.held).transaction(
+            |(outbox, deliveries, held)| record_routes(outbox, deliveries, held, routes, now),
+        ))?;
+        self.db.flush()?;
+        Ok(n)
+    }
+
+    /// Rows due at or before `now`, oldest first, at most `limit`. Unreadable rows are
+    /// logged and skipped (they stay in the tree for inspection).
+    pub fn due(&self, now: DateTime<Utc>, limit: usize) -> Result<Vec<Queued>, StoreError> {
+        let end = outbox_key(now, "\u{10ffff}");
+        let mut out = Vec::new();
+        for entry in self.outbox.range(..end) {
+            if out.len() >= limit {
+                break;
+            }
+            let (key, value) = entry?;
+            match decode::<Delivery>("outbox", &value) {
+                Ok(delivery) => out.push(Queued {
+                    due: outbox_due(&key).unwrap_or(now),
+                    key: key.to_vec(),
+                    delivery,
+                }),
+                Err(e) => tracing::error!(error = %e, "skipping an unreadable outbox row"),
+            }
+        }
+        Ok(out)
+    }
+
+    /// When the next row is due (the worker sleeps until then).
+    pub fn next_due(&self) -> Result<Option<DateTime<Utc>>, StoreError> {
+        Ok(self.outbox.first()?.and_then(|(k, _)| outbox_due(&k)))
+    }
+
+    /// Every row in the outbox (for `tidings chats list`, status and tests).
+    pub fn outbox(&self) -> Result<Vec<Queued>, StoreError> {
+        self.due(
+            DateTime::<Utc>::MAX_UTC - chrono::Duration::days(1),
+            usize::MAX,
+        )
+    }
+
+    /// Close a row with its final state (sent, failed or dropped), in one transaction.
+    pub fn finish(&self, row: &Queued, state: DeliveryState) -> Result<(), StoreError> {
+        transaction_result((&self.outbox, &self.deliveries).transaction(
+            |(outbox, deliveries)| {
+                outbox.remove(row.key.as_slice())?;
+                deliveries.insert(row.delivery.id.as_bytes(), encode(&state))?;
+                Ok(())
+            },
+        ))?;
+        // Marked sent right after the remote accepted: flushed now, so that the only
+        // duplicate window is the time between the remote's answer and this write.
+        self.db.flush()?;
+        Ok(())
+    }
+
+    /// Put a row back for another attempt at `due`, counting the failure.
+    pub fn retry(&self, row: &Queued, due: DateTime<Utc>, error: &str) -> Result<(), StoreError> {
+        let mut delivery = row.delivery.clone();
+        delivery.attempts += 1;
+        delivery.last_error = Some(error.to_string());
+        transaction_result((&self.outbox, &self.deliveries).transaction(
+            |(outbox, deliveries)| {
+                outbox.remove(row.key.as_slice())?;
+                outbox.insert(outbox_key(due, &delivery.id), encode(&delivery))?;
+                deliveries.insert(
+                    delivery.id.as_bytes(),
+                    encode(&DeliveryState::Queued { due }),
+                )?;
+                Ok(())
+            },
+        ))?;
+        self.db.flush()?;
+        Ok(())
+    }
+
+    /// What became of a delivery.
+    pub fn delivery_state(&self, id: &str) -> Result<Option<DeliveryState>, StoreError> {
+        self.deliveries
+            .get(id.as_bytes())?
+            .map(|b| decode("deliveries", &b))
+            .transpose()
+    }
+
+    /// Items held for `target`'s next digest, oldest first.
+    pub fn held(&self, target: &Target) -> Result<Vec<Held>, StoreError> {
+        let mut out = Vec::new();
+        for entry in self.held.scan_prefix(held_prefix(target)) {
+            let (_, value) = entry?;
+            match decode::<Held>("held", &value) {
+                Ok(h) => out.push(h),
+                Err(e) => tracing::error!(error = %e, "skipping an unreadable held row"),
+            }
+        }
+        Ok(out)
+    }
+
+    /// A digest run for `target`: everything held for it becomes one delivery (built by
+    /// `make` from the held items, newest last), in one transaction. Nothing held, no
+    /// delivery. Returns the delivery queued, if any.
+    pub fn take_digest(
+        &self,
+        target: &Target,
+        make: impl Fn(Vec<Held>) -> Delivery,
+    ) -> Result<Option<Delivery>, StoreError> {
+        let mut rows = Vec::new();
+        for entry in self.held.scan_prefix(held_prefix(target)) {
+            let (key, value) = entry?;
+            match decode::<Held>("held", &value) {
+                Ok(h) => rows.push((key, h)),
+                Err(e) => tracing::error!(error = %e, "skipping an unreadable held row"),
+            }
+        }
+        if rows.is_empty() {
+            return Ok(None);
+        }
+        let delivery = make(rows.iter().map(|(_, h)| h.clone()).collect());
+        let now = Utc::now();
+        let queued = transaction_result((&self.outbox, &self.deliveries, &self.held).transaction(
+            |(outbox, deliveries, held)| {
+                if deliveries.get(delivery.id.as_bytes())?.is_some() {
+                    // This run was already made (a restart within the same firing):
+                    // the rows are someone else's now, leave them for the next run.
+                    return Ok(false);
+                }
+                for (key, _) in &rows {
+                    held.remove(key)?;
+                }
+                outbox.insert(outbox_key(now, &delivery.id), encode(&delivery))?;
+                deliveries.insert(
+                    delivery.id.as_bytes(),
+                    encode(&DeliveryState::Queued { due: now }),
+                )?;
+                Ok(true)
+            },
+        ))?;
+        self.db.flush()?;
+        Ok(queued.then_some(delivery))
+    }
+
+    /// Drop everything held for a target (it unsubscribed).
+    pub fn drop_held(&self, target: &Target) -> Result<usize, StoreError> {
+        let mut n = 0;
+        for entry in self.held.scan_prefix(held_prefix(target)) {
+            let (key, _) = entry?;
+            self.held.remove(key)?;
+            n += 1;
+        }
+        Ok(n)
+    }
+
+    /// Outbox counts, optionally only for targets whose key starts with `prefix`.
+    pub fn outbox_counts(&self, prefix: &str) -> Result<OutboxCounts, StoreError> {
+        let mut c = OutboxCounts::default();
+        for entry in self.outbox.iter() {
+            let (_, value) = entry?;
+            let Ok(d) = decode::<Delivery>("outbox", &value) else {
+                continue;
+            };
+            if !d.target.key().starts_with(prefix) {
+                continue;
+            }
+            c.queued += 1;
+            if d.attempts > 0 {
+                c.retrying += 1;
+                c.last_error = d.last_error.clone();
+            }
+            c.oldest = Some(c.oldest.map_or(d.created, |o| o.min(d.created)));
+        }
+        for entry in self.held.iter() {
+            let (key, _) = entry?;
+            if key.starts_with(prefix.as_bytes()) {
+                c.held += 1;
+            }
+        }
+        Ok(c)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn target() -> Target {
+        Target::Email {
+            list: "daily".into(),
+            address: "a@example.org".into(),
+        }
+    }
+
+    fn delivery(what: &str) -> Delivery {
+        let target = target();
+        Delivery {
+            id: delivery_id(&target, what),
+            target,
+            payload: Payload::Confirm { token: "t".into() },
+            created: Utc::now(),
+            attempts: 0,
+            last_error: None,
+        }
+    }
+
+    #[test]
+    fn a_delivery_is_queued_once_and_closed_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path()).unwrap();
+        let d = delivery("x");
+        assert_eq!(store.queue(&[Route::Send(d.clone())]).unwrap(), 1);
+        assert_eq!(store.queue(&[Route::Send(d.clone())]).unwrap(), 0, "dedup");
+        let due = store.due(Utc::now(), 10).unwrap();
+        assert_eq!(due.len(), 1);
+        let later = Utc::now() + chrono::Duration::minutes(5);
+        store.retry(&due[0], later, "421 busy").unwrap();
+        assert!(store.due(Utc::now(), 10).unwrap().is_empty());
+        let due = store.due(later, 10).unwrap();
+        assert_eq!(due[0].delivery.attempts, 1);
+        store
+            .finish(&due[0], DeliveryState::Sent { at: Utc::now() })
+            .unwrap();
+        assert!(store.outbox().unwrap().is_empty());
+        assert!(matches!(
+            store.delivery_state(&d.id).unwrap(),
+            Some(DeliveryState::Sent { .. })
+        ));
+        assert_eq!(
+            store.queue(&[Route::Send(d)]).unwrap(),
+            0,
+            "sent stays sent"
+        );
+    }
+
+    #[test]
+    fn a_digest_takes_what_is_held_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path()).unwrap();
+        let hold = |n: i64| Route::Hold {
+            target: target(),
+            id: delivery_id(&target(), &n.to_string()),
+            sort_time: n,
+            held: Held {
+                item: ItemRef {
+                    source: "s".into(),
+                    id: n.to_string(),
+                },
+                status: ItemStatus::New,
+                keyword: None,
+            },
+        };
+        store.queue(&[hold(2), hold(1)]).unwrap();
+        assert_eq!(store.held(&target()).unwrap().len(), 2);
+        let make = |items: Vec<Held>| Delivery {
+            payload: Payload::Digest {
+                run: "08:00".into(),
+                items,
+            },
+            ..delivery("digest 08:00")
+        };
+        let d = store.take_digest(&target(), make).unwrap().unwrap();
+        let Payload::Digest { items, .. } = &d.payload else {
+            panic!()
+        };
+        assert_eq!(items[0].item.id, "1", "oldest first");
+        assert!(store.held(&target()).unwrap().is_empty());
+        assert!(store.take_digest(&target(), make).unwrap().is_none());
+        assert_eq!(store.outbox().unwrap().len(), 1);
+    }
+}
