@@ -66,8 +66,9 @@ fn shape(expect: &str) -> String {
 }
 
 #[test]
+#[cfg_attr(no_corpus, ignore = "needs ../shared/corpus (set TIDINGS_CORPUS_DIR)")]
 fn feedparser_conformance() {
-    let Some(corpus) = corpus_dir() else { return };
+    let corpus = corpus_dir();
     let dir = corpus.join("feedparser");
     let index = std::fs::read_to_string(dir.join("INDEX.jsonl")).expect("feedparser INDEX.jsonl");
     let mut suites: BTreeMap<String, SuiteScore> = BTreeMap::new();
@@ -157,8 +158,9 @@ fn feedparser_conformance() {
 }
 
 #[test]
+#[cfg_attr(no_corpus, ignore = "needs ../shared/corpus (set TIDINGS_CORPUS_DIR)")]
 fn feedparser_date_vectors() {
-    let Some(corpus) = corpus_dir() else { return };
+    let corpus = corpus_dir();
     let text = std::fs::read_to_string(corpus.join("feedparser/derived-date-vectors.json"))
         .expect("date vectors");
     let vectors: Vec<Value> = serde_json::from_str(&text).expect("date vectors json");
@@ -210,8 +212,9 @@ fn feed_files(dir: &Path, out: &mut Vec<PathBuf>) {
 }
 
 #[test]
+#[cfg_attr(no_corpus, ignore = "needs ../shared/corpus (set TIDINGS_CORPUS_DIR)")]
 fn no_file_panics_or_hangs() {
-    let Some(corpus) = corpus_dir() else { return };
+    let corpus = corpus_dir();
     let mut files = Vec::new();
     for d in [
         "feedparser",
@@ -271,8 +274,9 @@ fn no_file_panics_or_hangs() {
 }
 
 #[test]
+#[cfg_attr(no_corpus, ignore = "needs ../shared/corpus (set TIDINGS_CORPUS_DIR)")]
 fn valid_feeds_parse() {
-    let Some(corpus) = corpus_dir() else { return };
+    let corpus = corpus_dir();
     let url = Url::parse("http://example.com/feed").expect("static url");
     let parse = |p: &Path| {
         let bytes = std::fs::read(p).expect("corpus file");
@@ -460,8 +464,9 @@ fn valid_feeds_parse() {
 /// declarations, a stale `gb2312` meta on UTF-8, UTF-8): a run of the hand-copied main
 /// text must appear in the decoded page, i.e. no mojibake.
 #[test]
+#[cfg_attr(no_corpus, ignore = "needs ../shared/corpus (set TIDINGS_CORPUS_DIR)")]
 fn charset_on_chinese_pages() {
-    let Some(corpus) = corpus_dir() else { return };
+    let corpus = corpus_dir();
     let dir = corpus.join("zh-cwced");
     let mut pages: Vec<PathBuf> = std::fs::read_dir(dir.join("original"))
         .expect("zh-cwced/original")

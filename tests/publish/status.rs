@@ -5,6 +5,10 @@ use std::time::Duration;
 use tidings::store::SourceState;
 
 #[tokio::test]
+#[cfg_attr(
+    no_chromium,
+    ignore = "needs Chromium (chromium on PATH, or set TIDINGS_CHROMIUM)"
+)]
 async fn the_status_page_shows_feeds_and_source_states_in_a_browser() {
     let last_success = at("2026-11-28T10:20:30Z").with_timezone(&Utc);
     let error_at = at("2026-11-28T11:00:00Z").with_timezone(&Utc);
@@ -46,10 +50,7 @@ async fn the_status_page_shows_feeds_and_source_states_in_a_browser() {
     })
     .await;
 
-    let Some(dom) = chromium_dom(&server.url("/")).await else {
-        server.stop().await;
-        return;
-    };
+    let dom = chromium_dom(&server.url("/")).await;
     let page = scraper::Html::parse_document(&dom);
     let cell = |sel: &str| {
         let s = scraper::Selector::parse(sel).unwrap();
@@ -87,12 +88,9 @@ async fn the_status_page_shows_feeds_and_source_states_in_a_browser() {
     server.stop().await;
 }
 
-/// The DOM after Chromium loaded `url`, or `None` after a loud skip.
-async fn chromium_dom(url: &str) -> Option<String> {
-    let chromium = std::env::var("TIDINGS_CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into());
-    if !std::path::Path::new(&chromium).exists() {
-        return tool_missing("Chromium", &format!("{chromium} not found")).map(|_| String::new());
-    }
+/// The DOM after Chromium loaded `url`.
+async fn chromium_dom(url: &str) -> String {
+    let chromium = tool("Chromium", crate::support::probe::chromium());
     let profile = tempfile::tempdir().unwrap();
     let run = tokio::process::Command::new(&chromium)
         .args([
@@ -119,5 +117,5 @@ async fn chromium_dom(url: &str) -> Option<String> {
         "chromium failed: {}",
         String::from_utf8_lossy(&out.stderr)
     );
-    Some(String::from_utf8(out.stdout).unwrap())
+    String::from_utf8(out.stdout).unwrap()
 }

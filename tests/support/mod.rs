@@ -4,35 +4,38 @@
 
 use std::path::PathBuf;
 
+pub mod probe;
+
 /// The third-party corpus (`../shared/corpus`, or `$TIDINGS_CORPUS_DIR`).
 ///
-/// When it is missing the test says so loudly and is skipped, unless
-/// `TIDINGS_CORPUS_REQUIRED=1` (CI sets it), in which case it fails.
-pub fn corpus_dir() -> Option<PathBuf> {
-    let dir = std::env::var_os("TIDINGS_CORPUS_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus"));
-    if dir.join("README.md").is_file() {
-        return Some(dir);
-    }
-    if std::env::var("TIDINGS_CORPUS_REQUIRED").as_deref() == Ok("1") {
+/// A test that calls this carries `#[cfg_attr(no_corpus, ignore = …)]`: where `build.rs`
+/// did not find the corpus it is built ignored, and `cargo test`'s summary counts it so.
+/// If it runs without the corpus all the same (the corpus went away after the build, the
+/// ignored tests were asked for, or `TIDINGS_CORPUS_REQUIRED=1`), it fails: a test that
+/// cannot run must not pass.
+pub fn corpus_dir() -> PathBuf {
+    let dir = probe::corpus_dir();
+    if !probe::corpus_marker(&dir).is_file() {
         panic!(
-            "corpus not found at {} and TIDINGS_CORPUS_REQUIRED=1",
-            dir.display()
+            "corpus not found at {} (set {}); `cargo test` ignores the corpus tests when \
+             it is missing at build time, unless {}=1",
+            dir.display(),
+            probe::CORPUS_DIR,
+            probe::CORPUS_REQUIRED,
         );
     }
-    eprintln!(
-        "\n*** SKIPPED: corpus not found at {} (set TIDINGS_CORPUS_DIR) ***\n",
-        dir.display()
-    );
-    None
+    dir
 }
 
-/// The extraction scorer (`../shared/tools/extract-score`), found beside the corpus.
-pub fn extract_score_dir() -> Option<PathBuf> {
-    let corpus = corpus_dir()?;
-    let dir = corpus.join("../tools/extract-score");
-    dir.join("score.py").is_file().then_some(dir)
+/// The extraction scorer (`../shared/tools/extract-score`), found beside the corpus; as
+/// [`corpus_dir`], under `cfg(no_extract_score)`.
+pub fn extract_score_dir() -> PathBuf {
+    let corpus = corpus_dir();
+    let marker = probe::extract_score_marker(&corpus);
+    if !marker.is_file() {
+        panic!("the extraction scorer is not at {}", marker.display());
+    }
+    probe::extract_score_dir(&corpus)
 }
 
 pub mod server;

@@ -1,0 +1,82 @@
+//! Where the tests' outside resources are: the corpus, its scorer, Chromium, Python with
+//! feedparser. `build.rs` includes this file (std only) to decide which tests are built
+//! `#[ignore]`d; the tests call it again and fail if a resource the build saw is gone, so
+//! both agree on where to look.
+//!
+//! Every check is a stat, except feedparser's, which runs Python once.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+pub const CORPUS_DIR: &str = "TIDINGS_CORPUS_DIR";
+pub const CORPUS_REQUIRED: &str = "TIDINGS_CORPUS_REQUIRED";
+pub const REQUIRE_TOOLS: &str = "TIDINGS_REQUIRE_TOOLS";
+pub const CHROMIUM: &str = "TIDINGS_CHROMIUM";
+pub const PYTHON: &str = "TIDINGS_PYTHON";
+
+/// Whether `var` is set to `1`.
+pub fn flag(var: &str) -> bool {
+    std::env::var(var).as_deref() == Ok("1")
+}
+
+/// `$TIDINGS_CORPUS_DIR`, or `../shared/corpus` beside the repository.
+pub fn corpus_dir() -> PathBuf {
+    std::env::var_os(CORPUS_DIR)
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus"))
+}
+
+/// The file that marks the corpus as there (its README); a file, so that watching it is a
+/// stat where watching the directory would walk it.
+pub fn corpus_marker(corpus: &Path) -> PathBuf {
+    corpus.join("README.md")
+}
+
+/// The extraction scorer, `../tools/extract-score` beside the corpus.
+pub fn extract_score_dir(corpus: &Path) -> PathBuf {
+    corpus.join("../tools/extract-score")
+}
+
+/// The file that marks the scorer as there.
+pub fn extract_score_marker(corpus: &Path) -> PathBuf {
+    extract_score_dir(corpus).join("score.py")
+}
+
+/// `$TIDINGS_CHROMIUM`, or `chromium` on `PATH`.
+pub fn chromium() -> Result<PathBuf, String> {
+    if let Some(path) = std::env::var_os(CHROMIUM) {
+        let path = PathBuf::from(path);
+        return if path.is_file() {
+            Ok(path)
+        } else {
+            Err(format!("{CHROMIUM}={} is not a file", path.display()))
+        };
+    }
+    std::env::var_os("PATH")
+        .iter()
+        .flat_map(std::env::split_paths)
+        .map(|dir| dir.join("chromium"))
+        .find(|p| p.is_file())
+        .ok_or_else(|| format!("no chromium on PATH and {CHROMIUM} unset"))
+}
+
+/// `$TIDINGS_PYTHON` (default `python3`) and the file feedparser is imported from.
+pub fn feedparser_python() -> Result<(String, PathBuf), String> {
+    let python = std::env::var(PYTHON).unwrap_or_else(|_| "python3".into());
+    let out = Command::new(&python)
+        .args([
+            "-c",
+            "import sys, feedparser; sys.stdout.write(feedparser.__file__)",
+        ])
+        .output()
+        .map_err(|e| format!("{python}: {e}"))?;
+    if !out.status.success() {
+        let err = String::from_utf8_lossy(&out.stderr);
+        let last = err.lines().last().unwrap_or("").trim().to_string();
+        return Err(format!("{python}: {last} (set {PYTHON})"));
+    }
+    Ok((
+        python,
+        PathBuf::from(String::from_utf8_lossy(&out.stdout).into_owned()),
+    ))
+}
