@@ -1,11 +1,12 @@
 //! Finds which of the tests' outside resources this machine lacks, and sets a cfg for each
-//! (`no_corpus`, `no_extract_score`, `no_chromium`, `no_feedparser`) that builds the
-//! tests needing it `#[ignore]`d. A test that cannot run then shows as "ignored, needs …"
-//! in `cargo test`'s summary instead of passing after a SKIPPED line nobody sees.
+//! (`no_corpus`, `no_extract_score`, `no_chromium`, `no_feedparser`, `no_aiosmtpd`) that
+//! builds the tests needing it `#[ignore]`d. A test that cannot run then shows as
+//! "ignored, needs …" in `cargo test`'s summary instead of passing after a SKIPPED line
+//! nobody sees.
 //!
 //! With `TIDINGS_CORPUS_REQUIRED=1` (the corpus and its scorer) or
-//! `TIDINGS_REQUIRE_TOOLS=1` (Chromium, feedparser) nothing is ignored: the tests run and
-//! fail on what is missing.
+//! `TIDINGS_REQUIRE_TOOLS=1` (Chromium, feedparser, aiosmtpd) nothing is ignored: the
+//! tests run and fail on what is missing.
 //!
 //! Re-run by cargo when one of the variables changes or a resource found here goes away.
 //! A missing resource is not watched: cargo would re-run this script, and rebuild the
@@ -25,7 +26,9 @@ fn main() {
     for var in [probe::CORPUS_DIR, probe::CHROMIUM, probe::PYTHON] {
         println!("cargo::rerun-if-env-changed={var}");
     }
-    println!("cargo::rustc-check-cfg=cfg(no_corpus, no_extract_score, no_chromium, no_feedparser)");
+    println!(
+        "cargo::rustc-check-cfg=cfg(no_corpus, no_extract_score, no_chromium, no_feedparser, no_aiosmtpd)"
+    );
 
     let corpus = probe::corpus_dir();
     let corpus_there = watched(&probe::corpus_marker(&corpus));
@@ -40,6 +43,10 @@ fn main() {
         .map(|(_, module)| watched(&module))
         .is_ok();
     ignore_unless("no_feedparser", feedparser, probe::REQUIRE_TOOLS);
+    let aiosmtpd = probe::aiosmtpd_python()
+        .map(|(_, module)| watched(&module))
+        .is_ok();
+    ignore_unless("no_aiosmtpd", aiosmtpd, probe::REQUIRE_TOOLS);
 }
 
 /// Whether `path` is a file; if so it is watched (a stat per build), so that its removal

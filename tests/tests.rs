@@ -12,6 +12,7 @@ mod feed_corpus;
 mod fetch;
 mod list_corpus;
 mod list_fixtures;
+mod notify;
 mod poll;
 mod poll_html;
 mod publish;

@@ -85,6 +85,9 @@ pub enum Command {
     Deliver {
         #[arg(short, long, default_value = "feeds.toml")]
         config: PathBuf,
+        /// Also send what waits for a retry (after fixing an outage).
+        #[arg(long)]
+        now: bool,
     },
     /// Email subscribers (works whether or not the daemon runs).
     Subscribers {
@@ -246,11 +249,11 @@ async fn dispatch(command: Command) -> anyhow::Result<i32> {
             eprintln!("{} items", links.len());
             Ok(0)
         }
-        Command::Deliver { config } => {
+        Command::Deliver { config, now } => {
             let Ok(config) = load_config(&config) else {
                 return Ok(1);
             };
-            deliver(config).await
+            deliver(config, now).await
         }
         Command::Subscribers { what } => subscribers::run(what).await,
         Command::Export {
@@ -266,7 +269,7 @@ async fn dispatch(command: Command) -> anyhow::Result<i32> {
 }
 
 /// `tidings deliver`: one pass of the daemon's outbox worker.
-async fn deliver(config: Config) -> anyhow::Result<i32> {
+async fn deliver(config: Config, retries_too: bool) -> anyhow::Result<i32> {
     let config = Arc::new(config);
     let store = match Store::open(&config.daemon.data_dir) {
         Ok(s) => Arc::new(s),
@@ -278,7 +281,14 @@ async fn deliver(config: Config) -> anyhow::Result<i32> {
     };
     let templates = Arc::new(Templates::load(config.daemon.templates_dir.as_deref())?);
     let notifier = Notifier::new(config, store.clone(), templates)?;
-    let pass = notifier.deliver_due(&CancellationToken::new()).await?;
+    let mut now = chrono::Utc::now();
+    if retries_too {
+        // Later than any retry the worker plans (its backoff is capped at hours).
+        now += chrono::Duration::days(7);
+    }
+    let pass = notifier
+        .deliver_due_at(now, &CancellationToken::new())
+        .await?;
     let left = store.outbox()?.len();
     println!(
         "sent {}, failed {}, retrying later {}, dropped {}; {left} left in the outbox",

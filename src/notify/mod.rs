@@ -20,6 +20,7 @@ pub mod channel;
 pub mod digest;
 pub mod email;
 pub mod route;
+pub mod status;
 pub mod subscription;
 pub mod view;
 pub mod worker;

@@ -1,5 +1,6 @@
 //! `/`: the operator's dashboard: every feed with its subscribe links, every source with
-//! its last poll, last success, last error, items of the last 7 days and next poll.
+//! its last poll, last success, last error, items of the last 7 days and next poll, and
+//! every email list with its subscribers, queued mail and bouncing addresses.
 
 use super::App;
 use crate::publish::Format;
@@ -110,7 +111,12 @@ pub(super) async fn page(State(app): State<Arc<App>>) -> Response {
             }
         })
         .collect();
+    let lists = crate::notify::status::lists(&app.store, &app.config).unwrap_or_else(|e| {
+        tracing::error!(error = %e, "cannot read the lists' state");
+        Vec::new()
+    });
     let ctx = context! {
+        lists => Value::from(minijinja::value::Serde(&lists)),
         feeds => feeds.iter().map(FeedRow::value).collect::<Vec<_>>(),
         sources => sources.iter().map(SourceRow::value).collect::<Vec<_>>(),
         now => when(now, tz),

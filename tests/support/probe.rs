@@ -62,11 +62,21 @@ pub fn chromium() -> Result<PathBuf, String> {
 
 /// `$TIDINGS_PYTHON` (default `python3`) and the file feedparser is imported from.
 pub fn feedparser_python() -> Result<(String, PathBuf), String> {
+    python_with("feedparser")
+}
+
+/// `$TIDINGS_PYTHON` and the file aiosmtpd (the tests' SMTP server) is imported from.
+pub fn aiosmtpd_python() -> Result<(String, PathBuf), String> {
+    python_with("aiosmtpd")
+}
+
+/// `$TIDINGS_PYTHON` (default `python3`) and the file `module` is imported from.
+pub fn python_with(module: &str) -> Result<(String, PathBuf), String> {
     let python = std::env::var(PYTHON).unwrap_or_else(|_| "python3".into());
     let out = Command::new(&python)
         .args([
             "-c",
-            "import sys, feedparser; sys.stdout.write(feedparser.__file__)",
+            &format!("import sys, {module}; sys.stdout.write({module}.__file__)"),
         ])
         .output()
         .map_err(|e| format!("{python}: {e}"))?;
