@@ -5,7 +5,7 @@
 //! never affects other sources.
 
 use crate::config::{Config, SourceConfig, SourceKind};
-use crate::fetch::{FetchError, FetchOutcome, Fetched, Fetcher, Validators, charset};
+use crate::fetch::{FetchError, FetchOutcome, Fetched, Fetcher, Validators};
 use crate::model::Entry;
 use crate::parse::feed::FeedError;
 use crate::parse::html::SelectError;
@@ -338,7 +338,7 @@ fn has_full_content(entry: &Entry) -> bool {
     entry
         .content_html
         .as_deref()
-        .is_some_and(|h| process::html_to_text(h).chars().count() >= TEASER_CHARS)
+        .is_some_and(|h| crate::text::html_to_text(h).chars().count() >= TEASER_CHARS)
 }
 
 /// A list page's links as entries.
@@ -347,7 +347,7 @@ fn list_entries(
     fetched: &Fetched,
     tz: chrono_tz::Tz,
 ) -> Result<Vec<Entry>, PollError> {
-    let html = charset::decode(&fetched.body, fetched.content_type.as_deref()).text;
+    let html = crate::text::decode(&fetched.body, fetched.content_type.as_deref());
     let links = match &source.select {
         Some(sel) => parse::html::select_list(&html, &fetched.url, sel, tz).map_err(|source| {
             PollError::Select {
@@ -410,12 +410,7 @@ fn merge_article(entry: &mut Entry, a: crate::model::Article) {
     if !a.content_html.trim().is_empty() {
         entry.content_html = Some(a.content_html);
     } else if !a.content_text.trim().is_empty() {
-        entry.content_html = Some(
-            a.content_text
-                .lines()
-                .map(|l| format!("<p>{}</p>", process::escape_html(l)))
-                .collect::<String>(),
-        );
+        entry.content_html = Some(crate::text::text_to_paragraphs(&a.content_text));
     }
 }
 

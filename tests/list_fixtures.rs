@@ -4,9 +4,9 @@
 //! configured selectors and its errors.
 
 use std::path::{Path, PathBuf};
-use tidings::fetch::charset::decode;
 use tidings::model::{ListItem, PubDate};
 use tidings::parse::html::{SelectError, Selectors, detect_list, select_list};
+use tidings::text::charset::decode;
 use url::Url;
 
 const SH: chrono_tz::Tz = chrono_tz::Asia::Shanghai;

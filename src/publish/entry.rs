@@ -6,6 +6,7 @@
 
 use super::xml_text;
 use crate::model::Item;
+use crate::text::{html_to_text, text_to_paragraphs};
 use chrono::{DateTime, FixedOffset, Utc};
 use url::Url;
 
@@ -67,12 +68,12 @@ impl Entry {
             nonempty(item.content_text.as_deref()),
         ) {
             (Some(html), _) => Some(sanitise(html, link.as_ref())),
-            (None, Some(text)) => Some(text_to_html(text)),
+            (None, Some(text)) => Some(text_to_paragraphs(&xml_text(text))),
             (None, None) => None,
         };
         let content_text = nonempty(item.content_text.as_deref())
             .map(xml_text)
-            .or_else(|| content_html.as_deref().map(crate::process::html_to_text));
+            .or_else(|| content_html.as_deref().map(html_to_text));
         Entry {
             id: entry_id(&item.source, &item.id),
             title: xml_text(item.title.trim()),
@@ -80,7 +81,7 @@ impl Entry {
             published,
             updated,
             author: nonempty(item.author.as_deref()).map(xml_text),
-            summary_text: summary_html.as_deref().map(crate::process::html_to_text),
+            summary_text: summary_html.as_deref().map(html_to_text),
             summary_html,
             content_html,
             content_text,
@@ -112,24 +113,6 @@ pub fn sanitise(html: &str, base: Option<&Url>) -> String {
     })
     .link_rel(Some("noopener noreferrer"));
     xml_text(&b.clean(html).to_string())
-}
-
-/// Plain text as HTML paragraphs, one per non-empty line.
-fn text_to_html(text: &str) -> String {
-    let mut out = String::new();
-    for line in text.lines().map(str::trim).filter(|l| !l.is_empty()) {
-        out.push_str("<p>");
-        for c in xml_text(line).chars() {
-            match c {
-                '<' => out.push_str("&lt;"),
-                '>' => out.push_str("&gt;"),
-                '&' => out.push_str("&amp;"),
-                c => out.push(c),
-            }
-        }
-        out.push_str("</p>\n");
-    }
-    out
 }
 
 #[cfg(test)]
@@ -169,13 +152,5 @@ mod tests {
             "{out}"
         );
         assert!(out.contains("正文"));
-    }
-
-    #[test]
-    fn text_content_becomes_escaped_paragraphs() {
-        assert_eq!(
-            text_to_html("一 <b>\n\n二 & 三"),
-            "<p>一 &lt;b&gt;</p>\n<p>二 &amp; 三</p>\n"
-        );
     }
 }

@@ -137,7 +137,7 @@ pub(super) fn alternate_link(node: &Node) -> Option<String> {
 pub(super) fn person_name(cx: &Cx, node: &Node) -> Option<String> {
     let field = |name| {
         child(cx, node, name)
-            .map(|n| html::collapse_whitespace(&n.text))
+            .map(|n| crate::text::fold_whitespace(&n.text))
             .filter(|s| !s.is_empty())
     };
     field("name")
