@@ -1,12 +1,15 @@
-//! Entries → items: canonical URLs, stable ids, revisions, sanitised HTML.
+//! Entries → items: canonical URLs, stable ids, revisions, sanitised HTML; and an
+//! article page's findings merged into the entry that linked to it.
 //!
 //! An item's id is the publisher's own (guid, Atom id), else its canonical URL, else a
 //! hash of its title and content. Its revision is a hash of what a reader sees (title
 //! and text, whitespace folded), so a re-rendered page with the same words is not an
 //! update, and an edited one is.
 
-use crate::model::{Entry, Item};
-use crate::text::{fold_whitespace, html_to_text, might_contain_tags, truncate_chars};
+use crate::model::{Article, Entry, Item};
+use crate::text::{
+    fold_whitespace, html_to_text, might_contain_tags, text_to_paragraphs, truncate_chars,
+};
 use chrono::{DateTime, Utc};
 use sha2::{Digest, Sha256};
 use std::collections::HashSet;
@@ -91,9 +94,9 @@ fn hash64(parts: &[&str]) -> u64 {
 const SUMMARY_CHARS: usize = 400;
 
 /// An entry's stable id when it has one: the publisher's id, else its canonical URL
-/// (`url`, already resolved by [`canonical_url`]). Without either, [`to_item`] falls
-/// back to a hash of title and content.
-pub fn entry_id(entry: &Entry, url: Option<&Url>) -> Option<String> {
+/// (resolved against `base`). Without either, [`to_item`] falls back to a hash of title
+/// and content. The one place an id is made: the poller looks known articles up by it.
+pub fn item_id(entry: &Entry, base: Option<&Url>) -> Option<String> {
     entry
         .id
         .as_deref()
@@ -105,7 +108,10 @@ pub fn entry_id(entry: &Entry, url: Option<&Url>) -> Option<String> {
             Some(u) if id.starts_with("http") => u.to_string(),
             _ => id.to_string(),
         })
-        .or_else(|| url.map(|u| u.to_string()))
+        .or_else(|| {
+            let url = canonical_url(entry.url.as_deref()?, base)?;
+            Some(url.to_string())
+        })
 }
 
 /// Turn one entry into an item. `base` resolves relative links; `now` is first-seen.
@@ -145,7 +151,7 @@ pub fn to_item(entry: &Entry, source: &str, base: Option<&Url>, now: DateTime<Ut
         .or_else(|| summary.as_deref().map(|s| truncate_chars(s, 80)))
         .unwrap_or_else(|| "(untitled)".to_string());
     let body_for_revision = content_text.as_deref().or(summary.as_deref()).unwrap_or("");
-    let id = entry_id(entry, url.as_ref())
+    let id = item_id(entry, base)
         .unwrap_or_else(|| format!("sha256:{:016x}", hash64(&[&title, body_for_revision])));
     Item {
         source: source.to_string(),
@@ -177,6 +183,59 @@ pub fn to_items(
         .map(|e| to_item(e, source, base, now))
         .filter(|i| seen.insert(i.id.clone()))
         .collect()
+}
+
+/// A feed entry whose content is shorter than this (in characters of text) is a teaser:
+/// with `full_text`, its page is opened and extracted.
+const TEASER_CHARS: usize = 400;
+
+/// Whether an entry carries its whole text (not only a teaser) and needs no page.
+pub fn has_full_text(entry: &Entry) -> bool {
+    entry
+        .content_html
+        .as_deref()
+        .is_some_and(|h| html_to_text(h).chars().count() >= TEASER_CHARS)
+}
+
+/// What the article page says wins over what the list or feed said, except that a
+/// list's date is kept when the page shows none, and the title is chosen by
+/// [`better_title`].
+pub fn merge_article(entry: &mut Entry, article: Article) {
+    entry.title = better_title(entry.title.take(), article.title);
+    // The page's date is usually more precise than the list's (a time, not only a day).
+    entry.published = article.published.or(entry.published);
+    entry.author = article.author.or(entry.author.take());
+    entry.origin = article.origin.or(entry.origin.take());
+    if !article.content_html.trim().is_empty() {
+        entry.content_html = Some(article.content_html);
+    } else if !article.content_text.trim().is_empty() {
+        entry.content_html = Some(text_to_paragraphs(&article.content_text));
+    }
+}
+
+/// The page's own title is usually complete where a list cuts it short, but a page
+/// whose title extraction went wrong must not replace a good list title: the page's
+/// title wins when the list's is missing or truncated, or when it covers at least
+/// half of the list title's characters (the same headline, perhaps longer).
+fn better_title(listed: Option<String>, page: Option<String>) -> Option<String> {
+    let page = page.filter(|t| !t.trim().is_empty());
+    let Some(listed) = listed.filter(|t| !t.trim().is_empty()) else {
+        return page;
+    };
+    let Some(page) = page else {
+        return Some(listed);
+    };
+    let listed_end = listed.trim_end();
+    if listed_end.ends_with('…') || listed_end.ends_with("..") {
+        return Some(page);
+    }
+    let listed_chars: HashSet<char> = listed.chars().filter(|c| c.is_alphanumeric()).collect();
+    let shared = listed_chars.iter().filter(|c| page.contains(**c)).count();
+    if shared * 2 >= listed_chars.len() {
+        Some(page)
+    } else {
+        Some(listed)
+    }
 }
 
 #[cfg(test)]
@@ -276,6 +335,38 @@ mod tests {
         assert_eq!(
             to_item(&text_only, "s", None, Utc::now()).revision,
             10894504561658522977
+        );
+    }
+
+    fn pick(listed: &str, page: &str) -> String {
+        better_title(Some(listed.into()), Some(page.into())).unwrap()
+    }
+
+    #[test]
+    fn the_page_title_wins_only_when_it_is_the_same_headline() {
+        assert_eq!(
+            pick("关于开展安全生产大检查的…", "关于开展安全生产大检查的通知"),
+            "关于开展安全生产大检查的通知"
+        );
+        assert_eq!(
+            pick("Rust 1.80 released", "Announcing Rust 1.80.0"),
+            "Announcing Rust 1.80.0"
+        );
+        assert_eq!(
+            pick("关于开展安全生产大检查的通知", "通知"),
+            "关于开展安全生产大检查的通知"
+        );
+        assert_eq!(
+            pick("自治州科协开展科普活动", "显示"),
+            "自治州科协开展科普活动"
+        );
+        assert_eq!(
+            better_title(None, Some("页面标题".into())).unwrap(),
+            "页面标题"
+        );
+        assert_eq!(
+            better_title(Some("列表标题".into()), None).unwrap(),
+            "列表标题"
         );
     }
 

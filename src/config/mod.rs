@@ -11,11 +11,13 @@ mod error;
 mod ids;
 mod notify;
 mod reader;
+mod select;
 mod source;
 
 pub use daemon::{CronSpec, DaemonConfig, FetchConfig};
 pub use error::{ConfigError, ConfigErrors};
 pub use notify::{ChatConfig, EmailConfig, ListConfig, TelegramConfig, WebhookConfig, WebhookKind};
+pub use select::{Css, ListSelectors};
 pub use source::{FeedConfig, Filter, SourceConfig, SourceKind};
 
 use chrono_tz::Tz;
