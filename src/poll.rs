@@ -108,29 +108,29 @@ impl Poller {
         let now = Utc::now();
         match result {
             Ok((outcome, validators)) => {
-                for s in &outcome.stored {
-                    metrics::counter!("tidings_items_total", "source" => source.id.clone(), "status" => s.status.to_string())
+                for stored in &outcome.stored {
+                    metrics::counter!("tidings_items_total", "source" => source.id.clone(), "status" => stored.status.to_string())
                         .increment(1);
                 }
                 let alarm = outcome.alarm.clone();
                 let entries = outcome.entries;
                 let not_modified = outcome.not_modified;
                 let deferred = outcome.deferred;
-                self.store.update_source_state(&source.id, |st| {
-                    st.last_poll = Some(now);
-                    st.last_success = Some(now);
-                    st.last_error = None;
-                    st.failures = 0;
-                    st.not_before = None;
-                    st.polls_ok += 1;
-                    if let Some(v) = &validators {
-                        st.etag = v.etag.clone();
-                        st.last_modified = v.last_modified.clone();
+                self.store.update_source_state(&source.id, |state| {
+                    state.last_poll = Some(now);
+                    state.last_success = Some(now);
+                    state.last_error = None;
+                    state.failures = 0;
+                    state.not_before = None;
+                    state.polls_ok += 1;
+                    if let Some(fresh) = &validators {
+                        state.etag = fresh.etag.clone();
+                        state.last_modified = fresh.last_modified.clone();
                     }
                     if !not_modified {
-                        st.deferred = deferred;
-                        st.last_entries = Some(entries);
-                        st.alarm = alarm.clone();
+                        state.deferred = deferred;
+                        state.last_entries = Some(entries);
+                        state.alarm = alarm.clone();
                     }
                 })?;
                 Ok(outcome)
@@ -140,13 +140,13 @@ impl Poller {
                     .increment(1);
                 let message = err.to_string();
                 let retry_after = err.retry_after();
-                self.store.update_source_state(&source.id, |st| {
-                    st.last_poll = Some(now);
-                    st.last_error = Some(message.clone());
-                    st.last_error_at = Some(now);
-                    st.failures += 1;
-                    let backoff_until = now + backoff(st.failures);
-                    st.not_before =
+                self.store.update_source_state(&source.id, |state| {
+                    state.last_poll = Some(now);
+                    state.last_error = Some(message.clone());
+                    state.last_error_at = Some(now);
+                    state.failures += 1;
+                    let backoff_until = now + backoff(state.failures);
+                    state.not_before =
                         Some(retry_after.map_or(backoff_until, |r| r.max(backoff_until)));
                 })?;
                 Err(err)

@@ -65,8 +65,11 @@ pub fn canonical_url(href: &str, base: Option<&Url>) -> Option<Url> {
     Some(url)
 }
 
-/// Sanitise untrusted HTML: no scripts, event handlers, `javascript:` URLs or iframes;
-/// relative URLs made absolute against `base`.
+/// Sanitise untrusted HTML: the one policy, applied when an item is stored and again
+/// when it is published. No scripts, styles, event handlers, frames or `javascript:`
+/// URLs (ammonia's allow-list, plus `title` attributes and figures); links get
+/// `rel="noopener noreferrer"`; relative URLs are made absolute against `base`, or
+/// dropped when there is none (they would point into this server).
 pub fn sanitize_html(html: &str, base: Option<&Url>) -> String {
     let mut b = ammonia::Builder::default();
     b.add_generic_attributes(["title"])

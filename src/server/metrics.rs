@@ -4,7 +4,7 @@
 //! global, so it is installed on first use and shared by every server in the process
 //! (tests start several).
 
-use super::App;
+use super::Shared;
 use axum::extract::State;
 use axum::http::header;
 use axum::response::IntoResponse;
@@ -57,15 +57,15 @@ fn describe() {
     );
 }
 
-pub(super) async fn render(State(app): State<Arc<App>>) -> impl IntoResponse {
+pub(super) async fn render(State(shared): State<Arc<Shared>>) -> impl IntoResponse {
     // Upkeep drains histogram samples; doing it on scrape keeps memory bounded without
     // a background task.
-    app.metrics.run_upkeep();
+    shared.metrics.run_upkeep();
     (
         [(
             header::CONTENT_TYPE,
             "text/plain; version=0.0.4; charset=utf-8",
         )],
-        app.metrics.render(),
+        shared.metrics.render(),
     )
 }

@@ -29,7 +29,8 @@ pub struct ServerState {
 }
 
 /// Shared by every handler: the daemon's state plus what the server keeps itself.
-struct App {
+/// (Not `crate::app`, which runs the daemon.)
+struct Shared {
     config: Arc<Config>,
     store: Arc<Store>,
     health: Arc<Health>,
@@ -40,7 +41,7 @@ struct App {
 
 /// The routes, ready to serve.
 fn router(state: ServerState) -> Router {
-    let app = Arc::new(App {
+    let shared = Arc::new(Shared {
         config: state.config,
         store: state.store,
         health: state.health,
@@ -54,7 +55,7 @@ fn router(state: ServerState) -> Router {
         .route("/opml", get(feeds::opml))
         .route("/healthz", get(health::healthz))
         .route("/metrics", get(metrics::render))
-        .with_state(app)
+        .with_state(shared)
 }
 
 /// Serve until `cancel` fires, then finish the requests in flight and return.

@@ -1,7 +1,7 @@
 //! `/`: the operator's dashboard: every feed with its subscribe links, every source with
 //! its last poll, last success, last error, items of the last 7 days and next poll.
 
-use super::App;
+use super::Shared;
 use crate::publish::Format;
 use crate::store::SourceState;
 use axum::extract::State;
@@ -52,10 +52,10 @@ struct SourceRow {
     next_poll: Option<String>,
 }
 
-pub(super) async fn page(State(app): State<Arc<App>>) -> Response {
+pub(super) async fn page(State(shared): State<Arc<Shared>>) -> Response {
     let now = Utc::now();
-    let tz = app.config.daemon.timezone;
-    let feeds: Vec<FeedRow> = app
+    let tz = shared.config.daemon.timezone;
+    let feeds: Vec<FeedRow> = shared
         .config
         .feeds
         .iter()
@@ -76,13 +76,13 @@ pub(super) async fn page(State(app): State<Arc<App>>) -> Response {
             sources: f.sources.clone(),
         })
         .collect();
-    let sources: Vec<SourceRow> = app
+    let sources: Vec<SourceRow> = shared
         .config
         .sources
         .iter()
         .map(|s| {
-            let state = app.store.source_state(&s.id);
-            let items_7d = app
+            let state = shared.store.source_state(&s.id);
+            let items_7d = shared
                 .store
                 .count_since(&s.id, now - chrono::Duration::days(7))
                 .ok();
@@ -90,7 +90,7 @@ pub(super) async fn page(State(app): State<Arc<App>>) -> Response {
                 id: s.id.clone(),
                 title: s.title.clone(),
                 url: without_credentials(&s.url),
-                schedule: app.config.source_schedule(s).expr.clone(),
+                schedule: shared.config.source_schedule(s).expr.clone(),
                 health: "unknown",
                 last_poll: None,
                 last_success: None,
@@ -118,7 +118,7 @@ pub(super) async fn page(State(app): State<Arc<App>>) -> Response {
         opml => "opml",
         version => env!("CARGO_PKG_VERSION"),
     };
-    match app
+    match shared
         .pages
         .env
         .get_template("status.html")

@@ -71,7 +71,7 @@ pub fn parse_feed_text(text: &str, url: &Url, tz: Tz) -> Result<ParsedFeed, Feed
             message: "no element found".into(),
         });
     };
-    let cx = Cx {
+    let cx = ReadContext {
         src: text,
         tz,
         root_ns: &root.ns,
@@ -96,7 +96,7 @@ pub fn parse_feed_text(text: &str, url: &Url, tz: Tz) -> Result<ParsedFeed, Feed
 /// What the format mappers share: the source text (for inline markup), the zone, and
 /// the root element's namespace (an Atom feed under a namespace of its own invention
 /// is still Atom).
-struct Cx<'a> {
+struct ReadContext<'a> {
     src: &'a str,
     tz: Tz,
     root_ns: &'a str,
