@@ -44,6 +44,16 @@ pub enum PollError {
 }
 
 impl PollError {
+    /// Whether polling again later may succeed. Only a fetch can fail for good (404,
+    /// 410, a body over the limit); a page that did not parse may be a maintenance
+    /// page, and the store is ours.
+    pub fn is_transient(&self) -> bool {
+        match self {
+            PollError::Fetch(e) => e.is_transient(),
+            PollError::Feed { .. } | PollError::Select { .. } | PollError::Store(_) => true,
+        }
+    }
+
     /// When the source may be polled again, if the server said so.
     pub fn retry_after(&self) -> Option<DateTime<Utc>> {
         match self {
@@ -71,10 +81,16 @@ pub struct PollOutcome {
     pub deferred: usize,
 }
 
-/// Backoff after `failures` failures in a row: 1 min, 2, 4 … capped at 6 h.
-pub fn backoff(failures: u32) -> chrono::Duration {
-    let mins = 1i64 << failures.saturating_sub(1).min(9);
-    chrono::Duration::minutes(mins.min(360))
+/// Backoff after `failures` failures in a row: 1 min, 2, 4 … capped at 6 h while the
+/// error may pass; 6 h, 12 h, 24 h, then every 2 days when it is permanent (404, 410),
+/// which waiting will not fix: the site is asked again rarely, in case it comes back.
+pub fn backoff(failures: u32, transient: bool) -> chrono::Duration {
+    let doublings = failures.saturating_sub(1).min(9);
+    if transient {
+        chrono::Duration::minutes((1i64 << doublings).min(360))
+    } else {
+        chrono::Duration::hours((6i64 << doublings).min(48))
+    }
 }
 
 impl Poller {
@@ -122,6 +138,7 @@ impl Poller {
                     state.last_error = None;
                     state.failures = 0;
                     state.not_before = None;
+                    state.error_permanent = false;
                     state.polls_ok += 1;
                     if let Some(fresh) = &validators {
                         state.etag = fresh.etag.clone();
@@ -140,12 +157,14 @@ impl Poller {
                     .increment(1);
                 let message = err.to_string();
                 let retry_after = err.retry_after();
+                let transient = err.is_transient();
                 self.store.update_source_state(&source.id, |state| {
                     state.last_poll = Some(now);
                     state.last_error = Some(message.clone());
                     state.last_error_at = Some(now);
                     state.failures += 1;
-                    let backoff_until = now + backoff(state.failures);
+                    state.error_permanent = !transient;
+                    let backoff_until = now + backoff(state.failures, transient);
                     state.not_before =
                         Some(retry_after.map_or(backoff_until, |r| r.max(backoff_until)));
                 })?;
@@ -313,5 +332,21 @@ impl Poller {
         }
         *entries = keep;
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::backoff;
+
+    #[test]
+    fn a_permanent_error_backs_off_much_further() {
+        let minutes = |failures, transient| backoff(failures, transient).num_minutes();
+        assert_eq!(minutes(1, true), 1);
+        assert_eq!(minutes(3, true), 4);
+        assert_eq!(minutes(20, true), 360);
+        assert_eq!(minutes(1, false), 6 * 60);
+        assert_eq!(minutes(2, false), 12 * 60);
+        assert_eq!(minutes(20, false), 48 * 60);
     }
 }

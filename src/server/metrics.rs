@@ -5,6 +5,7 @@
 //! (tests start several).
 
 use super::Shared;
+use crate::store::SourceHealth;
 use axum::extract::State;
 use axum::http::header;
 use axum::response::IntoResponse;
@@ -51,6 +52,10 @@ fn describe() {
         metrics::Unit::Bytes,
         "Bytes fetched from a source"
     );
+    metrics::describe_gauge!(
+        "tidings_source_health",
+        "1 for the source's health (never, ok, failing, broken), 0 for the others"
+    );
     metrics::describe_counter!(
         "tidings_feed_builds_total",
         "Serialisations of a published feed (cache misses)"
@@ -61,6 +66,17 @@ pub(super) async fn render(State(shared): State<Arc<Shared>>) -> impl IntoRespon
     // Upkeep drains histogram samples; doing it on scrape keeps memory bounded without
     // a background task.
     shared.metrics.run_upkeep();
+    // Health is read from each source's state, as the status page reads it.
+    for source in &shared.config.sources {
+        let Ok(state) = shared.store.source_state(&source.id) else {
+            continue;
+        };
+        let health = state.health();
+        for h in SourceHealth::ALL {
+            metrics::gauge!("tidings_source_health", "source" => source.id.clone(), "health" => h.as_str())
+                .set(if h == health { 1.0 } else { 0.0 });
+        }
+    }
     (
         [(
             header::CONTENT_TYPE,

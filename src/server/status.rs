@@ -166,15 +166,8 @@ impl SourceRow {
 }
 
 fn with_state(row: SourceRow, s: &SourceState, tz: Tz) -> SourceRow {
-    let failing = s.failures > 0 || s.last_error_at.is_some_and(|e| Some(e) > s.last_success);
     SourceRow {
-        health: if failing {
-            "failing"
-        } else if s.polls_ok == 0 && s.last_success.is_none() {
-            "never"
-        } else {
-            "ok"
-        },
+        health: s.health().as_str(),
         last_poll: s.last_poll.map(|t| when(t, tz)),
         last_success: s.last_success.map(|t| when(t, tz)),
         last_error: s.last_error.as_deref().map(redact_credentials),

@@ -7,7 +7,10 @@
 //! [`Store::store_batch`] takes what a poll found and returns only what is new or
 //! changed: callers never check-then-insert.
 
+mod health;
 mod keys;
+
+pub use health::SourceHealth;
 
 use crate::model::{Item, ItemStatus};
 use chrono::{DateTime, Utc};
@@ -67,6 +70,10 @@ pub struct SourceState {
     /// 304 must not hide them.
     #[serde(default)]
     pub deferred: usize,
+    /// Whether the last error is one waiting will not fix (404, 410): see
+    /// [`SourceState::health`].
+    #[serde(default)]
+    pub error_permanent: bool,
 }
 
 /// One stored item and whether it was new or an update.
