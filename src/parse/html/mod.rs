@@ -4,7 +4,8 @@
 //! - `page`: base URL, link targets, hidden elements, visible text.
 //! - `row`: one list row → its article link, title and shown date.
 //! - `when`: list-specific date forms (relative, yearless, split boxes, English).
-//! - `detect`: finding the main list among menus, sidebars and directories.
+//! - `detect`: finding the main list among menus, sidebars and directories (grouping
+//!   rows; `detect::score`, scoring groups; `detect::urls`, URL-shape rules).
 
 mod detect;
 mod page;
