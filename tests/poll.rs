@@ -320,12 +320,9 @@ async fn the_daemon_polls_holds_the_database_and_stops_on_sigterm() {
     let pid = child.id();
 
     // Never polled: the daemon polls at start-up (within its jitter of up to 3 s).
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while s.requests("/feed.xml").is_empty() && Instant::now() < deadline {
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
     assert!(
-        !s.requests("/feed.xml").is_empty(),
+        s.wait_for_request("/feed.xml", Duration::from_secs(20))
+            .await,
         "the daemon polled its source"
     );
 
