@@ -3,6 +3,7 @@
 //! the source's time zone, and a bare day stays a day ([`PubDate::Day`]).
 
 use crate::model::PubDate;
+use crate::text::months;
 use chrono::{DateTime, NaiveDate, NaiveDateTime, NaiveTime, TimeZone};
 use chrono_tz::Tz;
 use regex::Regex;
@@ -112,79 +113,6 @@ static WORD_DATE_RE: LazyLock<Regex> = LazyLock::new(|| {
     .expect("static regex")
 });
 
-/// The month a (English, German, French, Spanish, Italian …) month name or abbreviation names.
-fn month_number(name: &str) -> Option<u32> {
-    let n = name.to_lowercase();
-    const MONTHS: &[(&[&str], u32)] = &[
-        (
-            &[
-                "jan", "january", "januar", "janvier", "enero", "gennaio", "jänner",
-            ],
-            1,
-        ),
-        (
-            &[
-                "feb", "february", "februar", "février", "fevrier", "febrero", "febbraio",
-            ],
-            2,
-        ),
-        (&["mar", "march", "märz", "maerz", "mars", "marzo"], 3),
-        (&["apr", "april", "avril", "abril", "aprile"], 4),
-        (&["may", "mai", "mayo", "maggio"], 5),
-        (&["jun", "june", "juni", "juin", "junio", "giugno"], 6),
-        (&["jul", "july", "juli", "juillet", "julio", "luglio"], 7),
-        (&["aug", "august", "août", "aout", "agosto"], 8),
-        (
-            &[
-                "sep",
-                "sept",
-                "september",
-                "septembre",
-                "septiembre",
-                "settembre",
-            ],
-            9,
-        ),
-        (
-            &[
-                "oct", "october", "okt", "oktober", "octobre", "octubre", "ottobre",
-            ],
-            10,
-        ),
-        (&["nov", "november", "novembre", "noviembre"], 11),
-        (
-            &[
-                "dec",
-                "december",
-                "dez",
-                "dezember",
-                "décembre",
-                "decembre",
-                "diciembre",
-                "dicembre",
-            ],
-            12,
-        ),
-        // Russian and Ukrainian genitive forms ("15 августа 2016").
-        (&["января", "січня"], 1),
-        (&["февраля", "лютого"], 2),
-        (&["марта", "березня"], 3),
-        (&["апреля", "квітня"], 4),
-        (&["мая", "травня"], 5),
-        (&["июня", "червня"], 6),
-        (&["июля", "липня"], 7),
-        (&["августа", "серпня"], 8),
-        (&["сентября", "вересня"], 9),
-        (&["октября", "жовтня"], 10),
-        (&["ноября", "листопада"], 11),
-        (&["декабря", "грудня"], 12),
-    ];
-    MONTHS
-        .iter()
-        .find(|(names, _)| names.contains(&n.as_str()))
-        .map(|(_, m)| *m)
-}
-
 /// The first date written with a month name ("March 5, 2019", "5. März 2019") or in the
 /// numeric forms `05.03.2019` (day first, European) and `7/5/2005` (month first, US). Only a day: such text rarely has a
 /// reliable time.
@@ -199,13 +127,13 @@ pub fn find_date_words(text: &str) -> Option<NaiveDate> {
         let (y, m, d) = if let Some(y) = num("y1") {
             (
                 y,
-                caps.name("m1").and_then(|m| month_number(m.as_str())),
+                caps.name("m1").and_then(|m| months::number(m.as_str())),
                 num("d1"),
             )
         } else if let Some(y) = num("y2") {
             (
                 y,
-                caps.name("m2").and_then(|m| month_number(m.as_str())),
+                caps.name("m2").and_then(|m| months::number(m.as_str())),
                 num("d2"),
             )
         } else if let Some(y) = num("y3") {

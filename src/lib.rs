@@ -7,7 +7,7 @@
 //! - [`config`]: `feeds.toml` → a validated [`config::Config`] (errors carry `file:line:col`).
 //! - [`schedule`]: cron schedules in the configured time zone → "poll source S now".
 //! - [`fetch`]: one polite HTTP client: conditional GET, size caps, per-host limits,
-//!   `Retry-After`, backoff, charset decoding ([`fetch::charset`]).
+//!   `Retry-After`, backoff.
 //! - [`parse`]: bodies → entries: feeds ([`parse::feed`]) and HTML list pages
 //!   ([`parse::html`]: CSS selectors, or automatic list detection).
 //! - [`extract`]: an article page → title, date, author, origin and main content.
@@ -24,7 +24,8 @@
 //! - [`app`]: `tidings run`: the long-lived tasks and their graceful shutdown.
 //! - [`cli`]: the command line.
 //!
-//! [`model`] holds the data that flows between stages.
+//! [`model`] holds the data that flows between stages; [`text`] the pure text helpers
+//! every stage stands on (charset decoding, whitespace, CJK, HTML ↔ text, month names).
 
 pub mod app;
 pub mod cli;
@@ -43,3 +44,4 @@ pub mod schedule;
 pub mod server;
 pub mod store;
 pub mod templates;
+pub mod text;

@@ -5,7 +5,7 @@
 //! never affects other sources.
 
 use crate::config::{Config, SourceConfig, SourceKind};
-use crate::fetch::{FetchError, FetchOutcome, Fetched, Fetcher, Validators, charset};
+use crate::fetch::{FetchError, FetchOutcome, Fetcher, Validators};
 use crate::model::Entry;
 use crate::notify::route::{self, Audience, Backlog};
 use crate::parse::feed::FeedError;
@@ -21,10 +21,6 @@ use url::Url;
 /// At most this many article pages are opened in one poll of one source; the rest
 /// wait for the next poll (a first poll of a long list must not hammer the site).
 pub const MAX_ARTICLES_PER_POLL: usize = 60;
-
-/// A feed entry whose content is shorter than this (in characters of text) is a teaser:
-/// with `full_text`, its page is opened and extracted.
-const TEASER_CHARS: usize = 400;
 
 /// What polling needs, shared by every poll.
 #[derive(Clone)]
@@ -51,6 +47,16 @@ pub enum PollError {
 }
 
 impl PollError {
+    /// Whether polling again later may succeed. Only a fetch can fail for good (404,
+    /// 410, a body over the limit); a page that did not parse may be a maintenance
+    /// page, and the store is ours.
+    pub fn is_transient(&self) -> bool {
+        match self {
+            PollError::Fetch(e) => e.is_transient(),
+            PollError::Feed { .. } | PollError::Select { .. } | PollError::Store(_) => true,
+        }
+    }
+
     /// When the source may be polled again, if the server said so.
     pub fn retry_after(&self) -> Option<DateTime<Utc>> {
         match self {
@@ -78,10 +84,16 @@ pub struct PollOutcome {
     pub deferred: usize,
 }
 
-/// Backoff after `failures` failures in a row: 1 min, 2, 4 … capped at 6 h.
-pub fn backoff(failures: u32) -> chrono::Duration {
-    let mins = 1i64 << failures.saturating_sub(1).min(9);
-    chrono::Duration::minutes(mins.min(360))
+/// Backoff after `failures` failures in a row: 1 min, 2, 4 … capped at 6 h while the
+/// error may pass; 6 h, 12 h, 24 h, then every 2 days when it is permanent (404, 410),
+/// which waiting will not fix: the site is asked again rarely, in case it comes back.
+pub fn backoff(failures: u32, transient: bool) -> chrono::Duration {
+    let doublings = failures.saturating_sub(1).min(9);
+    if transient {
+        chrono::Duration::minutes((1i64 << doublings).min(360))
+    } else {
+        chrono::Duration::hours((6i64 << doublings).min(48))
+    }
 }
 
 impl Poller {
@@ -116,8 +128,8 @@ impl Poller {
         let now = Utc::now();
         match result {
             Ok((outcome, validators)) => {
-                for s in &outcome.stored {
-                    metrics::counter!("tidings_items_total", "source" => source.id.clone(), "status" => s.status.to_string())
+                for stored in &outcome.stored {
+                    metrics::counter!("tidings_items_total", "source" => source.id.clone(), "status" => stored.status.to_string())
                         .increment(1);
                 }
                 let alarm = outcome.alarm.clone();
@@ -125,25 +137,26 @@ impl Poller {
                 let not_modified = outcome.not_modified;
                 let deferred = outcome.deferred;
                 let first = outcome.first;
-                self.store.update_source_state(&source.id, |st| {
-                    st.last_poll = Some(now);
-                    st.last_success = Some(now);
-                    st.last_error = None;
-                    st.failures = 0;
-                    st.not_before = None;
-                    st.polls_ok += 1;
-                    if let Some(v) = &validators {
-                        st.etag = v.etag.clone();
-                        st.last_modified = v.last_modified.clone();
+                self.store.update_source_state(&source.id, |state| {
+                    state.last_poll = Some(now);
+                    state.last_success = Some(now);
+                    state.last_error = None;
+                    state.failures = 0;
+                    state.not_before = None;
+                    state.error_permanent = false;
+                    state.polls_ok += 1;
+                    if let Some(fresh) = &validators {
+                        state.etag = fresh.etag.clone();
+                        state.last_modified = fresh.last_modified.clone();
                     }
                     if !not_modified {
                         // A first poll that left article pages for later is not over:
                         // what the next polls find is still the backlog (bounded, in case
                         // some pages never load).
-                        st.seeding = first && deferred > 0 && st.polls_ok < SEEDING_POLLS;
-                        st.deferred = deferred;
-                        st.last_entries = Some(entries);
-                        st.alarm = alarm.clone();
+                        state.seeding = first && deferred > 0 && state.polls_ok < SEEDING_POLLS;
+                        state.deferred = deferred;
+                        state.last_entries = Some(entries);
+                        state.alarm = alarm.clone();
                     }
                 })?;
                 Ok(outcome)
@@ -153,13 +166,15 @@ impl Poller {
                     .increment(1);
                 let message = err.to_string();
                 let retry_after = err.retry_after();
-                self.store.update_source_state(&source.id, |st| {
-                    st.last_poll = Some(now);
-                    st.last_error = Some(message.clone());
-                    st.last_error_at = Some(now);
-                    st.failures += 1;
-                    let backoff_until = now + backoff(st.failures);
-                    st.not_before =
+                let transient = err.is_transient();
+                self.store.update_source_state(&source.id, |state| {
+                    state.last_poll = Some(now);
+                    state.last_error = Some(message.clone());
+                    state.last_error_at = Some(now);
+                    state.failures += 1;
+                    state.error_permanent = !transient;
+                    let backoff_until = now + backoff(state.failures, transient);
+                    state.not_before =
                         Some(retry_after.map_or(backoff_until, |r| r.max(backoff_until)));
                 })?;
                 Err(err)
@@ -204,13 +219,7 @@ impl Poller {
         let is_feed = match source.kind {
             SourceKind::Feed => true,
             SourceKind::Html => false,
-            SourceKind::Auto => {
-                fetched
-                    .content_type
-                    .as_deref()
-                    .is_some_and(is_feed_content_type)
-                    || parse::looks_like_feed(&fetched.body)
-            }
+            SourceKind::Auto => parse::is_feed(fetched.content_type.as_deref(), &fetched.body),
         };
         let mut outcome = PollOutcome {
             first: is_backlog(state),
@@ -229,7 +238,13 @@ impl Poller {
             })?
             .entries
         } else {
-            let entries = list_entries(source, &fetched, tz)?;
+            let html = crate::text::decode(&fetched.body, fetched.content_type.as_deref());
+            let entries =
+                parse::html::list_entries(&html, &fetched.url, source.select.as_ref(), tz)
+                    .map_err(|error| PollError::Select {
+                        url: fetched.url.to_string(),
+                        source: error,
+                    })?;
             if entries.is_empty() && state.last_entries.is_some_and(|n| n > 0) {
                 let alarm = format!(
                     "the list at {} yielded no items (it had {} before): the page layout may have changed",
@@ -295,7 +310,7 @@ impl Poller {
         let mut opened = 0;
         let mut keep = Vec::with_capacity(entries.len());
         for mut entry in std::mem::take(entries) {
-            let needs_page = !entry.attachment && !has_full_content(&entry);
+            let needs_page = !entry.attachment && !process::has_full_text(&entry);
             let url = entry
                 .url
                 .as_deref()
@@ -304,8 +319,8 @@ impl Poller {
                 keep.push(entry);
                 continue;
             };
-            // The id the item is stored under, so a known article is recognised.
-            let id = process::entry_id(&entry, Some(&url)).expect("an entry with a URL has an id");
+            // The id the item will be stored under, so a known article is recognised.
+            let id = process::item_id(&entry, Some(base)).expect("an entry with a URL has an id");
             if let Some(stored) = self.store.item(&source.id, &id)? {
                 // Known: keep what was extracted before instead of fetching again.
                 entry.content_html = stored.content_html;
@@ -325,7 +340,7 @@ impl Poller {
                 Ok(page) => {
                     let article =
                         extract::extract(&page.body, &page.url, page.content_type.as_deref(), tz);
-                    merge_article(&mut entry, article);
+                    process::merge_article(&mut entry, article);
                     keep.push(entry);
                 }
                 Err(e) => {
@@ -353,139 +368,18 @@ const SEEDING_POLLS: u64 = 10;
 fn is_backlog(state: &SourceState) -> bool {
     state.polls_ok == 0 || state.seeding
 }
-
-fn is_feed_content_type(ct: &str) -> bool {
-    let ct = ct.to_ascii_lowercase();
-    [
-        "rss",
-        "atom",
-        "rdf",
-        "feed+json",
-        "application/xml",
-        "text/xml",
-    ]
-    .iter()
-    .any(|k| ct.contains(k))
-}
-
-fn has_full_content(entry: &Entry) -> bool {
-    entry
-        .content_html
-        .as_deref()
-        .is_some_and(|h| process::html_to_text(h).chars().count() >= TEASER_CHARS)
-}
-
-/// A list page's links as entries.
-fn list_entries(
-    source: &SourceConfig,
-    fetched: &Fetched,
-    tz: chrono_tz::Tz,
-) -> Result<Vec<Entry>, PollError> {
-    let html = charset::decode(&fetched.body, fetched.content_type.as_deref()).text;
-    let links = match &source.select {
-        Some(sel) => parse::html::select_list(&html, &fetched.url, sel, tz).map_err(|source| {
-            PollError::Select {
-                url: fetched.url.to_string(),
-                source,
-            }
-        })?,
-        None => parse::html::detect_list(&html, &fetched.url, tz),
-    };
-    Ok(links
-        .into_iter()
-        .map(|l| {
-            let attachment = Url::parse(&l.url).is_ok_and(|u| parse::html::is_attachment(&u));
-            Entry {
-                url: Some(l.url),
-                title: Some(l.title),
-                published: l.published,
-                attachment,
-                ..Default::default()
-            }
-        })
-        .collect())
-}
-
-/// The page's own title is usually complete where a list cuts it short, but a page
-/// whose title extraction went wrong must not replace a good list title: the page's
-/// title wins when the list's is missing or truncated, or when it covers at least
-/// half of the list title's characters (the same headline, perhaps longer).
-fn better_title(listed: Option<String>, page: Option<String>) -> Option<String> {
-    let page = page.filter(|t| !t.trim().is_empty());
-    let Some(listed) = listed.filter(|t| !t.trim().is_empty()) else {
-        return page;
-    };
-    let Some(page) = page else {
-        return Some(listed);
-    };
-    let l = listed.trim_end();
-    if l.ends_with('…') || l.ends_with("..") {
-        return Some(page);
-    }
-    let listed_chars: std::collections::HashSet<char> =
-        listed.chars().filter(|c| c.is_alphanumeric()).collect();
-    let shared = listed_chars.iter().filter(|c| page.contains(**c)).count();
-    if shared * 2 >= listed_chars.len() {
-        Some(page)
-    } else {
-        Some(listed)
-    }
-}
-
-/// What the article page says wins over what the list or feed said, except that a
-/// list's date is kept when the page shows none, and the title is chosen by
-/// [`better_title`].
-fn merge_article(entry: &mut Entry, a: crate::model::Article) {
-    entry.title = better_title(entry.title.take(), a.title);
-    // The page's date is usually more precise than the list's (a time, not only a day).
-    entry.published = a.published.or(entry.published);
-    entry.author = a.author.or(entry.author.take());
-    entry.origin = a.origin.or(entry.origin.take());
-    if !a.content_html.trim().is_empty() {
-        entry.content_html = Some(a.content_html);
-    } else if !a.content_text.trim().is_empty() {
-        entry.content_html = Some(
-            a.content_text
-                .lines()
-                .map(|l| format!("<p>{}</p>", process::escape_html(l)))
-                .collect::<String>(),
-        );
-    }
-}
-
 #[cfg(test)]
 mod tests {
-    use super::better_title;
-
-    fn pick(l: &str, p: &str) -> String {
-        better_title(Some(l.into()), Some(p.into())).unwrap()
-    }
+    use super::backoff;
 
     #[test]
-    fn the_page_title_wins_only_when_it_is_the_same_headline() {
-        assert_eq!(
-            pick("关于开展安全生产大检查的…", "关于开展安全生产大检查的通知"),
-            "关于开展安全生产大检查的通知"
-        );
-        assert_eq!(
-            pick("Rust 1.80 released", "Announcing Rust 1.80.0"),
-            "Announcing Rust 1.80.0"
-        );
-        assert_eq!(
-            pick("关于开展安全生产大检查的通知", "通知"),
-            "关于开展安全生产大检查的通知"
-        );
-        assert_eq!(
-            pick("自治州科协开展科普活动", "显示"),
-            "自治州科协开展科普活动"
-        );
-        assert_eq!(
-            better_title(None, Some("页面标题".into())).unwrap(),
-            "页面标题"
-        );
-        assert_eq!(
-            better_title(Some("列表标题".into()), None).unwrap(),
-            "列表标题"
-        );
+    fn a_permanent_error_backs_off_much_further() {
+        let minutes = |failures, transient| backoff(failures, transient).num_minutes();
+        assert_eq!(minutes(1, true), 1);
+        assert_eq!(minutes(3, true), 4);
+        assert_eq!(minutes(20, true), 360);
+        assert_eq!(minutes(1, false), 6 * 60);
+        assert_eq!(minutes(2, false), 12 * 60);
+        assert_eq!(minutes(20, false), 48 * 60);
     }
 }

@@ -83,7 +83,10 @@ fn example_feeds_toml_parses() {
     assert_eq!(gd.kind, SourceKind::Html);
     assert!(gd.full_text_for(false));
     let select = gd.select.as_ref().expect("[source.select]");
-    assert_eq!(select.date.as_deref(), Some("span.time"));
+    assert_eq!(
+        select.date.as_ref().map(|d| d.text.as_str()),
+        Some("span.time")
+    );
     assert_eq!(config.source_schedule(gd).expr, "0 */10 * * * *");
 
     // Defaults: kind auto, full text on, the daemon's schedule.
@@ -449,6 +452,21 @@ fn bad_css_selector() {
          [source.select]\nitem = \"ul.list li\"\ndate = \"span..time\"\n",
         "6:8",
         &["invalid CSS selector \"span..time\""],
+    );
+}
+
+#[test]
+fn unknown_field_in_select() {
+    // Was a serde test on the selectors type; `[source.select]` is read by the config
+    // reader now, and compiled there.
+    assert_one_error(
+        "[[source]]\nid = \"a\"\nurl = \"https://a.example.org/\"\n\
+         [source.select]\nitem = \"li\"\nlinks = \"a\"\n",
+        "6:1",
+        &[
+            "unknown field `links` in [source.select]",
+            "did you mean `link`?",
+        ],
     );
 }
 

@@ -11,8 +11,8 @@ use crate::support;
 use scraper::{Html, Selector};
 use serde::Deserialize;
 use std::collections::HashMap;
-use tidings::fetch::charset::decode;
 use tidings::parse::html::detect_list;
+use tidings::text::charset::decode;
 use url::Url;
 
 #[derive(Deserialize)]

@@ -6,7 +6,7 @@ use crate::support::{self};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 use tidings::model::ItemStatus;
-use tidings::store::Store;
+use tidings::store::{SourceHealth, SourceState, Store};
 use tokio_util::sync::CancellationToken;
 
 fn rss(items: &[(&str, &str, &str)]) -> String {
@@ -119,14 +119,14 @@ async fn polls_store_only_what_is_new_or_changed() {
     assert_eq!(state.failures, 0);
 }
 
-#[tokio::test]
-async fn a_failing_source_records_its_error_and_backs_off() {
+/// Poll a source whose server answers `reply`, once; the error and the state it left.
+async fn poll_failing(reply: Reply) -> (tidings::poll::PollError, SourceState) {
     let s = FixtureServer::start().await;
-    s.set("/busy", Reply::status(429).header("retry-after", "600"));
+    s.set("/failing", reply);
     let dir = tempfile::tempdir().unwrap();
     let config = support::config(
         dir.path(),
-        &config_text(dir.path(), &[("busy", s.url("/busy"))]),
+        &config_text(dir.path(), &[("failing", s.url("/failing"))]),
     );
     let (poller, store) = support::poller(config);
     let source = poller.config.sources[0].clone();
@@ -134,15 +134,31 @@ async fn a_failing_source_records_its_error_and_backs_off() {
         .poll(&source, false, &CancellationToken::new())
         .await
         .unwrap_err();
+    (err, store.source_state("failing").unwrap())
+}
+
+#[tokio::test]
+async fn a_failing_source_records_its_error_and_backs_off() {
+    let (err, state) = poll_failing(Reply::status(429).header("retry-after", "600")).await;
     assert!(err.to_string().contains("HTTP 429"), "{err}");
-    let st = store.source_state("busy").unwrap();
-    assert_eq!(st.failures, 1);
-    assert!(st.last_error.as_deref().unwrap().contains("429"));
-    let wait = st.not_before.unwrap() - chrono::Utc::now();
+    assert_eq!(state.failures, 1);
+    assert!(state.last_error.as_deref().unwrap().contains("429"));
+    assert_eq!(state.health(), SourceHealth::Failing);
+    let wait = state.not_before.unwrap() - chrono::Utc::now();
     assert!(
         wait > chrono::Duration::seconds(590),
         "Retry-After honoured, got {wait}"
     );
+}
+
+#[tokio::test]
+async fn a_gone_source_is_broken_and_backs_off_for_hours() {
+    let (err, state) = poll_failing(Reply::status(410)).await;
+    assert!(!err.is_transient(), "{err}");
+    assert!(state.error_permanent);
+    assert_eq!(state.health(), SourceHealth::Broken);
+    let wait = state.not_before.unwrap() - chrono::Utc::now();
+    assert!(wait > chrono::Duration::hours(5), "backed off {wait}");
 }
 
 fn tidings() -> Command {
@@ -304,12 +320,9 @@ async fn the_daemon_polls_holds_the_database_and_stops_on_sigterm() {
     let pid = child.id();
 
     // Never polled: the daemon polls at start-up (within its jitter of up to 3 s).
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while s.requests("/feed.xml").is_empty() && Instant::now() < deadline {
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
     assert!(
-        !s.requests("/feed.xml").is_empty(),
+        s.wait_for_request("/feed.xml", Duration::from_secs(20))
+            .await,
         "the daemon polled its source"
     );
 

@@ -3,7 +3,7 @@
 //! and turned into exit codes: 0 success, 1 a reported failure, 2 a usage error.
 
 use crate::config::{Config, SourceConfig};
-use crate::fetch::{Fetcher, charset};
+use crate::fetch::Fetcher;
 use crate::model::{Item, ItemStatus};
 use crate::notify::Notifier;
 use crate::poll::Poller;
@@ -230,7 +230,7 @@ async fn dispatch(command: Command) -> anyhow::Result<i32> {
             timezone,
         } => {
             let (bytes, base, content_type) = read_target(&target, url, None).await?;
-            let html = charset::decode(&bytes, content_type.as_deref()).text;
+            let html = crate::text::decode(&bytes, content_type.as_deref());
             let links = parse::html::detect_list(&html, &base, timezone);
             for l in &links {
                 if json {

@@ -11,6 +11,7 @@ mod error;
 mod ids;
 mod notify;
 mod reader;
+mod select;
 mod source;
 
 pub use daemon::{CronSpec, DaemonConfig, FetchConfig};
@@ -18,6 +19,7 @@ pub use error::{ConfigError, ConfigErrors};
 pub use notify::{
     ChatConfig, EmailConfig, Language, ListConfig, TelegramConfig, WebhookConfig, WebhookKind,
 };
+pub use select::{Css, ListSelectors};
 pub use source::{FeedConfig, Filter, SourceConfig, SourceKind};
 
 use chrono_tz::Tz;

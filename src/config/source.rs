@@ -2,8 +2,8 @@
 
 use super::daemon::{CronSpec, parse_cron, parse_http_url, parse_tz};
 use super::ids::Ids;
-use super::reader::{Ctx, Section, Span, Str};
-use crate::parse::html::Selectors;
+use super::reader::{Ctx, Section, Span};
+use super::select::{ListSelectors, read_selectors};
 use chrono_tz::Tz;
 use toml::de::DeTable;
 use url::Url;
@@ -40,8 +40,8 @@ pub struct SourceConfig {
     /// to announce (default 0: they are marked as seen, so adding a source floods nobody).
     pub notify_existing: u32,
     /// `[source.select]`: CSS selectors for an HTML list page (`item`, and optional `link`,
-    /// `title`, `date` inside it). Without it the article list is detected.
-    pub select: Option<Selectors>,
+    /// `title`, `date` inside it), compiled. Without it the article list is detected.
+    pub select: Option<ListSelectors>,
     /// `timezone`: the zone of dates printed without an offset, else the daemon's.
     pub timezone: Option<Tz>,
 }
@@ -154,43 +154,6 @@ pub(super) fn read_source(
         notify_existing,
         select,
         timezone,
-    })
-}
-
-fn read_selectors(cx: &mut Ctx, table: &DeTable, span: Span) -> Option<Selectors> {
-    let sec = Section::new(
-        cx,
-        "[source.select]",
-        table,
-        span,
-        &["item", "link", "title", "date"],
-    );
-    let css = |cx: &mut Ctx, s: Option<Str>| -> Option<String> {
-        let s = s?;
-        match scraper::Selector::parse(&s.value) {
-            Ok(_) => Some(s.value),
-            Err(e) => {
-                cx.error(
-                    &s.span,
-                    format!("invalid CSS selector \"{}\": {e}", s.value),
-                );
-                None
-            }
-        }
-    };
-    let item = sec.required_string(cx, "item", "\"ul.list li\"");
-    let item = css(cx, item);
-    let link = sec.string(cx, "link");
-    let link = css(cx, link);
-    let title = sec.string(cx, "title");
-    let title = css(cx, title);
-    let date = sec.string(cx, "date");
-    let date = css(cx, date);
-    Some(Selectors {
-        item: item?,
-        link,
-        title,
-        date,
     })
 }
 

@@ -2,7 +2,7 @@
 //! print/close links, share bars, previous/next links, related-news headings, editor
 //! lines, footers, hit counters — the phrases portals print around every article.
 
-use super::dom::compact;
+use crate::text::compact;
 use regex::Regex;
 use std::sync::LazyLock;
 

@@ -3,7 +3,8 @@
 //! container, less its link share, wins, and related siblings join it. Chinese text
 //! weighs more per character than Latin text (it carries more per glyph).
 
-use super::dom::{Data, Dom, is_block, is_cjk};
+use super::dom::{Data, Dom};
+use crate::text::{is_block, is_cjk};
 use regex::Regex;
 use std::sync::LazyLock;
 

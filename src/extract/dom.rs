@@ -4,6 +4,7 @@
 //! Nodes are stored in document (pre-)order, so every child has a larger index than
 //! its parent: bottom-up passes are a reverse loop over the vector.
 
+use crate::text::{fold_whitespace, is_block};
 use scraper::{Html, Node as HtmlNode};
 
 /// Elements deeper than this are flattened into their ancestor at this depth: every
@@ -229,7 +230,7 @@ impl Dom {
     pub fn text(&self, id: usize) -> String {
         let mut out = String::new();
         self.push_text(id, &mut out);
-        collapse_ws(&out)
+        fold_whitespace(&out)
     }
 
     fn push_text(&self, id: usize, out: &mut String) {
@@ -259,94 +260,6 @@ impl Dom {
             .filter(|&i| self.tag(i) == tag && !self.is_removed(i))
             .collect()
     }
-}
-
-/// Block-level tags: they start a new line of text.
-pub(crate) fn is_block(tag: &str) -> bool {
-    matches!(
-        tag,
-        "address"
-            | "article"
-            | "aside"
-            | "blockquote"
-            | "body"
-            | "center"
-            | "dd"
-            | "details"
-            | "dir"
-            | "div"
-            | "dl"
-            | "dt"
-            | "fieldset"
-            | "figcaption"
-            | "figure"
-            | "footer"
-            | "form"
-            | "h1"
-            | "h2"
-            | "h3"
-            | "h4"
-            | "h5"
-            | "h6"
-            | "header"
-            | "hgroup"
-            | "hr"
-            | "li"
-            | "main"
-            | "menu"
-            | "nav"
-            | "ol"
-            | "p"
-            | "pre"
-            | "section"
-            | "summary"
-            | "table"
-            | "tbody"
-            | "thead"
-            | "tfoot"
-            | "tr"
-            | "td"
-            | "th"
-            | "caption"
-            | "ul"
-            | "html"
-            | "head"
-            | "title"
-            | "#root"
-    )
-}
-
-/// Han, kana, Hangul and full-width forms: scripts that pack more meaning per character.
-pub(crate) fn is_cjk(c: char) -> bool {
-    matches!(c as u32,
-        0x3040..=0x30ff | 0x3400..=0x4dbf | 0x4e00..=0x9fff | 0xf900..=0xfaff | 0xac00..=0xd7af
-        | 0x20000..=0x2fa1f)
-}
-
-/// Collapse runs of whitespace (including the ideographic and no-break spaces) to one
-/// space and trim.
-pub(crate) fn collapse_ws(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    let mut space = false;
-    for c in s.chars() {
-        if c.is_whitespace() || c == '\u{a0}' || c == '\u{3000}' {
-            space = true;
-        } else {
-            if space && !out.is_empty() {
-                out.push(' ');
-            }
-            space = false;
-            out.push(c);
-        }
-    }
-    out
-}
-
-/// The text with all whitespace removed: how Chinese lines are compared.
-pub(crate) fn compact(s: &str) -> String {
-    s.chars()
-        .filter(|c| !(c.is_whitespace() || *c == '\u{a0}' || *c == '\u{3000}'))
-        .collect()
 }
 
 #[cfg(test)]
@@ -380,6 +293,6 @@ mod tests {
     fn ruby_readings_are_dropped() {
         let html = "<p><ruby>子<rp>(</rp><rt>こ</rt><rp>)</rp></ruby>どもへの<ruby>虐待<rt>ぎゃくたい</rt></ruby></p>";
         let dom = Dom::from_html(&Html::parse_document(html));
-        assert_eq!(compact(&dom.text(0)), "子どもへの虐待");
+        assert_eq!(crate::text::compact(&dom.text(0)), "子どもへの虐待");
     }
 }

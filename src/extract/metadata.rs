@@ -2,7 +2,8 @@
 //! standard `ArticleTitle`/`PubDate`/`ContentSource`, Open Graph, Dublin Core), JSON-LD,
 //! headings, bylines, the page's text as lines; and the title chosen from them.
 
-use super::dom::{Data, Dom, collapse_ws, compact, is_block, is_cjk};
+use super::dom::{Data, Dom};
+use crate::text::{compact, fold_whitespace, is_block, is_cjk};
 use serde_json::Value;
 
 /// One line of page text (a block's inline content), with the first node it came from.
@@ -189,7 +190,7 @@ fn read_json_ld(v: &Value, m: &mut PageMeta, depth: usize) {
                     obj.get("name").and_then(Value::as_str),
                 )
             {
-                m.ld_people.push((id.to_string(), collapse_ws(name)));
+                m.ld_people.push((id.to_string(), fold_whitespace(name)));
             }
             let articleish = ty.contains("Article")
                 || ty.contains("Posting")
@@ -201,7 +202,7 @@ fn read_json_ld(v: &Value, m: &mut PageMeta, depth: usize) {
             if m.ld_headline.is_none()
                 && let Some(h) = obj.get("headline").and_then(Value::as_str)
             {
-                m.ld_headline = Some(collapse_ws(h));
+                m.ld_headline = Some(fold_whitespace(h));
             }
             if m.ld_published.is_none()
                 && let Some(d) = obj.get("datePublished").and_then(Value::as_str)
@@ -242,7 +243,7 @@ fn collect_names(v: &Value, out: &mut Vec<String>, depth: usize) {
     }
     match v {
         Value::String(s) => {
-            let s = collapse_ws(s);
+            let s = fold_whitespace(s);
             if !s.is_empty() && !s.starts_with("http") {
                 out.push(s);
             }
@@ -269,7 +270,7 @@ pub(crate) fn lines(dom: &Dom) -> Vec<Line> {
 }
 
 fn flush(out: &mut Vec<Line>, cur: &mut String, node: usize) {
-    let t = collapse_ws(cur);
+    let t = fold_whitespace(cur);
     if !t.is_empty() {
         out.push(Line { node, text: t });
     }
@@ -320,7 +321,7 @@ fn walk_lines(dom: &Dom, id: usize, out: &mut Vec<Line>, cur: &mut String, cur_n
 
 /// The article title.
 pub(crate) fn title(meta: &PageMeta) -> Option<String> {
-    let portal = meta.tag("articletitle").map(collapse_ws);
+    let portal = meta.tag("articletitle").map(fold_whitespace);
     let structured = meta
         .ld_headline
         .clone()
@@ -335,10 +336,10 @@ pub(crate) fn title(meta: &PageMeta) -> Option<String> {
             ]
             .iter()
             .find_map(|k| meta.tag(k))
-            .map(collapse_ws)
+            .map(fold_whitespace)
         })
-        .or_else(|| meta.tag("twitter:title").map(collapse_ws))
-        .or_else(|| meta.tag("title").map(collapse_ws));
+        .or_else(|| meta.tag("twitter:title").map(fold_whitespace))
+        .or_else(|| meta.tag("title").map(fold_whitespace));
     let doc = meta.doc_title.clone();
 
     // A heading whose text the <title>/og:title contains is the title without the site suffix.

@@ -188,7 +188,7 @@ pub(crate) fn is_meta_line(text: &str, tz: Tz) -> bool {
     {
         return false;
     }
-    let c = super::dom::compact(text);
+    let c = crate::text::compact(text);
     let n = c.chars().count();
     if n == 0 || n > 150 {
         return false;
@@ -225,7 +225,7 @@ pub(crate) fn is_bare_date(text: &str, tz: Tz) -> bool {
     if !text.contains(|c: char| c.is_ascii_digit()) {
         return false;
     }
-    let c = super::dom::compact(text);
+    let c = crate::text::compact(text);
     if c.chars().count() > 32 || find_date(text, tz).is_none() {
         return false;
     }
@@ -260,7 +260,7 @@ static FILED_RE: LazyLock<Regex> = LazyLock::new(|| {
 
 /// Whether `t` starts with where a reporter filed from (`山东冠县报道`).
 fn filed_from(t: &str) -> bool {
-    let run: String = t.chars().take_while(|&c| super::dom::is_cjk(c)).collect();
+    let run: String = t.chars().take_while(|&c| crate::text::is_cjk(c)).collect();
     let n = run.chars().count();
     (3..=8).contains(&n) && run.ends_with("报道")
 }
@@ -274,7 +274,7 @@ pub(crate) fn reporter(line: &str) -> Option<String> {
     if let Some(c) = FILED_RE.captures(line)
         && let Some(names) = c.name("names")
     {
-        return Some(super::dom::collapse_ws(names.as_str()));
+        return Some(crate::text::fold_whitespace(names.as_str()));
     }
     for label in ["记者", "通讯员"] {
         let mut from = 0;
@@ -297,7 +297,7 @@ fn byline_names(rest: &str) -> Option<String> {
     loop {
         let run_end = rest
             .char_indices()
-            .find(|&(_, c)| !super::dom::is_cjk(c) || c == '、')
+            .find(|&(_, c)| !crate::text::is_cjk(c) || c == '、')
             .map_or(rest.len(), |(i, _)| i);
         let run = &rest[..run_end];
         let n = run.chars().count();
@@ -360,7 +360,7 @@ pub(crate) fn looks_like_names(value: &str) -> bool {
     !value.contains(SENTENCE_ENDS)
         && value
             .split(|c: char| c.is_whitespace() || ",，、;；/&|".contains(c))
-            .all(|part| part.chars().filter(|&c| super::dom::is_cjk(c)).count() <= 10)
+            .all(|part| part.chars().filter(|&c| crate::text::is_cjk(c)).count() <= 10)
 }
 
 static WRITTEN_BY_RE: LazyLock<Regex> = LazyLock::new(|| {
@@ -439,7 +439,7 @@ pub(crate) fn clean_name(value: &str, max_chars: usize) -> Option<String> {
             v = rest.trim_matches(trim_chars);
         }
     }
-    let v = super::dom::collapse_ws(v);
+    let v = crate::text::fold_whitespace(v);
     if v.is_empty() || v.chars().count() > max_chars {
         return None;
     }

@@ -20,9 +20,10 @@ mod published;
 mod render;
 
 use crate::model::Article;
+use crate::text::compact;
 use chrono_tz::Tz;
 use content::Stats;
-use dom::{Dom, compact};
+use dom::Dom;
 use url::Url;
 
 /// Pages longer than this are cut before parsing: an article is never that long, and
@@ -35,13 +36,13 @@ const RETRY_BELOW: f64 = 280.0;
 /// Extract the article from page bytes as fetched. `content_type` is the HTTP header,
 /// used for the charset; dates without an offset are read in `tz`.
 pub fn extract(body: &[u8], url: &Url, content_type: Option<&str>, tz: Tz) -> Article {
-    let text = crate::fetch::charset::decode(body, content_type).text;
+    let text = crate::text::decode(body, content_type);
     extract_html(&text, url, tz)
 }
 
 /// Extract from already-decoded HTML.
 pub fn extract_html(html: &str, url: &Url, tz: Tz) -> Article {
-    let html = truncate(html, MAX_HTML_BYTES);
+    let html = crate::text::head(html, MAX_HTML_BYTES);
     let article = extract_parsed(html, url, tz);
     // Pages that render the article from a script may carry it only in <noscript>
     // (parsed as raw text): with next to no body found, read those blocks as markup.
@@ -169,10 +170,9 @@ fn strip_furniture(dom: &mut Dom, stats: &[Stats], roots: &[usize], title: Optio
         }
         // Only short lines are judged as a whole; containers are searched inside (an
         // article of three short paragraphs is not a metadata line).
-        let has_blocks = dom.nodes[id]
-            .children
-            .iter()
-            .any(|&c| !dom.nodes[c].removed && dom.elem(c).is_some_and(|e| dom::is_block(&e.tag)));
+        let has_blocks = dom.nodes[id].children.iter().any(|&c| {
+            !dom.nodes[c].removed && dom.elem(c).is_some_and(|e| crate::text::is_block(&e.tag))
+        });
         if stats[id].chars <= 320.0 && !has_blocks {
             let text = dom.text(id);
             let drop = boilerplate::is_furniture(&text)
@@ -206,18 +206,6 @@ fn title_heading(meta: &metadata::PageMeta, title: Option<&str>) -> Option<usize
             h == t || (h.chars().count() >= 4 && (t.contains(&h) || h.contains(&t)))
         })
         .map(|(id, _, _)| *id)
-}
-
-/// Cut `s` to at most `max` bytes at a character boundary.
-fn truncate(s: &str, max: usize) -> &str {
-    if s.len() <= max {
-        return s;
-    }
-    let mut end = max;
-    while !s.is_char_boundary(end) {
-        end -= 1;
-    }
-    &s[..end]
 }
 
 #[cfg(test)]

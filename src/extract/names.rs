@@ -1,10 +1,10 @@
 //! Who wrote it and who published it first: the author (作者/记者, bylines, JSON-LD,
 //! `<meta name="author">`) and the origin (来源, `ContentSource`), never guessed.
 
-use super::dom::{collapse_ws, compact, is_cjk};
 use super::metadata::PageMeta;
 use super::metaline;
 use super::published::NearTitle;
+use crate::text::{compact, fold_whitespace, is_cjk};
 /// The author: the metadata line, else structured data, else a byline element. A name
 /// that is the site's own (in the `<title>` suffix or `og:site_name`) is not an author.
 /// A name equal to the origin is the publisher, not a writer.
@@ -168,7 +168,7 @@ fn is_vendor(meta: &PageMeta, value: &str) -> bool {
 }
 
 fn clean_byline(text: &str) -> Option<String> {
-    let t = collapse_ws(text);
+    let t = fold_whitespace(text);
     let lower = t.to_lowercase();
     let date_label = [
         "posted on ",

@@ -2,8 +2,9 @@
 //! attributes) and plain text (one paragraph per line).
 
 use super::content::Stats;
-use super::dom::{Data, Dom, collapse_ws, is_block};
-use crate::process::escape_html_into as escape;
+use super::dom::{Data, Dom};
+use crate::text::escape_html_into as escape;
+use crate::text::{fold_whitespace, is_block};
 use regex::Regex;
 use std::sync::LazyLock;
 use url::Url;
@@ -66,7 +67,7 @@ impl TextOut {
     fn push(&mut self, s: &str) {
         let starts_ws = s.starts_with(|c: char| c.is_whitespace() || c == '\u{a0}');
         let ends_ws = s.ends_with(|c: char| c.is_whitespace() || c == '\u{a0}');
-        let t = collapse_ws(s);
+        let t = fold_whitespace(s);
         if t.is_empty() {
             if starts_ws && !self.line.is_empty() && !self.line.ends_with(' ') {
                 self.line.push(' ');
@@ -242,7 +243,7 @@ impl Renderer<'_> {
 
 /// HTML text with runs of whitespace collapsed (keeping a single edge space).
 fn collapse_text(t: &str) -> String {
-    let inner = collapse_ws(t);
+    let inner = fold_whitespace(t);
     let lead = t.starts_with(|c: char| c.is_whitespace()) && !inner.is_empty();
     let trail = t.ends_with(|c: char| c.is_whitespace()) && !inner.is_empty();
     let mut s = String::with_capacity(inner.len() + 2);

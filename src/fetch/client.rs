@@ -28,7 +28,7 @@ pub struct Fetched {
     pub content_type: Option<String>,
     pub validators: Validators,
     /// The body, decompressed, at most `max_body_bytes` long. Decoding to text is the
-    /// parser's job ([`super::charset`]), since it needs the bytes and the header.
+    /// parser's job ([`crate::text::charset`]), since it needs the bytes and the header.
     pub body: Bytes,
     pub elapsed: Duration,
 }

@@ -1,11 +1,9 @@
-//! Fetching: one shared HTTP client, conditional GET, size caps, politeness per host,
-//! and charset decoding.
+//! Fetching: one shared HTTP client, conditional GET, size caps, politeness per host.
+//! Bodies stay bytes: they are decoded where they are parsed ([`crate::text::charset`]).
 //!
 //! - [`client`]: [`Fetcher`], the client every request goes through.
 //! - [`politeness`]: per-host concurrency and spacing.
-//! - [`charset`]: bytes → text.
 
-pub mod charset;
 pub mod client;
 pub mod politeness;
 

@@ -1,6 +1,6 @@
 //! Atom 1.0 (`atom_syndication`).
 
-use super::{Entry as PubEntry, FeedDoc, Format};
+use super::{FeedDoc, FeedEntry, Format};
 use atom_syndication::{Content, Entry, Feed, Generator, Link, Person, Text};
 
 pub fn render(doc: &FeedDoc) -> Result<Vec<u8>, String> {
@@ -26,7 +26,7 @@ pub fn render(doc: &FeedDoc) -> Result<Vec<u8>, String> {
     feed.write_to(Vec::new()).map_err(|e| e.to_string())
 }
 
-fn entry(e: &PubEntry) -> Entry {
+fn entry(e: &FeedEntry) -> Entry {
     Entry {
         id: e.id.clone(),
         title: Text::plain(e.title.clone()),

@@ -2,16 +2,18 @@
 //!
 //! Content HTML was sanitised when it was stored, but publishing treats it as untrusted
 //! anyway (the store may hold items written by an older version, or by hand): it is
-//! cleaned again here, which costs little because the serialised feed is cached.
+//! cleaned again here with the same policy, which costs little because the serialised
+//! feed is cached. The policy itself belongs to processing: there is one.
 
 use super::xml_text;
 use crate::model::Item;
+use crate::text::{html_to_text, text_to_paragraphs};
 use chrono::{DateTime, FixedOffset, Utc};
 use url::Url;
 
 /// An item as every format publishes it.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Entry {
+pub struct FeedEntry {
     /// A `tag:` URI built from source and item id: stable when the article's URL changes.
     pub id: String,
     pub title: String,
@@ -33,7 +35,7 @@ pub struct Entry {
 ///
 /// Built from the source id and the item id, never from the URL (which sites change).
 /// The item id is percent-encoded where the tag URI syntax needs it.
-pub fn entry_id(source: &str, item_id: &str) -> String {
+pub fn tag_uri(source: &str, item_id: &str) -> String {
     let mut out = format!("tag:tidings,2025:{source}/");
     for b in item_id.bytes() {
         let keep = b.is_ascii_alphanumeric() || b"-._~:/?@!$&'()*+,;=".contains(&b);
@@ -46,8 +48,8 @@ pub fn entry_id(source: &str, item_id: &str) -> String {
     out
 }
 
-impl Entry {
-    pub fn from_item(item: &Item) -> Entry {
+impl FeedEntry {
+    pub fn from_item(item: &Item) -> FeedEntry {
         let link = item
             .url
             .as_deref()
@@ -61,26 +63,27 @@ impl Entry {
             .updated
             .or(published)
             .unwrap_or_else(|| item.first_seen.fixed_offset());
-        let summary_html = nonempty(item.summary.as_deref()).map(|s| sanitise(s, link.as_ref()));
+        let summary_html =
+            nonempty(item.summary.as_deref()).map(|s| clean_for_feed(s, link.as_ref()));
         let content_html = match (
             nonempty(item.content_html.as_deref()),
             nonempty(item.content_text.as_deref()),
         ) {
-            (Some(html), _) => Some(sanitise(html, link.as_ref())),
-            (None, Some(text)) => Some(text_to_html(text)),
+            (Some(html), _) => Some(clean_for_feed(html, link.as_ref())),
+            (None, Some(text)) => Some(text_to_paragraphs(&xml_text(text))),
             (None, None) => None,
         };
         let content_text = nonempty(item.content_text.as_deref())
             .map(xml_text)
-            .or_else(|| content_html.as_deref().map(crate::process::html_to_text));
-        Entry {
-            id: entry_id(&item.source, &item.id),
+            .or_else(|| content_html.as_deref().map(html_to_text));
+        FeedEntry {
+            id: tag_uri(&item.source, &item.id),
             title: xml_text(item.title.trim()),
             link: link.map(String::from),
             published,
             updated,
             author: nonempty(item.author.as_deref()).map(xml_text),
-            summary_text: summary_html.as_deref().map(crate::process::html_to_text),
+            summary_text: summary_html.as_deref().map(html_to_text),
             summary_html,
             content_html,
             content_text,
@@ -101,35 +104,10 @@ fn nonempty(s: Option<&str>) -> Option<&str> {
     s.filter(|s| !s.trim().is_empty())
 }
 
-/// Clean HTML: no scripts, styles, event handlers, frames or `javascript:` URLs (ammonia's
-/// allow-list), relative URLs made absolute against the article's address (or dropped
-/// when there is none, since they would point into this server).
-pub fn sanitise(html: &str, base: Option<&Url>) -> String {
-    let mut b = ammonia::Builder::default();
-    b.url_relative(match base {
-        Some(base) => ammonia::UrlRelative::RewriteWithBase(base.clone()),
-        None => ammonia::UrlRelative::Deny,
-    })
-    .link_rel(Some("noopener noreferrer"));
-    xml_text(&b.clean(html).to_string())
-}
-
-/// Plain text as HTML paragraphs, one per non-empty line.
-fn text_to_html(text: &str) -> String {
-    let mut out = String::new();
-    for line in text.lines().map(str::trim).filter(|l| !l.is_empty()) {
-        out.push_str("<p>");
-        for c in xml_text(line).chars() {
-            match c {
-                '<' => out.push_str("&lt;"),
-                '>' => out.push_str("&gt;"),
-                '&' => out.push_str("&amp;"),
-                c => out.push(c),
-            }
-        }
-        out.push_str("</p>\n");
-    }
-    out
+/// Content HTML cleaned by the one sanitising policy ([`crate::process::sanitize_html`],
+/// owned by processing), then made safe for XML.
+fn clean_for_feed(html: &str, base: Option<&Url>) -> String {
+    xml_text(&crate::process::sanitize_html(html, base))
 }
 
 #[cfg(test)]
@@ -139,19 +117,19 @@ mod tests {
     #[test]
     fn entry_id_is_a_tag_uri_that_escapes_what_it_must() {
         assert_eq!(
-            entry_id("boz", "https://x.cn/a b?id=1#frag"),
+            tag_uri("boz", "https://x.cn/a b?id=1#frag"),
             "tag:tidings,2025:boz/https://x.cn/a%20b?id=1%23frag"
         );
         assert_eq!(
-            entry_id("s", "要闻"),
+            tag_uri("s", "要闻"),
             "tag:tidings,2025:s/%E8%A6%81%E9%97%BB"
         );
     }
 
     #[test]
-    fn sanitise_removes_active_content_and_absolutises_links() {
+    fn feed_html_keeps_no_active_content_and_absolutises_links() {
         let base = Url::parse("https://www.example.gov.cn/zwdt/a.html").unwrap();
-        let out = sanitise(
+        let out = clean_for_feed(
             r#"<p onclick="x()">正文<script>alert(1)</script><img src="../i.png" onerror="x()"><a href="javascript:alert(1)">a</a><iframe src="https://e.com"></iframe></p>"#,
             Some(&base),
         );
@@ -169,13 +147,5 @@ mod tests {
             "{out}"
         );
         assert!(out.contains("正文"));
-    }
-
-    #[test]
-    fn text_content_becomes_escaped_paragraphs() {
-        assert_eq!(
-            text_to_html("一 <b>\n\n二 & 三"),
-            "<p>一 &lt;b&gt;</p>\n<p>二 &amp; 三</p>\n"
-        );
     }
 }

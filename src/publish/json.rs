@@ -1,6 +1,6 @@
 //! JSON Feed 1.1 (<https://jsonfeed.org/version/1.1>).
 
-use super::{Entry, FeedDoc, Format};
+use super::{FeedDoc, FeedEntry, Format};
 use serde::Serialize;
 
 #[derive(Serialize)]
@@ -51,7 +51,7 @@ pub fn render(doc: &FeedDoc) -> Result<Vec<u8>, String> {
     serde_json::to_vec_pretty(&feed).map_err(|e| e.to_string())
 }
 
-fn item(e: &Entry) -> JsonItem<'_> {
+fn item(e: &FeedEntry) -> JsonItem<'_> {
     let content_html = e.content_html.as_deref().or(e.summary_html.as_deref());
     JsonItem {
         id: &e.id,
@@ -61,8 +61,8 @@ fn item(e: &Entry) -> JsonItem<'_> {
         // Nothing but a title: the title is the text, so the item stays valid.
         content_text: content_html.is_none().then_some(e.title.as_str()),
         summary: e.summary_text.as_deref(),
-        date_published: e.published.as_ref().map(Entry::rfc3339),
-        date_modified: Entry::rfc3339(&e.updated),
+        date_published: e.published.as_ref().map(FeedEntry::rfc3339),
+        date_modified: FeedEntry::rfc3339(&e.updated),
         authors: e
             .author
             .as_deref()

@@ -18,7 +18,7 @@ pub mod select;
 
 use crate::config::{Config, FeedConfig};
 use chrono::{DateTime, FixedOffset};
-pub use entry::{Entry, entry_id};
+pub use entry::{FeedEntry, tag_uri};
 
 /// The formats a feed is served in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -81,7 +81,7 @@ pub struct FeedDoc {
     pub description: Option<String>,
     /// The daemon's public base URL, without a trailing slash.
     pub base_url: String,
-    pub entries: Vec<Entry>,
+    pub entries: Vec<FeedEntry>,
 }
 
 impl FeedDoc {
@@ -92,7 +92,7 @@ impl FeedDoc {
             title: xml_text(feed.title.as_deref().unwrap_or(&feed.id)),
             description: feed.description.as_deref().map(xml_text),
             base_url: base_url(config),
-            entries: items.iter().map(Entry::from_item).collect(),
+            entries: items.iter().map(FeedEntry::from_item).collect(),
         }
     }
 

@@ -2,7 +2,7 @@
 //! address), `content:encoded` for full content and `dc:creator` for authors (RSS's own
 //! `author` element must be an e-mail address).
 
-use super::{Entry, FeedDoc, Format};
+use super::{FeedDoc, FeedEntry, Format};
 use rss::extension::dublincore::DublinCoreExtension;
 use rss::extension::{Extension, ExtensionMap};
 use rss::{Channel, Guid, Item};
@@ -43,7 +43,7 @@ fn self_link(href: &str) -> ExtensionMap {
     )])
 }
 
-fn item(e: &Entry) -> Item {
+fn item(e: &FeedEntry) -> Item {
     Item {
         title: Some(e.title.clone()),
         link: e.link.clone(),

@@ -6,7 +6,7 @@
 //! - `POST /admin/subscribers` `{list, address, keywords, confirmed}` → `{"added": …}`
 //! - `DELETE /admin/subscribers?address=A[&list=ID]` → `{"removed": [list ids]}`
 
-use super::App;
+use super::Shared;
 use crate::notify::subscription::{self, Added, SubscriptionError};
 use crate::store::Subscriber;
 use axum::Json;
@@ -74,8 +74,8 @@ fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
 }
 
 /// `Err(response)` unless the request is from loopback with the right token.
-fn authorise(app: &App, peer: SocketAddr, headers: &HeaderMap) -> Result<(), Response> {
-    let Some(token) = &app.config.daemon.admin_token else {
+fn authorise(shared: &Shared, peer: SocketAddr, headers: &HeaderMap) -> Result<(), Response> {
+    let Some(token) = &shared.config.daemon.admin_token else {
         return Err((
             StatusCode::NOT_FOUND,
             "the admin API is off (no admin_token)\n",
@@ -110,15 +110,15 @@ fn failure(e: SubscriptionError) -> Response {
 }
 
 pub(super) async fn list(
-    State(app): State<Arc<App>>,
+    State(shared): State<Arc<Shared>>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
     Query(q): Query<ListQuery>,
 ) -> Response {
-    if let Err(r) = authorise(&app, peer, &headers) {
+    if let Err(r) = authorise(&shared, peer, &headers) {
         return r;
     }
-    match app.store.subscribers(q.list.as_deref()) {
+    match shared.store.subscribers(q.list.as_deref()) {
         Ok(all) => Json(
             all.into_iter()
                 .map(SubscriberView::from)
@@ -130,17 +130,17 @@ pub(super) async fn list(
 }
 
 pub(super) async fn add(
-    State(app): State<Arc<App>>,
+    State(shared): State<Arc<Shared>>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
     Json(req): Json<AddRequest>,
 ) -> Response {
-    if let Err(r) = authorise(&app, peer, &headers) {
+    if let Err(r) = authorise(&shared, peer, &headers) {
         return r;
     }
     let result: Result<Added, _> = subscription::add(
-        &app.store,
-        &app.config,
+        &shared.store,
+        &shared.config,
         &req.list,
         &req.address,
         req.keywords,
@@ -149,7 +149,7 @@ pub(super) async fn add(
     );
     match result {
         Ok(added) => {
-            app.outbox_wake.notify_one();
+            shared.outbox_wake.notify_one();
             Json(serde_json::json!({ "added": added })).into_response()
         }
         Err(e) => failure(e),
@@ -157,15 +157,15 @@ pub(super) async fn add(
 }
 
 pub(super) async fn remove(
-    State(app): State<Arc<App>>,
+    State(shared): State<Arc<Shared>>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
     Query(q): Query<RemoveQuery>,
 ) -> Response {
-    if let Err(r) = authorise(&app, peer, &headers) {
+    if let Err(r) = authorise(&shared, peer, &headers) {
         return r;
     }
-    match subscription::remove(&app.store, q.list.as_deref(), &q.address) {
+    match subscription::remove(&shared.store, q.list.as_deref(), &q.address) {
         Ok(removed) => Json(serde_json::json!({ "removed": removed })).into_response(),
         Err(e) => failure(e),
     }

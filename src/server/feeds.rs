@@ -1,6 +1,6 @@
 //! Feed routes: `/feeds/{id}.{atom,rss,json}` and `/opml`.
 
-use super::App;
+use super::Shared;
 use crate::publish::cache::{CacheOutcome, CachedFeed};
 use crate::publish::{Format, opml};
 use axum::extract::{Path, State};
@@ -13,24 +13,24 @@ use std::time::SystemTime;
 const CACHE_CONTROL: &str = "public, max-age=60";
 
 pub(super) async fn feed(
-    State(app): State<Arc<App>>,
+    State(shared): State<Arc<Shared>>,
     Path(file): Path<String>,
     headers: HeaderMap,
 ) -> Response {
     let found = file.rsplit_once('.').and_then(|(id, ext)| {
         let format = Format::from_extension(ext)?;
-        let index = app.config.feeds.iter().position(|f| f.id == id)?;
+        let index = shared.config.feeds.iter().position(|f| f.id == id)?;
         Some((index, format))
     });
     let Some((index, format)) = found else {
         return (StatusCode::NOT_FOUND, "no such feed\n").into_response();
     };
-    let feed = &app.config.feeds[index];
-    if let Some(cached) = app.cache.fresh(&app.store, feed, format) {
+    let feed = &shared.config.feeds[index];
+    if let Some(cached) = shared.cache.fresh(&shared.store, feed, format) {
         return respond(&cached, format, CacheOutcome::Hit, &headers);
     }
     // A build scans the store and serialises: keep it off the async workers.
-    let builder = app.clone();
+    let builder = shared.clone();
     let built = tokio::task::spawn_blocking(move || {
         let feed = &builder.config.feeds[index];
         builder
@@ -135,10 +135,10 @@ fn not_modified(request: &HeaderMap, etags: &[&str], last_modified: SystemTime) 
         .is_some_and(|since| last_modified <= since)
 }
 
-pub(super) async fn opml(State(app): State<Arc<App>>) -> Response {
+pub(super) async fn opml(State(shared): State<Arc<Shared>>) -> Response {
     (
         [(header::CONTENT_TYPE, "text/x-opml; charset=utf-8")],
-        opml::render(&app.config),
+        opml::render(&shared.config),
     )
         .into_response()
 }

@@ -1,6 +1,6 @@
 //! `/healthz`: 200 `ok` while the store answers and the scheduler is alive.
 
-use super::App;
+use super::Shared;
 use crate::store::Store;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -58,8 +58,8 @@ impl Health {
     }
 }
 
-pub(super) async fn healthz(State(app): State<Arc<App>>) -> Response {
-    match app.health.status(&app.store, Utc::now()) {
+pub(super) async fn healthz(State(shared): State<Arc<Shared>>) -> Response {
+    match shared.health.status(&shared.store, Utc::now()) {
         Ok(()) => "ok\n".into_response(),
         Err(reason) => {
             tracing::warn!(%reason, "health check failed");

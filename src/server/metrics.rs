@@ -4,7 +4,8 @@
 //! global, so it is installed on first use and shared by every server in the process
 //! (tests start several).
 
-use super::App;
+use super::Shared;
+use crate::store::SourceHealth;
 use axum::extract::State;
 use axum::http::header;
 use axum::response::IntoResponse;
@@ -51,21 +52,36 @@ fn describe() {
         metrics::Unit::Bytes,
         "Bytes fetched from a source"
     );
+    metrics::describe_gauge!(
+        "tidings_source_health",
+        "1 for the source's health (never, ok, failing, broken), 0 for the others"
+    );
     metrics::describe_counter!(
         "tidings_feed_builds_total",
         "Serialisations of a published feed (cache misses)"
     );
 }
 
-pub(super) async fn render(State(app): State<Arc<App>>) -> impl IntoResponse {
+pub(super) async fn render(State(shared): State<Arc<Shared>>) -> impl IntoResponse {
     // Upkeep drains histogram samples; doing it on scrape keeps memory bounded without
     // a background task.
-    app.metrics.run_upkeep();
+    shared.metrics.run_upkeep();
+    // Health is read from each source's state, as the status page reads it.
+    for source in &shared.config.sources {
+        let Ok(state) = shared.store.source_state(&source.id) else {
+            continue;
+        };
+        let health = state.health();
+        for h in SourceHealth::ALL {
+            metrics::gauge!("tidings_source_health", "source" => source.id.clone(), "health" => h.as_str())
+                .set(if h == health { 1.0 } else { 0.0 });
+        }
+    }
     (
         [(
             header::CONTENT_TYPE,
             "text/plain; version=0.0.4; charset=utf-8",
         )],
-        app.metrics.render(),
+        shared.metrics.render(),
     )
 }

@@ -47,12 +47,12 @@ pub struct ServerState {
 }
 
 /// Shared by every handler: the daemon's state plus what the server keeps itself.
-struct App {
+/// (Not `crate::app`, which runs the daemon.)
+struct Shared {
     config: Arc<Config>,
     store: Arc<Store>,
     health: Arc<Health>,
     cache: FeedCache,
-    pages: status::Pages,
     metrics: &'static metrics_exporter_prometheus::PrometheusHandle,
     templates: Arc<Templates>,
     outbox_wake: Arc<tokio::sync::Notify>,
@@ -61,12 +61,11 @@ struct App {
 
 /// The routes, ready to serve.
 fn router(state: ServerState) -> Router {
-    let app = Arc::new(App {
+    let shared = Arc::new(Shared {
         config: state.config,
         store: state.store,
         health: state.health,
         cache: FeedCache::new(),
-        pages: status::Pages::new(),
         metrics: metrics::handle(),
         templates: state.templates,
         outbox_wake: state.outbox_wake,
@@ -94,7 +93,7 @@ fn router(state: ServerState) -> Router {
         .route("/healthz", get(health::healthz))
         .route("/metrics", get(metrics::render))
         .merge(forms)
-        .with_state(app)
+        .with_state(shared)
 }
 
 /// Serve until `cancel` fires, then finish the requests in flight and return.

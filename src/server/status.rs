@@ -2,7 +2,7 @@
 //! its last poll, last success, last error, items of the last 7 days and next poll, and
 //! every email list with its subscribers, queued mail and bouncing addresses.
 
-use super::App;
+use super::Shared;
 use crate::publish::Format;
 use crate::store::SourceState;
 use axum::extract::State;
@@ -12,21 +12,6 @@ use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 use minijinja::{Value, context};
 use std::sync::Arc;
-
-/// The compiled page templates (auto-escaping HTML, by the `.html` name).
-pub(super) struct Pages {
-    env: minijinja::Environment<'static>,
-}
-
-impl Pages {
-    pub(super) fn new() -> Pages {
-        let mut env = minijinja::Environment::new();
-        // The template is part of the binary; a syntax error in it fails every test.
-        env.add_template("status.html", include_str!("../../templates/status.html"))
-            .expect("templates/status.html is valid");
-        Pages { env }
-    }
-}
 
 struct FeedRow {
     id: String,
@@ -53,10 +38,10 @@ struct SourceRow {
     next_poll: Option<String>,
 }
 
-pub(super) async fn page(State(app): State<Arc<App>>) -> Response {
+pub(super) async fn page(State(shared): State<Arc<Shared>>) -> Response {
     let now = Utc::now();
-    let tz = app.config.daemon.timezone;
-    let feeds: Vec<FeedRow> = app
+    let tz = shared.config.daemon.timezone;
+    let feeds: Vec<FeedRow> = shared
         .config
         .feeds
         .iter()
@@ -77,13 +62,13 @@ pub(super) async fn page(State(app): State<Arc<App>>) -> Response {
             sources: f.sources.clone(),
         })
         .collect();
-    let sources: Vec<SourceRow> = app
+    let sources: Vec<SourceRow> = shared
         .config
         .sources
         .iter()
         .map(|s| {
-            let state = app.store.source_state(&s.id);
-            let items_7d = app
+            let state = shared.store.source_state(&s.id);
+            let items_7d = shared
                 .store
                 .count_since(&s.id, now - chrono::Duration::days(7))
                 .ok();
@@ -91,7 +76,7 @@ pub(super) async fn page(State(app): State<Arc<App>>) -> Response {
                 id: s.id.clone(),
                 title: s.title.clone(),
                 url: without_credentials(&s.url),
-                schedule: app.config.source_schedule(s).expr.clone(),
+                schedule: shared.config.source_schedule(s).expr.clone(),
                 health: "unknown",
                 last_poll: None,
                 last_success: None,
@@ -111,7 +96,7 @@ pub(super) async fn page(State(app): State<Arc<App>>) -> Response {
             }
         })
         .collect();
-    let lists = crate::notify::status::lists(&app.store, &app.config).unwrap_or_else(|e| {
+    let lists = crate::notify::status::lists(&shared.store, &shared.config).unwrap_or_else(|e| {
         tracing::error!(error = %e, "cannot read the lists' state");
         Vec::new()
     });
@@ -124,12 +109,7 @@ pub(super) async fn page(State(app): State<Arc<App>>) -> Response {
         opml => "opml",
         version => env!("CARGO_PKG_VERSION"),
     };
-    match app
-        .pages
-        .env
-        .get_template("status.html")
-        .and_then(|t| t.render(ctx))
-    {
+    match shared.templates.render("status.html", ctx) {
         Ok(html) => Html(html).into_response(),
         Err(e) => {
             tracing::error!(error = %e, "cannot render the status page");
@@ -172,15 +152,8 @@ impl SourceRow {
 }
 
 fn with_state(row: SourceRow, s: &SourceState, tz: Tz) -> SourceRow {
-    let failing = s.failures > 0 || s.last_error_at.is_some_and(|e| Some(e) > s.last_success);
     SourceRow {
-        health: if failing {
-            "failing"
-        } else if s.polls_ok == 0 && s.last_success.is_none() {
-            "never"
-        } else {
-            "ok"
-        },
+        health: s.health().as_str(),
         last_poll: s.last_poll.map(|t| when(t, tz)),
         last_success: s.last_success.map(|t| when(t, tz)),
         last_error: s.last_error.as_deref().map(redact_credentials),

@@ -5,7 +5,7 @@
 //! already subscribed: the form never reveals who is on a list. Pages work without
 //! JavaScript and are rendered from templates in the list's language.
 
-use super::App;
+use super::Shared;
 use crate::config::{Language, ListConfig};
 use crate::notify::subscription::{self, SubscriptionError};
 use crate::templates::words;
@@ -32,12 +32,12 @@ pub struct TokenQuery {
     token: String,
 }
 
-fn list<'a>(app: &'a App, id: &str) -> Option<&'a ListConfig> {
-    app.config.lists.iter().find(|l| l.id == id)
+fn list<'a>(shared: &'a Shared, id: &str) -> Option<&'a ListConfig> {
+    shared.config.lists.iter().find(|l| l.id == id)
 }
 
-fn render(app: &App, status: StatusCode, name: &str, ctx: serde_json::Value) -> Response {
-    match app.templates.render(name, ctx) {
+fn render(shared: &Shared, status: StatusCode, name: &str, ctx: serde_json::Value) -> Response {
+    match shared.templates.render(name, ctx) {
         Ok(html) => (status, Html(html)).into_response(),
         Err(e) => {
             tracing::error!(error = %e, "cannot render a page");
@@ -48,7 +48,7 @@ fn render(app: &App, status: StatusCode, name: &str, ctx: serde_json::Value) -> 
 
 /// A one-message page (`pages/message.html`).
 fn message(
-    app: &App,
+    shared: &Shared,
     status: StatusCode,
     lang: Language,
     list: Option<&ListConfig>,
@@ -63,12 +63,12 @@ fn message(
         "address": address,
         "list": list.map(|l| serde_json::json!({"id": l.id, "title": l.title})),
     });
-    render(app, status, "pages/message.html", ctx)
+    render(shared, status, "pages/message.html", ctx)
 }
 
-fn not_found(app: &App) -> Response {
+fn not_found(shared: &Shared) -> Response {
     message(
-        app,
+        shared,
         StatusCode::NOT_FOUND,
         Language::En,
         None,
@@ -79,7 +79,7 @@ fn not_found(app: &App) -> Response {
 }
 
 fn form(
-    app: &App,
+    shared: &Shared,
     l: &ListConfig,
     status: StatusCode,
     error: Option<&str>,
@@ -89,17 +89,17 @@ fn form(
         "lang": l.language.code(),
         "t": words(l.language),
         "list": {"id": l.id, "title": l.title, "description": l.description},
-        "action": format!("{}subscribe/{}", base_path(app), l.id),
+        "action": format!("{}subscribe/{}", base_path(shared), l.id),
         "error": error,
         "email": s.email,
         "keywords": s.keywords,
     });
-    render(app, status, "pages/subscribe.html", ctx)
+    render(shared, status, "pages/subscribe.html", ctx)
 }
 
 /// The path prefix of `public_url` (a daemon behind a proxy at `/news/`).
-fn base_path(app: &App) -> String {
-    let p = app.config.daemon.public_url.path();
+fn base_path(shared: &Shared) -> String {
+    let p = shared.config.daemon.public_url.path();
     if p.ends_with('/') {
         p.to_string()
     } else {
@@ -107,31 +107,34 @@ fn base_path(app: &App) -> String {
     }
 }
 
-pub(super) async fn show_form(State(app): State<Arc<App>>, Path(id): Path<String>) -> Response {
-    let Some(l) = list(&app, &id) else {
-        return not_found(&app);
+pub(super) async fn show_form(
+    State(shared): State<Arc<Shared>>,
+    Path(id): Path<String>,
+) -> Response {
+    let Some(l) = list(&shared, &id) else {
+        return not_found(&shared);
     };
     let empty = SignUp {
         email: String::new(),
         keywords: String::new(),
     };
-    form(&app, l, StatusCode::OK, None, &empty)
+    form(&shared, l, StatusCode::OK, None, &empty)
 }
 
 pub(super) async fn sign_up(
-    State(app): State<Arc<App>>,
+    State(shared): State<Arc<Shared>>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     Path(id): Path<String>,
     Form(input): Form<SignUp>,
 ) -> Response {
-    let Some(l) = list(&app, &id) else {
-        return not_found(&app);
+    let Some(l) = list(&shared, &id) else {
+        return not_found(&shared);
     };
     let t = words(l.language);
-    if !app.signups.allow(peer.ip()) {
+    if !shared.signups.allow(peer.ip()) {
         tracing::warn!(client = %peer.ip(), "sign-up rate limit");
         return form(
-            &app,
+            &shared,
             l,
             StatusCode::TOO_MANY_REQUESTS,
             Some(t["too_many"]),
@@ -139,8 +142,8 @@ pub(super) async fn sign_up(
         );
     }
     let keywords = subscription::parse_keywords(&input.keywords);
-    let store = app.store.clone();
-    let config = app.config.clone();
+    let store = shared.store.clone();
+    let config = shared.config.clone();
     let (list_id, email) = (l.id.clone(), input.email.clone());
     let result = tokio::task::spawn_blocking(move || {
         subscription::sign_up(&store, &config, &list_id, &email, keywords, Utc::now())
@@ -148,9 +151,9 @@ pub(super) async fn sign_up(
     .await;
     match result {
         Ok(Ok(())) => {
-            app.outbox_wake.notify_one();
+            shared.outbox_wake.notify_one();
             message(
-                &app,
+                &shared,
                 StatusCode::OK,
                 l.language,
                 Some(l),
@@ -160,7 +163,7 @@ pub(super) async fn sign_up(
             )
         }
         Ok(Err(SubscriptionError::BadAddress(_))) => form(
-            &app,
+            &shared,
             l,
             StatusCode::UNPROCESSABLE_ENTITY,
             Some(t["bad_address"]),
@@ -178,14 +181,14 @@ pub(super) async fn sign_up(
 }
 
 /// The language to answer a token in: its list's, else English.
-fn lang_of(app: &App, list_id: Option<&str>) -> (Language, Option<ListConfig>) {
-    let l = list_id.and_then(|id| list(app, id)).cloned();
+fn lang_of(shared: &Shared, list_id: Option<&str>) -> (Language, Option<ListConfig>) {
+    let l = list_id.and_then(|id| list(shared, id)).cloned();
     (l.as_ref().map_or(Language::En, |l| l.language), l)
 }
 
-fn bad_token(app: &App) -> Response {
+fn bad_token(shared: &Shared) -> Response {
     message(
-        app,
+        shared,
         StatusCode::BAD_REQUEST,
         Language::En,
         None,
@@ -195,12 +198,15 @@ fn bad_token(app: &App) -> Response {
     )
 }
 
-pub(super) async fn confirm(State(app): State<Arc<App>>, Query(q): Query<TokenQuery>) -> Response {
-    match subscription::confirm(&app.store, &q.token, Utc::now()) {
+pub(super) async fn confirm(
+    State(shared): State<Arc<Shared>>,
+    Query(q): Query<TokenQuery>,
+) -> Response {
+    match subscription::confirm(&shared.store, &q.token, Utc::now()) {
         Ok(Some(s)) => {
-            let (lang, l) = lang_of(&app, Some(&s.list));
+            let (lang, l) = lang_of(&shared, Some(&s.list));
             message(
-                &app,
+                &shared,
                 StatusCode::OK,
                 lang,
                 l.as_ref(),
@@ -209,7 +215,7 @@ pub(super) async fn confirm(State(app): State<Arc<App>>, Query(q): Query<TokenQu
                 Some(&s.address),
             )
         }
-        Ok(None) => bad_token(&app),
+        Ok(None) => bad_token(&shared),
         Err(e) => {
             tracing::error!(error = %e, "confirmation failed");
             (StatusCode::INTERNAL_SERVER_ERROR, "internal error\n").into_response()
@@ -218,12 +224,12 @@ pub(super) async fn confirm(State(app): State<Arc<App>>, Query(q): Query<TokenQu
 }
 
 pub(super) async fn unsubscribe_page(
-    State(app): State<Arc<App>>,
+    State(shared): State<Arc<Shared>>,
     Query(q): Query<TokenQuery>,
 ) -> Response {
-    match subscription::unsubscribe_target(&app.store, &q.token) {
+    match subscription::unsubscribe_target(&shared.store, &q.token) {
         Ok(Some(s)) => {
-            let (lang, l) = lang_of(&app, Some(&s.list));
+            let (lang, l) = lang_of(&shared, Some(&s.list));
             let title = l.as_ref().map_or(s.list.clone(), |l| l.title.clone());
             let ctx = serde_json::json!({
                 "lang": lang.code(),
@@ -231,11 +237,11 @@ pub(super) async fn unsubscribe_page(
                 "list": {"id": s.list, "title": title},
                 "address": s.address,
                 "token": q.token,
-                "action": format!("{}unsubscribe?token={}", base_path(&app), q.token),
+                "action": format!("{}unsubscribe?token={}", base_path(&shared), q.token),
             });
-            render(&app, StatusCode::OK, "pages/unsubscribe.html", ctx)
+            render(&shared, StatusCode::OK, "pages/unsubscribe.html", ctx)
         }
-        Ok(None) => bad_token(&app),
+        Ok(None) => bad_token(&shared),
         Err(e) => {
             tracing::error!(error = %e, "unsubscribe page failed");
             (StatusCode::INTERNAL_SERVER_ERROR, "internal error\n").into_response()
@@ -246,7 +252,7 @@ pub(super) async fn unsubscribe_page(
 /// RFC 8058: a POST to the `List-Unsubscribe` URL (body `List-Unsubscribe=One-Click`)
 /// unsubscribes at once, with no further page to click.
 pub(super) async fn unsubscribe(
-    State(app): State<Arc<App>>,
+    State(shared): State<Arc<Shared>>,
     Query(q): Query<TokenQuery>,
     body: axum::body::Bytes,
 ) -> Response {
@@ -255,11 +261,11 @@ pub(super) async fn unsubscribe(
         .find(|(k, v)| k == "token" && !v.is_empty())
         .map(|(_, v)| v.into_owned())
         .unwrap_or(q.token);
-    match subscription::unsubscribe(&app.store, &token) {
+    match subscription::unsubscribe(&shared.store, &token) {
         Ok(Some(s)) => {
-            let (lang, l) = lang_of(&app, Some(&s.list));
+            let (lang, l) = lang_of(&shared, Some(&s.list));
             message(
-                &app,
+                &shared,
                 StatusCode::OK,
                 lang,
                 l.as_ref(),
@@ -268,7 +274,7 @@ pub(super) async fn unsubscribe(
                 Some(&s.address),
             )
         }
-        Ok(None) => bad_token(&app),
+        Ok(None) => bad_token(&shared),
         Err(e) => {
             tracing::error!(error = %e, "unsubscribe failed");
             (StatusCode::INTERNAL_SERVER_ERROR, "internal error\n").into_response()

@@ -10,6 +10,7 @@
 //! changed, queueing the deliveries routing plans for them in the same transaction:
 //! callers never check-then-insert.
 
+mod health;
 mod keys;
 pub mod outbox;
 pub mod subscribers;
@@ -19,6 +20,8 @@ pub use outbox::{
     delivery_id,
 };
 pub use subscribers::{Subscriber, SubscriberState, Token, new_token};
+
+pub use health::SourceHealth;
 
 use crate::model::{Item, ItemStatus};
 use chrono::{DateTime, Utc};
@@ -82,6 +85,10 @@ pub struct SourceState {
     /// load): items stored meanwhile are not announced.
     #[serde(default)]
     pub seeding: bool,
+    /// Whether the last error is one waiting will not fix (404, 410): see
+    /// [`SourceState::health`].
+    #[serde(default)]
+    pub error_permanent: bool,
 }
 
 /// One stored item and whether it was new or an update.

@@ -23,9 +23,9 @@ use serde_json::Value;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
-use tidings::fetch::charset;
 use tidings::model::PubDate;
 use tidings::parse::feed::{date::parse_date, parse_feed};
+use tidings::text::charset;
 use url::Url;
 
 mod expr;

@@ -2,8 +2,8 @@
 
 use super::expr::{Expr, Lit, Seg};
 use chrono::{DateTime, NaiveDate, Utc};
-use tidings::fetch::charset;
 use tidings::model::ParsedFeed;
+use tidings::text::charset;
 use url::Url;
 
 /// What one file gives us to check against.

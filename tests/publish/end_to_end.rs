@@ -4,7 +4,7 @@
 use super::*;
 use crate::support::server::{FixtureServer, Reply};
 use tidings::poll::Poller;
-use tidings::publish::entry_id;
+use tidings::publish::tag_uri;
 
 /// The real loader and poller read a loopback RSS feed (three items) into the store, and
 /// a server publishes that store; returns it with the stored items, newest first.
@@ -98,7 +98,7 @@ async fn a_polled_feed_is_republished_intact() {
         let feed = feed_rs::parser::parse(body.as_bytes()).unwrap();
         assert_eq!(feed.entries.len(), 3, "{path}");
         for (entry, item) in feed.entries.iter().zip(&stored) {
-            assert_eq!(entry.id, entry_id("boz-qnyw", &item.id), "{path}");
+            assert_eq!(entry.id, tag_uri("boz-qnyw", &item.id), "{path}");
             assert_eq!(entry.title.as_ref().unwrap().content, item.title, "{path}");
             assert_eq!(entry.links[0].href, item.url.clone().unwrap(), "{path}");
             assert_eq!(

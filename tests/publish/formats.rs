@@ -3,7 +3,7 @@
 use super::*;
 use serde_json::Value;
 use tidings::model::PubDate;
-use tidings::publish::entry_id;
+use tidings::publish::tag_uri;
 
 const TITLE_A: &str = "博州召开棉花产业发展大会";
 const TITLE_B: &str = "AT&T <新> \"引号\" 与 'apos'";
@@ -70,7 +70,7 @@ fn expected(items: &[Item]) -> Vec<Expected> {
                 .or(published)
                 .unwrap_or(i.first_seen.timestamp());
             Expected {
-                id: entry_id(&i.source, &i.id),
+                id: tag_uri(&i.source, &i.id),
                 title: i.title.clone(),
                 link: i.url.clone().unwrap(),
                 published,

@@ -58,6 +58,8 @@ pub struct Seen {
 struct Shared {
     routes: Arc<Mutex<HashMap<String, Reply>>>,
     seen: Arc<Mutex<Vec<Seen>>>,
+    /// Woken on every request, so a test waits for one instead of polling a clock.
+    arrived: Arc<tokio::sync::Notify>,
 }
 
 pub struct FixtureServer {
@@ -91,6 +93,22 @@ impl FixtureServer {
             .insert(path.to_string(), reply);
     }
 
+    /// Wait until `path` has been requested at least once, at most `limit`; whether it was.
+    /// For waiting on another process (the daemon), whose clock a test cannot drive.
+    pub async fn wait_for_request(&self, path: &str, limit: std::time::Duration) -> bool {
+        let deadline = tokio::time::Instant::now() + limit;
+        loop {
+            // Created before the check: a request arriving in between still wakes it.
+            let arrived = self.shared.arrived.notified();
+            if !self.requests(path).is_empty() {
+                return true;
+            }
+            if tokio::time::timeout_at(deadline, arrived).await.is_err() {
+                return false;
+            }
+        }
+    }
+
     /// Requests received for `path`, oldest first.
     pub fn requests(&self, path: &str) -> Vec<Seen> {
         self.shared
@@ -110,6 +128,7 @@ async fn answer(s: Shared, req: Request<Body>) -> Response<Body> {
         path: path.clone(),
         headers: req.headers().clone(),
     });
+    s.arrived.notify_waiters();
     let reply = s.routes.lock().unwrap().get(&path).cloned();
     let Some(reply) = reply else {
         return Response::builder()

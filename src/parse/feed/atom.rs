@@ -1,7 +1,7 @@
 //! Atom 1.0 and 0.3 (`issued`/`modified`/`tagline`, `mode="escaped"` content).
 
 use super::xml::Node;
-use super::{Cx, FeedError, absolute, date, html, keep, person, plain, rss};
+use super::{FeedError, ReadContext, absolute, date, html, keep, person, plain, rss};
 use crate::model::{Entry, ParsedFeed};
 
 /// Atom 1.0's namespace, Atom 0.3's, and none (feeds that forget `xmlns`).
@@ -14,17 +14,17 @@ pub(super) const NS: &[&str] = &[
 pub(super) const DECLARED: &[&str] = &["http://www.w3.org/2005/Atom", "http://purl.org/atom/ns#"];
 
 /// An element in one of Atom's namespaces, or the root's own.
-fn is_atom(cx: &Cx, node: &Node) -> bool {
+fn is_atom(cx: &ReadContext, node: &Node) -> bool {
     NS.contains(&node.ns.as_str()) || node.ns == cx.root_ns
 }
 
-fn child<'a>(cx: &Cx, node: &'a Node, name: &str) -> Option<&'a Node> {
+fn child<'a>(cx: &ReadContext, node: &'a Node, name: &str) -> Option<&'a Node> {
     node.children
         .iter()
         .find(|c| c.name == name && is_atom(cx, c))
 }
 
-pub(super) fn parse(cx: &Cx, root: &Node) -> Result<ParsedFeed, FeedError> {
+pub(super) fn parse(cx: &ReadContext, root: &Node) -> Result<ParsedFeed, FeedError> {
     let title = child(cx, root, "title").and_then(|t| text_construct(cx, t));
     let description = root
         .child(NS, "subtitle")
@@ -54,14 +54,14 @@ pub(super) fn parse(cx: &Cx, root: &Node) -> Result<ParsedFeed, FeedError> {
     Ok(feed)
 }
 
-pub(super) fn parse_entry_document(cx: &Cx, root: &Node) -> Result<ParsedFeed, FeedError> {
+pub(super) fn parse_entry_document(cx: &ReadContext, root: &Node) -> Result<ParsedFeed, FeedError> {
     Ok(ParsedFeed {
         entries: vec![parse_entry(cx, root)],
         ..ParsedFeed::default()
     })
 }
 
-fn parse_entry(cx: &Cx, node: &Node) -> Entry {
+fn parse_entry(cx: &ReadContext, node: &Node) -> Entry {
     let date_of = |names: &[&str]| {
         names
             .iter()
@@ -134,10 +134,10 @@ pub(super) fn alternate_link(node: &Node) -> Option<String> {
 }
 
 /// An author/contributor element: its name, else its email.
-pub(super) fn person_name(cx: &Cx, node: &Node) -> Option<String> {
+pub(super) fn person_name(cx: &ReadContext, node: &Node) -> Option<String> {
     let field = |name| {
         child(cx, node, name)
-            .map(|n| html::collapse_whitespace(&n.text))
+            .map(|n| crate::text::fold_whitespace(&n.text))
             .filter(|s| !s.is_empty())
     };
     field("name")
@@ -179,7 +179,7 @@ fn kind(node: &Node) -> Kind {
 }
 
 /// A text construct (title, subtitle) as markup-or-text, for [`plain`] to flatten.
-pub(super) fn text_construct(cx: &Cx, node: &Node) -> Option<String> {
+pub(super) fn text_construct(cx: &ReadContext, node: &Node) -> Option<String> {
     let s = match kind(node) {
         Kind::Text => html::escape(node.text.trim()),
         Kind::Html => node.deep_text(cx.src),
@@ -191,7 +191,7 @@ pub(super) fn text_construct(cx: &Cx, node: &Node) -> Option<String> {
 }
 
 /// A text construct as HTML (summary, content): text is escaped, XHTML unwrapped.
-pub(super) fn html_construct(cx: &Cx, node: &Node) -> Option<String> {
+pub(super) fn html_construct(cx: &ReadContext, node: &Node) -> Option<String> {
     let s = match kind(node) {
         Kind::Text => html::escape(node.text.trim()),
         Kind::Html => node.deep_text(cx.src).trim().to_string(),
@@ -202,7 +202,7 @@ pub(super) fn html_construct(cx: &Cx, node: &Node) -> Option<String> {
 }
 
 /// XHTML content without the wrapping `<div xmlns="…xhtml">` Atom requires.
-fn unwrap_div(cx: &Cx, node: &Node) -> String {
+fn unwrap_div(cx: &ReadContext, node: &Node) -> String {
     let only_div =
         node.children.len() == 1 && node.children[0].name == "div" && node.text.trim().is_empty();
     let inner = if only_div { &node.children[0] } else { node };

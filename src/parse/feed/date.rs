@@ -6,6 +6,7 @@
 //! source's time zone; a date without a time stays a day.
 
 use crate::model::PubDate;
+use crate::text::months::{ABBREVIATIONS, FULL};
 use chrono::{DateTime, Datelike, FixedOffset, NaiveDate, NaiveDateTime, NaiveTime, TimeZone};
 use chrono_tz::Tz;
 use regex::Regex;
@@ -272,9 +273,6 @@ fn rfc822_like(t: &str, tz: Tz) -> Option<PubDate> {
 }
 
 fn month_number(word: &str) -> Option<u32> {
-    const EN: [&str; 12] = [
-        "jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec",
-    ];
     // Greek abbreviations, with and without accents.
     const EL: [&[&str]; 12] = [
         &["ιαν"],
@@ -322,22 +320,8 @@ fn month_number(word: &str) -> Option<u32> {
         return Some(*m);
     }
     if word.len() >= 3 && word.is_ascii() {
-        let i = EN.iter().position(|m| word.starts_with(m))?;
+        let i = ABBREVIATIONS.iter().position(|m| word.starts_with(m))?;
         // A long month name must be the right one ("January", not "Janfoo"); "Sept" too.
-        const FULL: [&str; 12] = [
-            "january",
-            "february",
-            "march",
-            "april",
-            "may",
-            "june",
-            "july",
-            "august",
-            "september",
-            "october",
-            "november",
-            "december",
-        ];
         return (word.len() == 3 || FULL[i].starts_with(word)).then_some(i as u32 + 1);
     }
     EL.iter()

@@ -33,14 +33,10 @@ pub(crate) fn to_text(markup: &str) -> String {
     let stripped = TAG_RE.replace_all(markup, " ");
     let mut decoded = String::with_capacity(stripped.len());
     super::xml::decode_entities_into(&stripped, &HashMap::new(), &mut decoded);
-    collapse_whitespace(&decoded)
+    crate::text::fold_whitespace(&decoded)
 }
 
-pub(super) fn collapse_whitespace(s: &str) -> String {
-    s.split_whitespace().collect::<Vec<_>>().join(" ")
-}
-
-pub(super) use crate::process::escape_html as escape;
+pub(super) use crate::text::escape_html as escape;
 
 /// Relative `href`/`src` values in `html` made absolute against `base`, so content
 /// still links correctly once it is republished elsewhere.

@@ -81,7 +81,7 @@ fn author(v: &Value) -> Option<String> {
     ["name", "url"]
         .iter()
         .filter_map(|k| one.get(*k).and_then(Value::as_str))
-        .map(html::collapse_whitespace)
+        .map(crate::text::fold_whitespace)
         .find(|s| !s.is_empty())
 }
 

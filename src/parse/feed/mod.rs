@@ -1,7 +1,7 @@
 //! Feeds → [`ParsedFeed`]: RSS 0.9x/1.0/2.0, Atom 0.3/1.0 and JSON Feed 1.0/1.1 into
 //! one model.
 //!
-//! Bytes are decoded by [`crate::fetch::charset`], XML is read by the forgiving reader
+//! Bytes are decoded by [`crate::text::charset`], XML is read by the forgiving reader
 //! in [`xml`] (undeclared HTML entities, bare `&`, mis-nested or truncated markup still
 //! yield entries), and each format maps its elements onto [`Entry`] in its own module.
 //! Relative links resolve against `xml:base`, then the feed URL; dates go through
@@ -14,7 +14,6 @@ mod json;
 mod rss;
 mod xml;
 
-use crate::fetch::charset;
 use crate::model::{Entry, ParsedFeed, PubDate};
 use chrono_tz::Tz;
 use url::Url;
@@ -46,8 +45,7 @@ pub fn parse_feed(
     url: &Url,
     tz: Tz,
 ) -> Result<ParsedFeed, FeedError> {
-    let decoded = charset::decode(body, content_type);
-    parse_feed_text(&decoded.text, url, tz)
+    parse_feed_text(&crate::text::decode(body, content_type), url, tz)
 }
 
 /// Parse a feed that is already text.
@@ -73,7 +71,7 @@ pub fn parse_feed_text(text: &str, url: &Url, tz: Tz) -> Result<ParsedFeed, Feed
             message: "no element found".into(),
         });
     };
-    let cx = Cx {
+    let cx = ReadContext {
         src: text,
         tz,
         root_ns: &root.ns,
@@ -98,7 +96,7 @@ pub fn parse_feed_text(text: &str, url: &Url, tz: Tz) -> Result<ParsedFeed, Feed
 /// What the format mappers share: the source text (for inline markup), the zone, and
 /// the root element's namespace (an Atom feed under a namespace of its own invention
 /// is still Atom).
-struct Cx<'a> {
+struct ReadContext<'a> {
     src: &'a str,
     tz: Tz,
     root_ns: &'a str,
@@ -139,7 +137,7 @@ fn plain(s: &str) -> Option<String> {
     let text = if html::looks_like_html(s) {
         html::to_text(s)
     } else {
-        html::collapse_whitespace(s)
+        crate::text::fold_whitespace(s)
     };
     (!text.is_empty()).then_some(text)
 }
@@ -156,7 +154,7 @@ fn absolute(href: &str, base: Option<&Url>) -> Option<String> {
 /// "Name" from the forms authors take: `Name`, `email (Name)`, `Name <email>`; the
 /// email only when there is no name.
 fn person(raw: &str) -> Option<String> {
-    let raw = html::collapse_whitespace(raw);
+    let raw = crate::text::fold_whitespace(raw);
     if raw.is_empty() {
         return None;
     }

@@ -2,7 +2,7 @@
 //! mix into them.
 
 use super::xml::Node;
-use super::{Cx, FeedError, absolute, atom, date, html, keep, person, plain};
+use super::{FeedError, ReadContext, absolute, atom, date, html, keep, person, plain};
 use crate::model::{Entry, ParsedFeed};
 
 /// Namespaces RSS's own elements come in (none for 0.91/0.92/2.0; RSS 1.0's and
@@ -32,7 +32,7 @@ const MEDIA: &[&str] = &[
 const XHTML: &[&str] = &["http://www.w3.org/1999/xhtml"];
 const RDF: &str = "http://www.w3.org/1999/02/22-rdf-syntax-ns#";
 
-pub(super) fn parse(cx: &Cx, root: &Node) -> Result<ParsedFeed, FeedError> {
+pub(super) fn parse(cx: &ReadContext, root: &Node) -> Result<ParsedFeed, FeedError> {
     // `<rss><channel>…</channel></rss>`, or RDF with items beside the channel, or a
     // bare `<channel>` root.
     let channel = if root.name.eq_ignore_ascii_case("channel") {
@@ -43,7 +43,7 @@ pub(super) fn parse(cx: &Cx, root: &Node) -> Result<ParsedFeed, FeedError> {
             .find(|c| c.name.eq_ignore_ascii_case("channel"))
             .ok_or_else(|| FeedError::NotAFeed(format!("<{}> without a <channel>", root.name)))?
     };
-    let cx = &Cx {
+    let cx = &ReadContext {
         root_ns: &channel.ns,
         ..*cx
     };
@@ -77,12 +77,12 @@ pub(super) fn parse(cx: &Cx, root: &Node) -> Result<ParsedFeed, FeedError> {
 
 /// An element in one of RSS's namespaces, or the channel's own (RSS 0.90 files
 /// declare namespaces of their own invention).
-fn is_rss(cx: &Cx, n: &Node) -> bool {
+fn is_rss(cx: &ReadContext, n: &Node) -> bool {
     RSS.contains(&n.ns.as_str()) || n.ns == cx.root_ns
 }
 
 /// An RSS element's text (any of RSS's namespaces), as markup when it has inline tags.
-fn text_child(cx: &Cx, node: &Node, name: &str) -> Option<String> {
+fn text_child(cx: &ReadContext, node: &Node, name: &str) -> Option<String> {
     node.children
         .iter()
         .find(|c| c.name.eq_ignore_ascii_case(name) && is_rss(cx, c))
@@ -90,13 +90,13 @@ fn text_child(cx: &Cx, node: &Node, name: &str) -> Option<String> {
         .filter(|t| !t.is_empty())
 }
 
-fn child_text(cx: &Cx, node: &Node, ns: &[&str], name: &str) -> Option<String> {
+fn child_text(cx: &ReadContext, node: &Node, ns: &[&str], name: &str) -> Option<String> {
     node.child(ns, name)
         .map(|c| c.inner_markup(cx.src).trim().to_string())
         .filter(|t| !t.is_empty())
 }
 
-fn channel_link(cx: &Cx, channel: &Node) -> Option<String> {
+fn channel_link(cx: &ReadContext, channel: &Node) -> Option<String> {
     let rss_link = channel
         .children
         .iter()
@@ -111,7 +111,7 @@ fn channel_link(cx: &Cx, channel: &Node) -> Option<String> {
         })
 }
 
-fn parse_item(cx: &Cx, item: &Node) -> Entry {
+fn parse_item(cx: &ReadContext, item: &Node) -> Entry {
     let base = item.base.as_ref();
     let guid = item
         .children

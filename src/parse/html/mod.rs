@@ -4,46 +4,52 @@
 //! - `page`: base URL, link targets, hidden elements, visible text.
 //! - `row`: one list row → its article link, title and shown date.
 //! - `when`: list-specific date forms (relative, yearless, split boxes, English).
-//! - `detect`: finding the main list among menus, sidebars and directories.
+//! - `detect`: finding the main list among menus, sidebars and directories (grouping
+//!   rows; `detect::score`, scoring groups; `detect::urls`, URL-shape rules).
 
 mod detect;
 mod page;
 mod row;
 mod when;
 
-use crate::model::ListItem;
+use crate::config::ListSelectors;
+use crate::model::{Entry, ListItem};
 use chrono_tz::Tz;
 use page::{base_url, link_target, normalise, visible_text, visible_text_except};
 use row::link_title;
-use scraper::{ElementRef, Html, Selector};
-use serde::{Deserialize, Serialize};
+use scraper::{ElementRef, Html};
 use std::collections::HashSet;
 use url::Url;
 use when::{Shown, shown_date};
 
-/// `[source.select]`: CSS selectors for a list page.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Selectors {
-    /// One match per article.
-    pub item: String,
-    /// Inside an item: the element whose `href` is the article (default: the first
-    /// `a[href]` in the item, or the item itself when it is a link).
-    pub link: Option<String>,
-    /// Inside an item: the title text (default: the link's text, or its `title`
-    /// attribute when the text is cut with an ellipsis).
-    pub title: Option<String>,
-    /// Inside an item: the element holding the date (default: any date in the item's
-    /// text outside the title).
-    pub date: Option<String>,
-}
-
 #[derive(Debug, thiserror::Error)]
 pub enum SelectError {
-    #[error("invalid CSS selector {selector:?}: {message}")]
-    Invalid { selector: String, message: String },
     #[error("selector {selector:?} matched nothing")]
     NoMatch { selector: String },
+}
+
+/// A list page's article links as entries: read with the configured selectors, else
+/// detected. Links to documents (pdf, doc …) are marked as attachments.
+pub fn list_entries(
+    html: &str,
+    page_url: &Url,
+    selectors: Option<&ListSelectors>,
+    tz: Tz,
+) -> Result<Vec<Entry>, SelectError> {
+    let links = match selectors {
+        Some(selectors) => select_list(html, page_url, selectors, tz)?,
+        None => detect_list(html, page_url, tz),
+    };
+    Ok(links
+        .into_iter()
+        .map(|link| Entry {
+            attachment: Url::parse(&link.url).is_ok_and(|u| is_attachment(&u)),
+            url: Some(link.url),
+            title: Some(link.title),
+            published: link.published,
+            ..Default::default()
+        })
+        .collect())
 }
 
 /// Detect the main article list on a page with no configured selectors. Items come in
@@ -53,31 +59,32 @@ pub fn detect_list(html: &str, page_url: &Url, tz: Tz) -> Vec<ListItem> {
     detect::detect(&doc, page_url, tz)
 }
 
-/// Read the list with configured selectors. Errors name the selector that is invalid,
-/// or that matched nothing (the item selector, or the link selector in every item).
+/// Read the list with configured selectors (compiled when the config was read). An
+/// error names the selector that matched nothing (the item selector, or the link
+/// selector in every item).
 pub fn select_list(
     html: &str,
     page_url: &Url,
-    selectors: &Selectors,
+    selectors: &ListSelectors,
     tz: Tz,
 ) -> Result<Vec<ListItem>, SelectError> {
-    let item_sel = compile(&selectors.item)?;
-    let link_sel = compile(selectors.link.as_deref().unwrap_or("a[href]"))?;
-    let title_sel = selectors.title.as_deref().map(compile).transpose()?;
-    let date_sel = selectors.date.as_deref().map(compile).transpose()?;
+    let item_sel = &selectors.item.selector;
+    let link_sel = &selectors.link.selector;
+    let title_sel = selectors.title.as_ref().map(|c| &c.selector);
+    let date_sel = selectors.date.as_ref().map(|c| &c.selector);
 
     let doc = Html::parse_document(html);
     let base = base_url(&doc, page_url);
     let mut matched_items = 0;
     let mut items: Vec<ListItem> = Vec::new();
     let mut seen: HashSet<String> = HashSet::new();
-    for item in doc.select(&item_sel) {
+    for item in doc.select(item_sel) {
         matched_items += 1;
         // The item itself may be the link (`a.card`), else the first match inside it;
         // a match without `href` (`link = "h3"`) stands for the link inside or around it.
         let Some(link) = std::iter::once(item)
             .filter(|e| link_sel.matches(e))
-            .chain(item.select(&link_sel))
+            .chain(item.select(link_sel))
             .find_map(|e| href_element(e, item))
         else {
             continue;
@@ -89,7 +96,7 @@ pub fn select_list(
         else {
             continue;
         };
-        let title = match &title_sel {
+        let title = match title_sel {
             Some(sel) => item.select(sel).next().map(|t| {
                 if t == link {
                     link_title(t).text
@@ -108,7 +115,7 @@ pub fn select_list(
             None => Some(link_title(link).text),
         }
         .unwrap_or_default();
-        let date_text = match &date_sel {
+        let date_text = match date_sel {
             Some(sel) => item.select(sel).next().map(|d| {
                 let attr = d.value().attr("datetime").unwrap_or("");
                 format!("{attr} {}", visible_text(d, Some(' ')))
@@ -132,12 +139,12 @@ pub fn select_list(
     }
     if matched_items == 0 {
         return Err(SelectError::NoMatch {
-            selector: selectors.item.clone(),
+            selector: selectors.item.text.clone(),
         });
     }
     if items.is_empty() {
         return Err(SelectError::NoMatch {
-            selector: selectors.link.clone().unwrap_or_else(|| "a[href]".into()),
+            selector: selectors.link.text.clone(),
         });
     }
     Ok(items)
@@ -161,13 +168,6 @@ fn href_element<'a>(el: ElementRef<'a>, item: ElementRef<'a>) -> Option<ElementR
         }
     }
     None
-}
-
-fn compile(selector: &str) -> Result<Selector, SelectError> {
-    Selector::parse(selector).map_err(|e| SelectError::Invalid {
-        selector: selector.to_string(),
-        message: e.to_string(),
-    })
 }
 
 /// Whether a URL points at a document (pdf, doc, xls …) rather than an article page.

@@ -163,23 +163,11 @@ pub(super) fn find_text<T>(el: ElementRef, mut f: impl FnMut(&str) -> Option<T>)
 /// Text as the labels and a reader compare it: zero-width characters removed, runs of
 /// whitespace (ideographic space and NBSP included) collapsed to one space, ends trimmed.
 pub(super) fn normalise(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    let mut pending_space = false;
-    for c in text.chars() {
-        if matches!(c, '\u{200b}' | '\u{200c}' | '\u{200d}' | '\u{feff}') {
-            continue;
-        }
-        if c.is_whitespace() {
-            pending_space = !out.is_empty();
-            continue;
-        }
-        if pending_space {
-            out.push(' ');
-            pending_space = false;
-        }
-        out.push(c);
-    }
-    out
+    let visible: String = text
+        .chars()
+        .filter(|c| !matches!(c, '\u{200b}' | '\u{200c}' | '\u{200d}' | '\u{feff}'))
+        .collect();
+    crate::text::fold_whitespace(&visible)
 }
 
 /// A length that treats scripts alike: each CJK character counts one, each Latin word
@@ -188,23 +176,19 @@ pub(super) fn text_weight(text: &str) -> usize {
     let mut weight = 0;
     let mut in_word = false;
     for c in text.chars() {
-        if c.is_alphanumeric() && (c.is_ascii() || !is_cjk(c)) {
+        if c.is_alphanumeric() && (c.is_ascii() || !crate::text::is_cjk(c)) {
             if !in_word {
                 weight += 2;
                 in_word = true;
             }
         } else {
             in_word = false;
-            if is_cjk(c) {
+            if crate::text::is_cjk(c) {
                 weight += 1;
             }
         }
     }
     weight
-}
-
-fn is_cjk(c: char) -> bool {
-    matches!(c as u32, 0x3040..=0x30ff | 0x3400..=0x4dbf | 0x4e00..=0x9fff | 0xac00..=0xd7af | 0xf900..=0xfaff)
 }
 
 #[cfg(test)]

@@ -56,16 +56,12 @@ static URL_YEAR_RE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?:^|[^\d])(?P<y>20\d{2})(?:[-/_]?(?:0[1-9]|1[0-2]))").expect("static regex")
 });
 
-const MONTHS: [&str; 12] = [
-    "jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec",
-];
-
 /// What `text` (a row's text outside its title) shows as its date. `url` is the
 /// article's URL, used only to give a yearless `09-07` its year.
 pub(super) fn shown_date(text: &str, url: &str, tz: Tz) -> Shown {
     // A date shown beside a title is near it; a "row" with more text than this is a
     // whole block, and reading all of it would only cost time.
-    let text = head(text, 4096);
+    let text = crate::text::head(text, 4096);
     if let Some(date) = find_date(text, tz) {
         return Shown::Date(date);
     }
@@ -84,29 +80,13 @@ pub(super) fn shown_date(text: &str, url: &str, tz: Tz) -> Shown {
     }
 }
 
-/// At most `max` bytes of `text`, cut at a character boundary.
-fn head(text: &str, max: usize) -> &str {
-    if text.len() <= max {
-        return text;
-    }
-    let mut end = max;
-    while !text.is_char_boundary(end) {
-        end -= 1;
-    }
-    &text[..end]
-}
-
 fn english_date(text: &str) -> Option<NaiveDate> {
     let caps = ENGLISH_RE.captures(text)?;
     let (m, d, y) = match caps.name("m1") {
         Some(m) => (m, caps.name("d1")?, caps.name("y1")?),
         None => (caps.name("m2")?, caps.name("d2")?, caps.name("y2")?),
     };
-    let month_prefix = m.as_str().to_ascii_lowercase();
-    let month = MONTHS
-        .iter()
-        .position(|name| month_prefix.starts_with(name))? as u32
-        + 1;
+    let month = crate::text::months::by_abbreviation(m.as_str())?;
     NaiveDate::from_ymd_opt(y.as_str().parse().ok()?, month, d.as_str().parse().ok()?)
 }
 
