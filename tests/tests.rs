@@ -15,3 +15,4 @@ mod list_fixtures;
 mod poll;
 mod poll_html;
 mod publish;
+mod smtp_sink;
