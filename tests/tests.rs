@@ -16,3 +16,4 @@ mod notify;
 mod poll;
 mod poll_html;
 mod publish;
+mod smtp_sink;

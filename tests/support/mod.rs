@@ -39,6 +39,7 @@ pub fn extract_score_dir() -> PathBuf {
 }
 
 pub mod server;
+pub mod smtp;
 
 /// Write a config file into `dir` and load it.
 pub fn config(dir: &std::path::Path, toml: &str) -> tidings::config::Config {
