@@ -52,11 +52,7 @@ limit = {count}
         stop.cancel();
     });
     println!("serving http://{addr}/feeds/news.atom ({count} items)");
-    let state = ServerState {
-        config: Arc::new(config),
-        store: Arc::new(store),
-        health: Arc::new(Health::new()),
-    };
+    let state = ServerState::new(Arc::new(config), Arc::new(store), Arc::new(Health::new()));
     tidings::server::serve(listener, state, cancel).await?;
     std::fs::remove_dir_all(&dir)?;
     Ok(())

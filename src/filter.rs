@@ -18,7 +18,7 @@ fn haystack(item: &Item) -> String {
 /// Whether `item` belongs to `feed`: it comes from one of the feed's sources, any
 /// include matches (or there are none), and no exclude matches.
 pub fn feed_accepts(feed: &FeedConfig, item: &Item) -> bool {
-    if !feed.sources.iter().any(|s| *s == item.source) {
+    if !feed.sources.contains(&item.source) {
         return false;
     }
     passes(feed, item)

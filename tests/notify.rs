@@ -70,6 +70,21 @@ pub fn config_text(
     t
 }
 
+/// A [`Rig`] whose store is closed.
+pub struct Closed {
+    pub feeds: FixtureServer,
+    pub sink: SmtpSink,
+    pub dir: tempfile::TempDir,
+    pub config: Arc<Config>,
+}
+
+impl Closed {
+    pub fn serve(&self, path: &str, items: &[(&str, &str, &str, &str)]) {
+        self.feeds
+            .set(path, Reply::ok("application/rss+xml", rss(items)));
+    }
+}
+
 impl Rig {
     /// `None` when the SMTP server cannot run here (the test is then built ignored).
     pub async fn new(source_extra: &str, lists: &str, extra_sources: &[&str]) -> Rig {
@@ -110,6 +125,16 @@ impl Rig {
             store,
             poller,
             notifier,
+        }
+    }
+
+    /// Let go of the database (for a `tidings` process to open it), keeping the servers.
+    pub fn close(self) -> Closed {
+        Closed {
+            feeds: self.feeds,
+            sink: self.sink,
+            dir: self.dir,
+            config: self.config,
         }
     }
 

@@ -60,13 +60,7 @@ impl Server {
         let cancel = CancellationToken::new();
         let task = tokio::spawn(tidings::server::serve(
             listener,
-            ServerState {
-                config: config.clone(),
-                store: store.clone(),
-                health: health.clone(),
-                templates: Arc::new(tidings::templates::Templates::embedded()),
-                outbox_wake: Arc::new(tokio::sync::Notify::new()),
-            },
+            ServerState::new(config.clone(), store.clone(), health.clone()),
             cancel.clone(),
         ));
         Server {

@@ -31,7 +31,10 @@ fn raw_header(name: &'static str, value: &str) -> HeaderValue {
 }
 
 #[tokio::test]
-#[cfg_attr(no_aiosmtpd, ignore = "needs Python with aiosmtpd (set TIDINGS_PYTHON)")]
+#[cfg_attr(
+    no_aiosmtpd,
+    ignore = "needs Python with aiosmtpd (set TIDINGS_PYTHON)"
+)]
 async fn multipart_chinese_mail_arrives_parsed() {
     let Some(sink) = SmtpSink::start() else {
         return;
@@ -105,7 +108,10 @@ async fn multipart_chinese_mail_arrives_parsed() {
 }
 
 #[tokio::test]
-#[cfg_attr(no_aiosmtpd, ignore = "needs Python with aiosmtpd (set TIDINGS_PYTHON)")]
+#[cfg_attr(
+    no_aiosmtpd,
+    ignore = "needs Python with aiosmtpd (set TIDINGS_PYTHON)"
+)]
 async fn rejected_recipient_is_permanent_tempfail_is_transient() {
     let Some(sink) = SmtpSink::start_with(Rules {
         reject_rcpt: vec!["gone@".into()],
@@ -160,7 +166,10 @@ async fn rejected_recipient_is_permanent_tempfail_is_transient() {
 }
 
 #[tokio::test]
-#[cfg_attr(no_aiosmtpd, ignore = "needs Python with aiosmtpd (set TIDINGS_PYTHON)")]
+#[cfg_attr(
+    no_aiosmtpd,
+    ignore = "needs Python with aiosmtpd (set TIDINGS_PYTHON)"
+)]
 async fn stopped_sink_refuses_and_restarts_on_the_same_port() {
     let Some(mut sink) = SmtpSink::start() else {
         return;
@@ -211,7 +220,10 @@ async fn stopped_sink_refuses_and_restarts_on_the_same_port() {
 }
 
 #[tokio::test]
-#[cfg_attr(no_aiosmtpd, ignore = "needs Python with aiosmtpd (set TIDINGS_PYTHON)")]
+#[cfg_attr(
+    no_aiosmtpd,
+    ignore = "needs Python with aiosmtpd (set TIDINGS_PYTHON)"
+)]
 async fn auth_is_required_when_configured() {
     let Some(sink) = SmtpSink::start_with_auth(Rules::default(), "tidings", "s3cret") else {
         return;

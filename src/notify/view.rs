@@ -85,29 +85,43 @@ impl ItemView {
     }
 }
 
-/// Group a digest's items by the first of `feeds` that takes each (the list's own order),
-/// newest first within a group. Items no feed takes any more are grouped under their
-/// source.
+/// Group a digest's items by the first of `feeds` that takes each, groups in the list's
+/// order of feeds, newest first within a group. Items no feed takes any more come last,
+/// grouped under their source.
 pub fn group(config: &Config, feeds: &[String], items: Vec<(Item, ItemView)>) -> Vec<FeedGroup> {
-    let mut groups: Vec<FeedGroup> = Vec::new();
+    let feeds: Vec<_> = feeds
+        .iter()
+        .filter_map(|id| config.feeds.iter().find(|f| f.id == *id))
+        .collect();
+    // (position in the list's feeds, or past them; group) in order of first appearance.
+    let mut groups: Vec<(usize, FeedGroup)> = Vec::new();
     let mut sorted = items;
     sorted.sort_by_key(|(item, _)| std::cmp::Reverse(item.sort_time()));
     for (item, view) in sorted {
-        let feed = feeds
-            .iter()
-            .filter_map(|id| config.feeds.iter().find(|f| f.id == *id))
-            .find(|f| filter::feed_accepts(f, &item))
-            .map(|f| f.title.clone().unwrap_or_else(|| f.id.clone()))
-            .unwrap_or_else(|| view.source.clone());
-        match groups.iter_mut().find(|g| g.feed == feed) {
-            Some(g) => g.items.push(view),
-            None => groups.push(FeedGroup {
-                feed,
-                items: vec![view],
-            }),
+        let (rank, name) = match feeds.iter().position(|f| filter::feed_accepts(f, &item)) {
+            Some(i) => (
+                i,
+                feeds[i]
+                    .title
+                    .clone()
+                    .unwrap_or_else(|| feeds[i].id.clone()),
+            ),
+            None => (feeds.len(), view.source.clone()),
+        };
+        match groups.iter_mut().find(|(_, g)| g.feed == name) {
+            Some((_, g)) => g.items.push(view),
+            None => groups.push((
+                rank,
+                FeedGroup {
+                    feed: name,
+                    items: vec![view],
+                },
+            )),
         }
     }
-    groups
+    // Stable: groups past the list's feeds keep their order of appearance.
+    groups.sort_by_key(|(rank, _)| *rank);
+    groups.into_iter().map(|(_, g)| g).collect()
 }
 
 /// A date as a reader in the daemon's zone reads it; a bare day stays a day.

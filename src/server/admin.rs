@@ -73,21 +73,23 @@ fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
-/// `Err(response)` unless the request is from loopback with the right token.
-fn authorise(shared: &Shared, peer: SocketAddr, headers: &HeaderMap) -> Result<(), Response> {
+/// Refused unless the request is from loopback with the right token.
+fn authorise(
+    shared: &Shared,
+    peer: SocketAddr,
+    headers: &HeaderMap,
+) -> Result<(), (StatusCode, &'static str)> {
     let Some(token) = &shared.config.daemon.admin_token else {
         return Err((
             StatusCode::NOT_FOUND,
             "the admin API is off (no admin_token)\n",
-        )
-            .into_response());
+        ));
     };
     if !peer.ip().is_loopback() {
         return Err((
             StatusCode::FORBIDDEN,
             "the admin API answers loopback clients only\n",
-        )
-            .into_response());
+        ));
     }
     let given = headers
         .get(axum::http::header::AUTHORIZATION)
@@ -97,7 +99,7 @@ fn authorise(shared: &Shared, peer: SocketAddr, headers: &HeaderMap) -> Result<(
     if constant_time_eq(given.as_bytes(), token.as_bytes()) {
         Ok(())
     } else {
-        Err((StatusCode::UNAUTHORIZED, "wrong or missing bearer token\n").into_response())
+        Err((StatusCode::UNAUTHORIZED, "wrong or missing bearer token\n"))
     }
 }
 
@@ -115,8 +117,8 @@ pub(super) async fn list(
     headers: HeaderMap,
     Query(q): Query<ListQuery>,
 ) -> Response {
-    if let Err(r) = authorise(&shared, peer, &headers) {
-        return r;
+    if let Err(refused) = authorise(&shared, peer, &headers) {
+        return refused.into_response();
     }
     match shared.store.subscribers(q.list.as_deref()) {
         Ok(all) => Json(
@@ -135,8 +137,8 @@ pub(super) async fn add(
     headers: HeaderMap,
     Json(req): Json<AddRequest>,
 ) -> Response {
-    if let Err(r) = authorise(&shared, peer, &headers) {
-        return r;
+    if let Err(refused) = authorise(&shared, peer, &headers) {
+        return refused.into_response();
     }
     let result: Result<Added, _> = subscription::add(
         &shared.store,
@@ -162,8 +164,8 @@ pub(super) async fn remove(
     headers: HeaderMap,
     Query(q): Query<RemoveQuery>,
 ) -> Response {
-    if let Err(r) = authorise(&shared, peer, &headers) {
-        return r;
+    if let Err(refused) = authorise(&shared, peer, &headers) {
+        return refused.into_response();
     }
     match subscription::remove(&shared.store, q.list.as_deref(), &q.address) {
         Ok(removed) => Json(serde_json::json!({ "removed": removed })).into_response(),

@@ -46,6 +46,20 @@ pub struct ServerState {
     pub outbox_wake: Arc<tokio::sync::Notify>,
 }
 
+impl ServerState {
+    /// A server with the embedded templates and a wake handle nobody waits on (tests,
+    /// benchmarks; the daemon sets both).
+    pub fn new(config: Arc<Config>, store: Arc<Store>, health: Arc<Health>) -> ServerState {
+        ServerState {
+            config,
+            store,
+            health,
+            templates: Arc::new(Templates::embedded()),
+            outbox_wake: Arc::new(tokio::sync::Notify::new()),
+        }
+    }
+}
+
 /// Shared by every handler: the daemon's state plus what the server keeps itself.
 /// (Not `crate::app`, which runs the daemon.)
 struct Shared {

@@ -28,7 +28,7 @@ async fn a_new_item_is_one_well_formed_mail_and_the_first_poll_sends_nothing() {
         &[
             (
                 "c",
-                "自治州科协开展科普活动 <b>&amp; 棉花</b>",
+                "自治州科协 A &lt; B &amp;amp; C \"棉花\"",
                 "<p>棉花丰收，科协&lt;送&gt;科技下乡。</p>",
                 D3,
             ),
@@ -47,7 +47,7 @@ async fn a_new_item_is_one_well_formed_mail_and_the_first_poll_sends_nothing() {
         "the envelope sender is email.from"
     );
     assert_eq!(m.rcpt_tos, ["reader@example.com"]);
-    assert_eq!(m.subject, "[博州快讯] 自治州科协开展科普活动 <b>& 棉花</b>");
+    assert_eq!(m.subject, "[博州快讯] 自治州科协 A < B & C \"棉花\"");
     assert!(
         m.from.contains("博州要闻") && m.from.contains("news@example.org"),
         "{}",
@@ -65,12 +65,13 @@ async fn a_new_item_is_one_well_formed_mail_and_the_first_poll_sends_nothing() {
         text.contains("2022-09-09 16:30"),
         "time in the daemon's zone: {text}"
     );
-    let html = m.html.as_deref().unwrap();
+    // minijinja escapes `/` in attributes too (`&#x2f;`); a browser reads it back as `/`.
+    let html = m.html.as_deref().unwrap().replace("&#x2f;", "/");
     assert!(
-        html.contains("自治州科协开展科普活动 &lt;b&gt;&amp; 棉花&lt;/b&gt;"),
+        html.contains("自治州科协 A &lt; B &amp; C &quot;棉花&quot;"),
         "the title is escaped: {html}"
     );
-    assert!(!html.contains("<b>&"), "{html}");
+    assert!(!html.contains("A < B"), "{html}");
     assert!(
         html.contains("href=\"http://example.org/a/c.html\""),
         "{html}"

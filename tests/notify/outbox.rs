@@ -112,9 +112,7 @@ async fn temporary_refusals_are_retried_and_a_550_is_recorded_for_good() {
     assert_eq!(count("busy@example.com"), 2, "delivered after two 451s");
     assert_eq!(count("bounce@example.com"), 0);
     // Visible in `subscribers list`.
-    drop(rig.poller);
-    drop(rig.notifier);
-    drop(rig.store);
+    let rig = rig.close();
     let out = Command::new(env!("CARGO_BIN_EXE_tidings"))
         .args(["subscribers", "list", "-c"])
         .arg(rig.dir.path().join("feeds.toml"))
@@ -173,18 +171,13 @@ fn wait_for_log(child: &mut std::process::Child, needle: &str) -> String {
     ignore = "needs Python with aiosmtpd (set TIDINGS_PYTHON)"
 )]
 async fn a_daemon_killed_between_stored_and_sent_delivers_exactly_once_after_restart() {
-    let mut rig = Rig::new("schedule = \"* * * * * *\"", LIST, &[]).await;
+    let rig = Rig::new("schedule = \"* * * * * *\"", LIST, &[]).await;
     rig.subscribe("instant", "reader@example.com", &[]);
     rig.serve("/feed.xml", &[("a", "旧", "x", D1)]);
     rig.poll("news").await;
-    let config_path = rig.dir.path().join("feeds.toml");
     // The daemon will hold the database; this process lets go of it.
-    let store = rig.store.clone();
-    drop(rig.poller);
-    drop(rig.notifier);
-    drop(rig.store);
-    assert_eq!(std::sync::Arc::strong_count(&store), 1);
-    drop(store);
+    let mut rig = rig.close();
+    let config_path = rig.dir.path().join("feeds.toml");
 
     rig.sink.stop();
     rig.serve(
