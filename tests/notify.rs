@@ -98,16 +98,21 @@ impl Rig {
         lists: &str,
         extra_sources: &[&str],
     ) -> Rig {
+        let url = sink.url();
+        Rig::with_smtp(sink, &url, source_extra, lists, extra_sources).await
+    }
+
+    /// A rig whose `[email] smtp` is `smtp` (credentials, another scheme).
+    pub async fn with_smtp(
+        sink: SmtpSink,
+        smtp: &str,
+        source_extra: &str,
+        lists: &str,
+        extra_sources: &[&str],
+    ) -> Rig {
         let feeds = FixtureServer::start().await;
         let dir = tempfile::tempdir().unwrap();
-        let text = config_text(
-            dir.path(),
-            &feeds,
-            &sink.url(),
-            extra_sources,
-            source_extra,
-            lists,
-        );
+        let text = config_text(dir.path(), &feeds, smtp, extra_sources, source_extra, lists);
         let config = Arc::new(crate::support::config(dir.path(), &text));
         let store = Arc::new(Store::open(&config.daemon.data_dir).unwrap());
         let poller = Poller::new(config.clone(), store.clone()).unwrap();

@@ -17,6 +17,9 @@ pub struct EmailConfig {
     pub smtp: Url,
     /// `from`: the sender, `Name <address@example.org>` or `address@example.org`.
     pub from: String,
+    /// `connections`: SMTP connections kept open and used at once (default 16). A local
+    /// relay takes many; a provider may limit a client to a few.
+    pub connections: u32,
 }
 
 /// `[[list]]`: an email list people subscribe to.
@@ -156,6 +159,7 @@ impl fmt::Debug for EmailConfig {
         f.debug_struct("EmailConfig")
             .field("smtp", &smtp.as_str())
             .field("from", &self.from)
+            .field("connections", &self.connections)
             .finish()
     }
 }
@@ -186,7 +190,7 @@ impl fmt::Debug for WebhookConfig {
 }
 
 pub(super) fn read_email(cx: &mut Ctx, table: &DeTable, span: Span) -> Option<EmailConfig> {
-    let sec = Section::new(cx, "[email]", table, span, &["smtp", "from"]);
+    let sec = Section::new(cx, "[email]", table, span, &["smtp", "from", "connections"]);
     let smtp = sec.required_string(
         cx,
         "smtp",
@@ -200,11 +204,18 @@ pub(super) fn read_email(cx: &mut Ctx, table: &DeTable, span: Span) -> Option<Em
             .map_err(|m| cx.error(&s.span, m))
             .ok()
     });
+    let connections = sec
+        .integer(cx, "connections", 1, 256)
+        .map_or(DEFAULT_CONNECTIONS, |n| n as u32);
     Some(EmailConfig {
         smtp: smtp?,
         from: from?,
+        connections,
     })
 }
+
+/// SMTP connections when `[email]` sets none.
+pub const DEFAULT_CONNECTIONS: u32 = 16;
 
 fn parse_smtp(s: &str) -> Result<Url, String> {
     let url = Url::parse(s).map_err(|e| format!("invalid smtp URL \"{s}\": {e}"))?;
@@ -457,6 +468,7 @@ mod tests {
         let email = EmailConfig {
             smtp: parse_smtp("smtps://user:hunter2@mail.example.org").unwrap(),
             from: "news@example.org".into(),
+            connections: DEFAULT_CONNECTIONS,
         };
         let telegram = TelegramConfig {
             token: "123:SECRET".into(),

@@ -8,76 +8,30 @@
 //! always `email.from`, never anything a feed said.
 
 use super::channel::{Channel, Outgoing, SendError};
+use super::smtp::SmtpPool;
 use super::view::Content;
 use crate::config::{Config, EmailConfig, ListConfig};
 use crate::store::Target;
 use crate::templates::{Templates, words};
 use futures_util::future::BoxFuture;
+use lettre::Message;
 use lettre::message::header::{ContentTransferEncoding, Header, HeaderName, HeaderValue};
 use lettre::message::{Mailbox, MultiPart, SinglePart, header};
-use lettre::transport::smtp::PoolConfig;
-use lettre::transport::smtp::authentication::Credentials;
-use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use std::sync::Arc;
-use std::time::Duration;
-
-/// Connections kept open to the SMTP server and shared by concurrent sends.
-pub const POOL_SIZE: u32 = 8;
-/// The longest one SMTP command may take.
-const SMTP_TIMEOUT: Duration = Duration::from_secs(60);
 
 #[derive(Debug, thiserror::Error)]
 pub enum EmailSetupError {
-    #[error("[email] smtp: {0}")]
-    Smtp(#[from] lettre::transport::smtp::Error),
     #[error("[email] from: {0}")]
     From(#[from] lettre::address::AddressError),
 }
 
 pub struct EmailChannel {
-    transport: AsyncSmtpTransport<Tokio1Executor>,
+    smtp: SmtpPool,
     from: Mailbox,
     lists: Vec<ListConfig>,
     /// The host part of `Message-ID`s and `List-Id`s: the public URL's host.
     host: String,
     templates: Arc<Templates>,
-}
-
-/// Build the SMTP transport an `[email] smtp` URL describes.
-fn transport(email: &EmailConfig) -> Result<AsyncSmtpTransport<Tokio1Executor>, EmailSetupError> {
-    let url = &email.smtp;
-    // The config reader only lets URLs with a host through.
-    let host = url.host_str().unwrap_or("localhost").to_string();
-    let builder = match url.scheme() {
-        "smtps" => {
-            AsyncSmtpTransport::<Tokio1Executor>::relay(&host)?.port(url.port().unwrap_or(465))
-        }
-        "smtp+starttls" => AsyncSmtpTransport::<Tokio1Executor>::starttls_relay(&host)?
-            .port(url.port().unwrap_or(587)),
-        // `smtp://`: a local relay, without TLS.
-        _ => AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(host)
-            .port(url.port().unwrap_or(25)),
-    };
-    let builder = builder
-        .timeout(Some(SMTP_TIMEOUT))
-        .pool_config(PoolConfig::new().max_size(POOL_SIZE));
-    let builder = if url.username().is_empty() {
-        builder
-    } else {
-        let decode = |s: &str| percent_decode(s);
-        builder.credentials(Credentials::new(
-            decode(url.username()),
-            decode(url.password().unwrap_or("")),
-        ))
-    };
-    Ok(builder.build())
-}
-
-fn percent_decode(s: &str) -> String {
-    url::form_urlencoded::parse(format!("x={}", s.replace('+', "%2B")).as_bytes())
-        .next()
-        .map(|(_, v)| v.into_owned())
-        .unwrap_or_default()
 }
 
 impl EmailChannel {
@@ -87,7 +41,7 @@ impl EmailChannel {
         templates: Arc<Templates>,
     ) -> Result<EmailChannel, EmailSetupError> {
         Ok(EmailChannel {
-            transport: transport(email)?,
+            smtp: SmtpPool::new(email),
             from: email.from.parse()?,
             lists: config.lists.clone(),
             host: config
@@ -186,25 +140,16 @@ impl Channel for EmailChannel {
     fn send<'a>(&'a self, out: &'a Outgoing) -> BoxFuture<'a, Result<(), SendError>> {
         Box::pin(async move {
             let message = self.message(out)?;
-            match self.transport.send(message).await {
+            match self
+                .smtp
+                .send(message.envelope(), &message.formatted())
+                .await
+            {
                 Ok(_) => Ok(()),
-                Err(e) => Err(classify(e)),
+                Err(e) if e.is_permanent() => Err(SendError::permanent(e.to_string())),
+                Err(e) => Err(SendError::transient(e.to_string())),
             }
         })
-    }
-}
-
-/// SMTP 5xx is permanent (the address or the mail is refused); 4xx, timeouts and
-/// connection failures are transient.
-fn classify(e: lettre::transport::smtp::Error) -> SendError {
-    let message = match e.status() {
-        Some(code) => format!("SMTP {code}: {e}"),
-        None => format!("SMTP: {e}"),
-    };
-    if e.is_permanent() {
-        SendError::permanent(message)
-    } else {
-        SendError::transient(message)
     }
 }
 
@@ -251,16 +196,5 @@ impl Header for ListUnsubscribePost {
     }
     fn display(&self) -> HeaderValue {
         HeaderValue::new(Self::name(), "List-Unsubscribe=One-Click".into())
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn credentials_in_the_url_are_percent_decoded() {
-        assert_eq!(percent_decode("p%40ss%2Bw+rd"), "p@ss+w+rd");
-        assert_eq!(percent_decode("plain"), "plain");
     }
 }

@@ -10,7 +10,8 @@
 //! - [`worker`]: drains due deliveries through the channels, retries, records failures.
 //! - [`digest`]: turns held items into one digest per subscriber at each firing.
 //! - [`channel`]: the [`Channel`] trait every way of reaching people implements.
-//! - [`email`]: the first channel: SMTP with `lettre`.
+//! - [`email`]: the first channel: mails rendered from templates, sent through
+//!   [`smtp`], a pool of `lettre` connections with `TCP_NODELAY`.
 //! - [`view`]: what a message shows, resolved from the store for the channels.
 //!
 //! Tokens, sign-ups and unsubscribes are served by [`crate::server`]; the data lives
@@ -20,6 +21,7 @@ pub mod channel;
 pub mod digest;
 pub mod email;
 pub mod route;
+pub mod smtp;
 pub mod status;
 pub mod subscription;
 pub mod view;

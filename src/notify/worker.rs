@@ -21,8 +21,9 @@ use tracing::{debug, info, warn};
 
 /// Rows read from the outbox per round.
 const BATCH: usize = 256;
-/// Sends in flight at once (the SMTP pool has as many connections).
-const CONCURRENCY: usize = 8;
+/// Sends in flight at once, at most (the SMTP pool has `[email] connections`, 16 by
+/// default; sends beyond it wait for a connection).
+const CONCURRENCY: usize = 64;
 /// How long a confirmation link stays valid.
 pub const CONFIRM_VALID: chrono::Duration = chrono::Duration::hours(48);
 
@@ -78,7 +79,10 @@ impl Notifier {
                 break;
             }
             let n = rows.len();
+            // Rows not started when shutdown is asked for stay queued; sends in flight
+            // finish and are recorded.
             let mut results = futures_util::stream::iter(rows)
+                .take_while(|_| std::future::ready(!cancel.is_cancelled()))
                 .map(|row| async move { self.deliver(row).await })
                 .buffer_unordered(CONCURRENCY);
             while let Some(result) = results.next().await {

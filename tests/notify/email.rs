@@ -310,3 +310,120 @@ async fn a_digest_is_one_mail_per_subscriber_grouped_by_feed_newest_first() {
         .unwrap();
     assert!(late.subject.ends_with("(1 篇)"), "{}", late.subject);
 }
+
+#[tokio::test]
+#[cfg_attr(
+    no_aiosmtpd,
+    ignore = "needs Python with aiosmtpd (set TIDINGS_PYTHON)"
+)]
+async fn the_digest_fires_at_its_local_time_on_the_daemons_schedule() {
+    let rig = Rig::new("", DIGEST, &[]).await;
+    rig.subscribe("daily", "one@example.com", &[]);
+    rig.serve("/feed.xml", &[("a", "旧", "x", D1)]);
+    rig.poll("news").await;
+    rig.serve(
+        "/feed.xml",
+        &[("b", "棉花早讯", "棉花", D2), ("a", "旧", "x", D1)],
+    );
+    rig.poll("news").await;
+    // The scheduler's clock is the test's: two days pass in no time.
+    let notifier = std::sync::Arc::new(
+        tidings::notify::Notifier::new(
+            rig.config.clone(),
+            rig.store.clone(),
+            std::sync::Arc::new(tidings::templates::Templates::embedded()),
+        )
+        .unwrap(),
+    );
+    let list = rig.config.lists[0].clone();
+    let cancel = tokio_util::sync::CancellationToken::new();
+    tokio::time::pause();
+    let task = tokio::spawn(tidings::notify::digest::digest_loop(
+        notifier,
+        list,
+        cancel.clone(),
+    ));
+    tokio::time::sleep(std::time::Duration::from_secs(2 * 86_400)).await;
+    cancel.cancel();
+    task.await.unwrap();
+    tokio::time::resume();
+    let queued = rig.store.outbox().unwrap();
+    assert_eq!(
+        queued.len(),
+        1,
+        "one digest: the held item, at the first firing"
+    );
+    let tidings::store::Payload::Digest { run, items } = &queued[0].delivery.payload else {
+        panic!("{:?}", queued[0].delivery.payload)
+    };
+    assert!(run.ends_with(" 08:00"), "08:00 in Asia/Shanghai: {run}");
+    let expected = chrono::Utc::now().with_timezone(&chrono_tz::Asia::Shanghai);
+    let first_eight = if *expected.format("%H:%M").to_string() < *"08:00" {
+        expected.date_naive()
+    } else {
+        expected.date_naive().succ_opt().unwrap()
+    };
+    assert_eq!(run, &format!("{first_eight} 08:00"));
+    assert_eq!(items.len(), 1);
+    assert_eq!(rig.deliver().await.sent, 1);
+}
+
+#[tokio::test]
+#[cfg_attr(
+    no_aiosmtpd,
+    ignore = "needs Python with aiosmtpd (set TIDINGS_PYTHON)"
+)]
+async fn smtp_auth_from_the_url_and_a_wrong_password_is_not_a_bounce() {
+    let sink = crate::support::smtp::SmtpSink::start_with_auth(
+        Default::default(),
+        "news@example.org",
+        "p@ss word",
+    )
+    .unwrap();
+    let good = format!(
+        "smtp://news%40example.org:p%40ss%20word@127.0.0.1:{}",
+        sink.port
+    );
+    let rig = Rig::with_smtp(sink, &good, "", PER_ITEM, &[]).await;
+    rig.subscribe("instant", "reader@example.com", &[]);
+    rig.serve("/feed.xml", &[("a", "旧", "x", D1)]);
+    rig.poll("news").await;
+    rig.serve(
+        "/feed.xml",
+        &[("b", "新闻", "内容", D2), ("a", "旧", "x", D1)],
+    );
+    rig.poll("news").await;
+    assert_eq!(rig.deliver().await.sent, 1);
+    assert_eq!(rig.sink.wait_for(1)[0].rcpt_tos, ["reader@example.com"]);
+
+    // The same server with a wrong password in the URL: the operator's fault, retried and
+    // shown, never a bounce of the reader.
+    let bad = good.replace("p%40ss%20word", "wrong");
+    let rig = Rig::with_smtp(rig.sink, &bad, "", PER_ITEM, &[]).await;
+    rig.subscribe("instant", "reader@example.com", &[]);
+    rig.serve("/feed.xml", &[("a", "旧", "x", D1)]);
+    rig.poll("news").await;
+    rig.serve(
+        "/feed.xml",
+        &[("b", "新闻", "内容", D2), ("a", "旧", "x", D1)],
+    );
+    rig.poll("news").await;
+    let pass = rig.deliver().await;
+    assert_eq!(
+        (pass.sent, pass.failed, pass.retried),
+        (0, 0, 1),
+        "{pass:?}"
+    );
+    let row = &rig.store.outbox().unwrap()[0];
+    assert!(
+        row.delivery.last_error.as_deref().unwrap().contains("535"),
+        "{:?}",
+        row.delivery.last_error
+    );
+    let reader = rig
+        .store
+        .subscriber("instant", "reader@example.com")
+        .unwrap()
+        .unwrap();
+    assert_eq!(reader.state, tidings::store::SubscriberState::Active);
+}

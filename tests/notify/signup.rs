@@ -358,6 +358,14 @@ async fn subscribers_commands_work_while_the_daemon_runs() {
             .any(|l| l.contains("pending@example.com") && l.contains("pending")),
         "{out}"
     );
+    // The status page tells the same story.
+    let (status, page) = d.get(&format!("{}/", d.base)).await;
+    assert_eq!(status, 200);
+    let row = page
+        .split("id=\"list-daily\"")
+        .nth(1)
+        .expect("a row for the list");
+    assert!(row.contains("1 active, 1 pending"), "{row}");
     let (code, out, _) = cli(&["subscribers", "add", "x@example.com", "--list", "nope"]);
     assert_eq!(code, Some(1), "{out}");
     let (code, out, _) = cli(&["subscribers", "remove", "ops@example.com"]);
