@@ -15,6 +15,7 @@ fn env(name: &str) -> Option<String> {
         "SMTP_PASSWORD" => Some("s3cret".into()),
         "DINGTALK_TOKEN" => Some("ding-token".into()),
         "DINGTALK_SECRET" => Some("SEC-ding".into()),
+        "TIDINGS_ADMIN_TOKEN" => Some("0123456789abcdef0123456789abcdef".into()),
         _ => None,
     }
 }
