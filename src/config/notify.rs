@@ -346,9 +346,7 @@ pub(super) fn read_telegram(cx: &mut Ctx, table: &DeTable, span: Span) -> Option
     let group_per_minute = sec
         .integer(cx, "group_per_minute", 1, 100_000)
         .unwrap_or(20) as u32;
-    let bot_per_second = sec
-        .integer(cx, "bot_per_second", 1, 100_000)
-        .unwrap_or(30) as u32;
+    let bot_per_second = sec.integer(cx, "bot_per_second", 1, 100_000).unwrap_or(30) as u32;
     let burst_digest = sec.integer(cx, "burst_digest", 0, 100_000).unwrap_or(10) as usize;
     let commands = sec.boolean(cx, "commands").unwrap_or(true);
     Some(TelegramConfig {

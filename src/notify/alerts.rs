@@ -164,7 +164,11 @@ pub fn status_summary(notifier: &Notifier) -> Result<String, StoreError> {
         let h = st.health();
         *counts.entry(h.as_str()).or_default() += 1;
         if matches!(h, SourceHealth::Failing | SourceHealth::Broken) || st.alarm.is_some() {
-            let why = st.alarm.clone().or(st.last_error.clone()).unwrap_or_default();
+            let why = st
+                .alarm
+                .clone()
+                .or(st.last_error.clone())
+                .unwrap_or_default();
             let why: String = why.chars().take(120).collect();
             bad.push(format!("• <b>{}</b>: {}", esc(&source.id), esc(&why)));
         }

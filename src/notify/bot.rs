@@ -11,10 +11,10 @@ use crate::store::{ChatState, ChatSub, Reach, Target};
 use crate::templates::telegram_escape as esc;
 use std::sync::Arc;
 use std::time::Duration;
+use teloxide::Bot;
 use teloxide::payloads::GetUpdatesSetters;
 use teloxide::prelude::Requester;
 use teloxide::types::{AllowedUpdate, Message, UpdateKind};
-use teloxide::Bot;
 use tokio_util::sync::CancellationToken;
 use tracing::{debug, info, warn};
 
@@ -136,7 +136,9 @@ impl CommandBot {
                     }
                     UpdateKind::MyChatMember(m) => {
                         // Added back to a group the bot was kicked from: active again.
-                        let target = Target::Telegram { chat_id: m.chat.id.0 };
+                        let target = Target::Telegram {
+                            chat_id: m.chat.id.0,
+                        };
                         if m.new_chat_member.is_present()
                             && let Ok(Some(c)) = self.notifier.store.chat(&target)
                             && !c.is_active()
@@ -189,7 +191,9 @@ impl CommandBot {
     async fn answer(&self, m: &Message, cmd: &Command<'_>) -> anyhow::Result<String> {
         let config = &self.notifier.config;
         let store = &self.notifier.store;
-        let target = Target::Telegram { chat_id: m.chat.id.0 };
+        let target = Target::Telegram {
+            chat_id: m.chat.id.0,
+        };
         let feed_list = || {
             config
                 .feeds
@@ -206,9 +210,11 @@ impl CommandBot {
         };
         let touch = |c: &mut ChatState| {
             if c.title.is_none() {
-                c.title = m.chat.title().map(str::to_string).or_else(|| {
-                    m.from.as_ref().map(|u| u.full_name())
-                });
+                c.title = m
+                    .chat
+                    .title()
+                    .map(str::to_string)
+                    .or_else(|| m.from.as_ref().map(|u| u.full_name()));
             }
         };
         Ok(match cmd.name.as_str() {

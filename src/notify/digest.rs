@@ -50,7 +50,11 @@ impl Notifier {
     }
 
     /// The digest of one chat or robot for the firing at local time `run`.
-    pub fn run_target_digest(&self, target: &Target, run: NaiveDateTime) -> Result<bool, StoreError> {
+    pub fn run_target_digest(
+        &self,
+        target: &Target,
+        run: NaiveDateTime,
+    ) -> Result<bool, StoreError> {
         let label = run.format("%Y-%m-%d %H:%M").to_string();
         // A group that became a supergroup has its held rows at the new id.
         let target = self.store.follow_migration(target)?;

@@ -117,7 +117,9 @@ impl EmailChannel {
             .parse()
             .map_err(|e| SendError::permanent(format!("invalid address {address}: {e}")))?;
         if let Content::Alert { .. } = out.content {
-            return Err(SendError::permanent("alerts go to chats and robots, not lists"));
+            return Err(SendError::permanent(
+                "alerts go to chats and robots, not lists",
+            ));
         }
         let t = words(list.language);
         let subject = match &out.content {

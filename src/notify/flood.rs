@@ -29,7 +29,10 @@ impl Window {
 
     /// One message every `interval` (zero: no limit).
     pub fn interval(interval: Duration) -> Option<Window> {
-        (!interval.is_zero()).then_some(Window { count: 1, per: interval })
+        (!interval.is_zero()).then_some(Window {
+            count: 1,
+            per: interval,
+        })
     }
 }
 
@@ -206,10 +209,16 @@ mod tests {
     fn a_group_gets_one_a_second_and_twenty_a_minute() {
         let gate = telegram_gate();
         let start = Instant::now();
-        let times: Vec<Instant> = (0..45).map(|_| gate.reserve("g", &group(), start)).collect();
+        let times: Vec<Instant> = (0..45)
+            .map(|_| gate.reserve("g", &group(), start))
+            .collect();
         assert!(holds(&times, group()[0]) && holds(&times, group()[1]));
         assert_eq!(times[19] - start, Duration::from_secs(19));
-        assert_eq!(times[20] - start, Duration::from_secs(60), "the 21st waits for the minute");
+        assert_eq!(
+            times[20] - start,
+            Duration::from_secs(60),
+            "the 21st waits for the minute"
+        );
         assert_eq!(times[40] - start, Duration::from_secs(120));
     }
 
@@ -225,7 +234,10 @@ mod tests {
             Duration::from_secs(7)
         );
         let other = gate.reserve("other", &private, start) - start;
-        assert!(other < Duration::from_millis(34), "{other:?}: only the bot's spacing");
+        assert!(
+            other < Duration::from_millis(34),
+            "{other:?}: only the bot's spacing"
+        );
     }
 
     #[test]

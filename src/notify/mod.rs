@@ -29,9 +29,9 @@ pub mod email;
 pub mod flood;
 pub mod robot;
 pub mod route;
-pub mod telegram;
 pub mod status;
 pub mod subscription;
+pub mod telegram;
 pub mod view;
 pub mod worker;
 

@@ -89,7 +89,9 @@ fn slack_escape(s: &str) -> String {
 
 /// A URL inside `(…)` of a markdown link: only characters that end it are encoded.
 fn md_url(u: &str) -> String {
-    u.replace(' ', "%20").replace('(', "%28").replace(')', "%29")
+    u.replace(' ', "%20")
+        .replace('(', "%28")
+        .replace(')', "%29")
 }
 
 fn meta_line(item: &ItemView) -> String {
@@ -153,7 +155,13 @@ fn markdown(content: &Content) -> (String, String) {
 /// Cut `s` to at most `max` bytes (or chars) at a line boundary when there is one, never
 /// inside a character, and mark the cut.
 fn truncate(s: &str, max: usize, count_chars: bool) -> String {
-    let len = |t: &str| if count_chars { t.chars().count() } else { t.len() };
+    let len = |t: &str| {
+        if count_chars {
+            t.chars().count()
+        } else {
+            t.len()
+        }
+    };
     if len(s) <= max {
         return s.to_string();
     }
@@ -289,7 +297,11 @@ pub fn body(kind: WebhookKind, content: &Content) -> Value {
                 "count": count,
                 "items": groups.iter().flat_map(|g| g.items.iter().map(json_item)).collect::<Vec<_>>(),
             }),
-            Content::Alert { title, detail, recovered } => {
+            Content::Alert {
+                title,
+                detail,
+                recovered,
+            } => {
                 json!({"type": "alert", "title": title, "detail": detail, "recovered": recovered})
             }
             Content::Confirm { .. } => Value::Null,
@@ -375,7 +387,11 @@ pub fn classify(
             let c = code("code").or_else(|| code("StatusCode")).unwrap_or(0);
             let message = format!("feishu code {c}: {}", {
                 let m = msg("msg");
-                if m.is_empty() { msg("StatusMessage") } else { m }
+                if m.is_empty() {
+                    msg("StatusMessage")
+                } else {
+                    m
+                }
             });
             match c {
                 0 => Ok(()),
@@ -485,10 +501,14 @@ impl Channel for RobotChannel {
                 )));
             };
             let Some(robot) = self.robots.iter().find(|r| r.id == *id) else {
-                return Err(SendError::permanent(format!("no [[webhook]] \"{id}\" any more")));
+                return Err(SendError::permanent(format!(
+                    "no [[webhook]] \"{id}\" any more"
+                )));
             };
             if matches!(out.content, Content::Confirm { .. }) {
-                return Err(SendError::permanent("a confirmation mail cannot go to a robot"));
+                return Err(SendError::permanent(
+                    "a confirmation mail cannot go to a robot",
+                ));
             }
             let key = out.target.key();
             let windows = [Window::new(robot.per_minute, Duration::from_secs(60))];
@@ -498,15 +518,8 @@ impl Channel for RobotChannel {
                 return Err(SendError::Deferred { wait: free - now });
             }
             tokio::time::sleep_until(self.gate.reserve(&key, &windows, now)).await;
-            let result = self.post(robot, &out.content).await;
-            if let Err(SendError::Transient {
-                retry_after: Some(wait),
-                ..
-            }) = &result
-            {
-                self.gate.pause(Some(&key), Instant::now() + *wait);
-            }
-            result
+            // A frequency limit is held by the outbox (the row comes due that much later).
+            self.post(robot, &out.content).await
         })
     }
 }
@@ -536,26 +549,50 @@ mod tests {
         let c = |kind, body: &str| classify(kind, 200, None, body.as_bytes());
         assert!(c(WebhookKind::DingTalk, r#"{"errcode":0,"errmsg":"ok"}"#).is_ok());
         assert!(matches!(
-            c(WebhookKind::DingTalk, r#"{"errcode":310000,"errmsg":"sign not match"}"#),
+            c(
+                WebhookKind::DingTalk,
+                r#"{"errcode":310000,"errmsg":"sign not match"}"#
+            ),
             Err(SendError::Gone { .. })
         ));
         assert!(matches!(
-            c(WebhookKind::DingTalk, r#"{"errcode":130101,"errmsg":"send too fast"}"#),
-            Err(SendError::Transient { retry_after: Some(_), .. })
+            c(
+                WebhookKind::DingTalk,
+                r#"{"errcode":130101,"errmsg":"send too fast"}"#
+            ),
+            Err(SendError::Transient {
+                retry_after: Some(_),
+                ..
+            })
         ));
         assert!(matches!(
-            c(WebhookKind::WeCom, r#"{"errcode":45009,"errmsg":"api freq out of limit"}"#),
+            c(
+                WebhookKind::WeCom,
+                r#"{"errcode":45009,"errmsg":"api freq out of limit"}"#
+            ),
             Err(SendError::Transient { .. })
         ));
         assert!(matches!(
-            c(WebhookKind::WeCom, r#"{"errcode":93000,"errmsg":"invalid webhook url"}"#),
+            c(
+                WebhookKind::WeCom,
+                r#"{"errcode":93000,"errmsg":"invalid webhook url"}"#
+            ),
             Err(SendError::Gone { .. })
         ));
         assert!(matches!(
-            c(WebhookKind::Feishu, r#"{"code":19021,"msg":"sign match fail"}"#),
+            c(
+                WebhookKind::Feishu,
+                r#"{"code":19021,"msg":"sign match fail"}"#
+            ),
             Err(SendError::Gone { .. })
         ));
-        assert!(c(WebhookKind::Feishu, r#"{"code":0,"msg":"success","data":{}}"#).is_ok());
+        assert!(
+            c(
+                WebhookKind::Feishu,
+                r#"{"code":0,"msg":"success","data":{}}"#
+            )
+            .is_ok()
+        );
         assert!(classify(WebhookKind::Slack, 200, None, b"ok").is_ok());
         assert!(matches!(
             classify(WebhookKind::Discord, 429, None, br#"{"retry_after": 1.5}"#),
@@ -567,6 +604,10 @@ mod tests {
     fn wecom_markdown_stays_within_4096_bytes() {
         let s = "棉花\n".repeat(3000);
         let t = truncate(&s, WECOM_MAX_BYTES, false);
-        assert!(t.len() <= WECOM_MAX_BYTES && t.ends_with('…'), "{}", t.len());
+        assert!(
+            t.len() <= WECOM_MAX_BYTES && t.ends_with('…'),
+            "{}",
+            t.len()
+        );
     }
 }

@@ -71,7 +71,10 @@ impl Audience {
             if state.subs.is_empty() || !matches!(state.target, Target::Telegram { .. }) {
                 continue;
             }
-            let subs = state.subs.iter().map(|s| (s.feed.clone(), s.keywords.clone()));
+            let subs = state
+                .subs
+                .iter()
+                .map(|s| (s.feed.clone(), s.keywords.clone()));
             match chats.iter_mut().find(|c| c.target == state.target) {
                 Some(c) => c.feeds.extend(subs),
                 None => chats.push(ChatAudience {

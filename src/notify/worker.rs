@@ -206,7 +206,7 @@ impl Notifier {
             .partition(|r| matches!(r.delivery.payload, Payload::Item(_)));
         if threshold == 0 || items.len() < threshold {
             let mut all: Vec<Queued> = items.into_iter().chain(rest).collect();
-            all.sort_by(|a, b| (a.due, a.seq).cmp(&(b.due, b.seq)));
+            all.sort_by_key(|r| (r.due, r.seq));
             return Ok(all);
         }
         let held: Vec<Held> = items

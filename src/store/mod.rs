@@ -17,11 +17,11 @@ mod keys;
 pub mod outbox;
 pub mod subscribers;
 
+pub use chats::{ChatKind, ChatState, ChatSub, Incident, Reach};
 pub use outbox::{
     Delivery, DeliveryState, Held, ItemRef, OutboxCounts, Payload, Queued, Route, Target,
     delivery_id,
 };
-pub use chats::{ChatKind, ChatState, ChatSub, Incident, Reach};
 pub use subscribers::{Subscriber, SubscriberState, Token, new_token};
 
 pub use health::SourceHealth;

@@ -10,10 +10,19 @@ pub const MAX_UNITS: usize = 4096;
 /// One indivisible piece of the markup.
 #[derive(Debug, Clone, Copy)]
 enum Atom<'a> {
-    Open { name: &'a str, raw: &'a str },
-    Close { name: &'a str, raw: &'a str },
+    Open {
+        name: &'a str,
+        raw: &'a str,
+    },
+    Close {
+        name: &'a str,
+        raw: &'a str,
+    },
     /// One character or one entity.
-    Text { raw: &'a str, units: usize },
+    Text {
+        raw: &'a str,
+        units: usize,
+    },
 }
 
 impl<'a> Atom<'a> {
@@ -76,7 +85,7 @@ fn atoms(html: &str) -> Vec<Atom<'_>> {
             continue;
         }
         if rest.starts_with('&')
-            && let Some(end) = rest[..rest.len().min(12)].find(';')
+            && let Some(end) = rest.bytes().take(12).position(|b| b == b';')
             && let Some(units) = entity_units(&rest[1..end])
         {
             out.push(Atom::Text {
@@ -209,6 +218,11 @@ mod tests {
         assert_eq!(units("&#x1F600;"), 2);
         assert_eq!(units("棉花"), 2);
         assert_eq!(units("a & b"), 5, "a bare ampersand is text");
+        assert_eq!(
+            units("&棉花丰收;"),
+            6,
+            "no entity, and no cut inside a character"
+        );
     }
 
     #[test]
@@ -226,7 +240,11 @@ mod tests {
 
     #[test]
     fn a_cut_inside_a_link_closes_and_reopens_it_and_never_splits_an_entity() {
-        let html = format!("<b><a href=\"u\">{}&amp;😀{}</a></b>", "x".repeat(7), "y".repeat(5));
+        let html = format!(
+            "<b><a href=\"u\">{}&amp;😀{}</a></b>",
+            "x".repeat(7),
+            "y".repeat(5)
+        );
         let parts = split(&html, 8);
         for p in &parts {
             assert!(units(p) <= 8, "{p}");
@@ -235,7 +253,10 @@ mod tests {
         }
         assert_eq!(parts[0], "<b><a href=\"u\">xxxxxxx&amp;</a></b>");
         assert_eq!(parts[1], "<b><a href=\"u\">😀yyyyy</a></b>");
-        let text: String = parts.iter().map(|p| p.replace("<b><a href=\"u\">", "").replace("</a></b>", "")).collect();
+        let text: String = parts
+            .iter()
+            .map(|p| p.replace("<b><a href=\"u\">", "").replace("</a></b>", ""))
+            .collect();
         assert_eq!(text, format!("{}&amp;😀{}", "x".repeat(7), "y".repeat(5)));
     }
 
