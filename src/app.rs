@@ -91,13 +91,40 @@ pub async fn start(config: Config) -> anyhow::Result<Running> {
         }
     });
     tracker.spawn(notifier.clone().run(cancel.child_token()));
-    for list in config.lists.iter().filter(|l| l.schedule.is_some()) {
+    use notify::digest::DigestOwner;
+    let owners = config
+        .lists
+        .iter()
+        .filter(|l| l.schedule.is_some())
+        .map(|l| DigestOwner::List(l.clone()))
+        .chain(
+            config
+                .chats
+                .iter()
+                .filter(|c| c.schedule.is_some())
+                .map(|c| DigestOwner::Chat(c.clone())),
+        )
+        .chain(
+            config
+                .webhooks
+                .iter()
+                .filter(|w| w.schedule.is_some())
+                .map(|w| DigestOwner::Webhook(w.clone())),
+        );
+    for owner in owners {
         tracker.spawn(notify::digest::digest_loop(
             notifier.clone(),
-            list.clone(),
+            owner,
             cancel.child_token(),
         ));
     }
+    if let Some(bot) = notify::bot::CommandBot::new(&notifier) {
+        tracker.spawn(bot.run(cancel.child_token()));
+    }
+    tracker.spawn(notify::alerts::alert_loop(
+        notifier.clone(),
+        cancel.child_token(),
+    ));
     for source in &config.sources {
         tracker.spawn(source_loop(
             poller.clone(),

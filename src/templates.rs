@@ -46,7 +46,38 @@ const EMBEDDED: &[(&str, &str)] = &[
         "pages/unsubscribe.html",
         include_str!("../templates/pages/unsubscribe.html"),
     ),
+    (
+        "chat/item.html",
+        include_str!("../templates/chat/item.html"),
+    ),
+    (
+        "chat/digest.html",
+        include_str!("../templates/chat/digest.html"),
+    ),
+    (
+        "chat/alert.html",
+        include_str!("../templates/chat/alert.html"),
+    ),
 ];
+
+/// Telegram's HTML knows four named entities (`&lt; &gt; &amp; &quot;`); the general HTML
+/// escaper's `&#x2f;` in every link would be noise. `chat/*.html` escapes with this one.
+const TELEGRAM_ESCAPE: &str = "telegram";
+
+/// Escape text for Telegram's HTML parse mode: `& < > "`.
+pub fn telegram_escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
 
 #[derive(Debug, thiserror::Error)]
 pub enum TemplateError {
@@ -78,6 +109,28 @@ impl Templates {
     /// name.
     pub fn load(dir: Option<&Path>) -> Result<Templates, TemplateError> {
         let mut env = minijinja::Environment::new();
+        env.set_auto_escape_callback(|name| {
+            if name.starts_with("chat/") {
+                minijinja::AutoEscape::Custom(TELEGRAM_ESCAPE.into())
+            } else {
+                minijinja::default_auto_escape_callback(name)
+            }
+        });
+        env.set_formatter(|out, state, value| {
+            if matches!(state.auto_escape(), minijinja::AutoEscape::Custom(n) if n == TELEGRAM_ESCAPE)
+            {
+                if value.is_safe() {
+                    return write!(out, "{value}").map_err(minijinja::Error::from);
+                }
+                let text = match value.as_str() {
+                    Some(s) => telegram_escape(s),
+                    None if value.is_none() || value.is_undefined() => String::new(),
+                    None => telegram_escape(&value.to_string()),
+                };
+                return out.write_str(&text).map_err(minijinja::Error::from);
+            }
+            minijinja::escape_formatter(out, state, value)
+        });
         for (name, source) in EMBEDDED {
             let over = dir.map(|d| d.join(name)).filter(|p| p.is_file());
             let source = match over {

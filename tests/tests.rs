@@ -4,6 +4,7 @@
 
 mod support;
 
+mod chat;
 mod cli;
 mod config;
 mod extract_corpus;

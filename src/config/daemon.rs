@@ -1,6 +1,6 @@
 //! `[daemon]` and `[fetch]`: where the daemon keeps its data, listens, and how it polls.
 
-use super::reader::{Ctx, Section, Span};
+use super::reader::{Ctx, Section, Span, Str};
 use chrono_tz::Tz;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -32,6 +32,13 @@ pub struct DaemonConfig {
     /// that `tidings subscribers …` uses while the daemon holds the database. Write
     /// `"${TIDINGS_ADMIN_TOKEN}"`; without it the admin API is off.
     pub admin_token: Option<String>,
+    /// `alerts`: ids of `[[webhook]]` robots that receive operator alerts (a source failing
+    /// for longer than `alert_after_secs`, a list that suddenly yields nothing, deliveries
+    /// failing for good), once per incident and once on recovery. `[telegram] admins`
+    /// receive them too.
+    pub alerts: Vec<String>,
+    /// `alert_after_secs`: how long a source must fail before it is an alert (default 3600).
+    pub alert_after_secs: u64,
 }
 
 /// `[fetch]`: how the daemon talks to sites. Every field is optional.
@@ -132,7 +139,7 @@ pub(super) fn read_daemon(
     cx: &mut Ctx,
     table: Option<(&DeTable, Span)>,
     config_path: &Path,
-) -> DaemonConfig {
+) -> (DaemonConfig, Vec<Str>) {
     let listen_default = SocketAddr::from(([127, 0, 0, 1], 8080));
     let mut daemon = DaemonConfig {
         data_dir: PathBuf::from("data"),
@@ -142,7 +149,10 @@ pub(super) fn read_daemon(
         schedule: parse_cron(DEFAULT_SCHEDULE).expect("the default schedule is valid"),
         templates_dir: None,
         admin_token: None,
+        alerts: Vec::new(),
+        alert_after_secs: 3600,
     };
+    let mut alert_refs = Vec::new();
     if let Some((table, span)) = table {
         let sec = Section::new(
             cx,
@@ -157,6 +167,8 @@ pub(super) fn read_daemon(
                 "schedule",
                 "templates_dir",
                 "admin_token",
+                "alerts",
+                "alert_after_secs",
             ],
         );
         if let Some(dir) = sec.string(cx, "data_dir") {
@@ -204,6 +216,11 @@ pub(super) fn read_daemon(
                 daemon.admin_token = Some(token.value);
             }
         }
+        // Resolved against the webhook ids once those are read.
+        alert_refs = sec.strings(cx, "alerts").unwrap_or_default();
+        if let Some(secs) = sec.integer(cx, "alert_after_secs", 0, i64::from(u32::MAX)) {
+            daemon.alert_after_secs = secs as u64;
+        }
     }
     let base = config_path.parent().unwrap_or(Path::new(""));
     if daemon.data_dir.is_relative() {
@@ -212,7 +229,7 @@ pub(super) fn read_daemon(
     if let Some(dir) = daemon.templates_dir.as_mut().filter(|d| d.is_relative()) {
         *dir = base.join(&*dir);
     }
-    daemon
+    (daemon, alert_refs)
 }
 
 fn http_base(listen: SocketAddr) -> Url {

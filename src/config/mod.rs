@@ -162,7 +162,7 @@ fn read_config(cx: &mut Ctx, root: &DeTable, path: &Path) -> Option<Config> {
     Section::new(cx, "", root, 0..0, SECTIONS);
 
     let daemon_table = single_table(cx, root, "daemon");
-    let daemon = daemon::read_daemon(cx, daemon_table, path);
+    let (mut daemon, alert_refs) = daemon::read_daemon(cx, daemon_table, path);
     let fetch_table = single_table(cx, root, "fetch");
     let fetch = daemon::read_fetch(cx, fetch_table);
 
@@ -222,6 +222,7 @@ fn read_config(cx: &mut Ctx, root: &DeTable, path: &Path) -> Option<Config> {
             notify::read_webhook(cx, t, span, i + 1, &mut webhook_ids, &feed_ids)
         })
         .collect();
+    daemon.alerts = webhook_ids.resolve(cx, &alert_refs, "alerts");
 
     Some(Config {
         path: path.to_path_buf(),

@@ -79,6 +79,22 @@ pub struct TelegramConfig {
     pub token: String,
     /// `api_url`: the Bot API server (default `https://api.telegram.org`).
     pub api_url: Url,
+    /// `admins`: Telegram user ids allowed `/status`; they also receive operator alerts
+    /// in their private chat with the bot (each must have sent it `/start` once).
+    pub admins: Vec<i64>,
+    /// `chat_interval_ms`: the least time between two messages to one chat (default 1000,
+    /// Telegram's "about one message per second" per chat).
+    pub chat_interval_ms: u64,
+    /// `group_per_minute`: messages a minute to one group or channel (default 20).
+    pub group_per_minute: u32,
+    /// `bot_per_second`: messages a second for the whole bot (default 30).
+    pub bot_per_second: u32,
+    /// `burst_digest`: when this many items or more wait for one chat at once, they go
+    /// as one digest message instead (default 10; 0 turns it off).
+    pub burst_digest: usize,
+    /// `commands`: answer bot commands (`/start`, `/subscribe` …) by long polling
+    /// (default true). Turn it off when another program reads this bot's updates.
+    pub commands: bool,
 }
 
 /// `[[chat]]`: a Telegram chat that receives feeds.
@@ -144,6 +160,13 @@ pub struct WebhookConfig {
     pub secret: Option<String>,
     /// `feeds`: feed ids posted to the robot; `["*"]` is every feed.
     pub feeds: Vec<String>,
+    /// `schedule`: a digest message at these times instead of one message per item.
+    pub schedule: Option<CronSpec>,
+    /// `per_minute`: messages a minute the robot accepts (default 20, the WeCom and
+    /// DingTalk limit).
+    pub per_minute: u32,
+    /// `burst_digest`: as `[telegram] burst_digest`, for this robot (default 10).
+    pub burst_digest: usize,
 }
 
 // Configurations get logged with `{:?}`; credentials must not go with them.
@@ -169,7 +192,8 @@ impl fmt::Debug for TelegramConfig {
         f.debug_struct("TelegramConfig")
             .field("token", &HIDDEN)
             .field("api_url", &self.api_url.as_str())
-            .finish()
+            .field("admins", &self.admins)
+            .finish_non_exhaustive()
     }
 }
 
@@ -185,7 +209,7 @@ impl fmt::Debug for WebhookConfig {
             .field("url", &url.as_str())
             .field("secret", &self.secret.as_ref().map(|_| HIDDEN))
             .field("feeds", &self.feeds)
-            .finish()
+            .finish_non_exhaustive()
     }
 }
 
@@ -300,8 +324,19 @@ pub(super) fn read_list(
     })
 }
 
+const TELEGRAM_FIELDS: &[&str] = &[
+    "token",
+    "api_url",
+    "admins",
+    "chat_interval_ms",
+    "group_per_minute",
+    "bot_per_second",
+    "burst_digest",
+    "commands",
+];
+
 pub(super) fn read_telegram(cx: &mut Ctx, table: &DeTable, span: Span) -> Option<TelegramConfig> {
-    let sec = Section::new(cx, "[telegram]", table, span, &["token", "api_url"]);
+    let sec = Section::new(cx, "[telegram]", table, span, TELEGRAM_FIELDS);
     let token = sec.required_string(cx, "token", "\"${TELEGRAM_BOT_TOKEN}\"");
     if let Some(t) = &token
         && (t.value.trim().is_empty() || t.value.contains(char::is_whitespace))
@@ -315,10 +350,53 @@ pub(super) fn read_telegram(cx: &mut Ctx, table: &DeTable, span: Span) -> Option
         None => Some(Url::parse("https://api.telegram.org").expect("a valid literal URL")),
         Some(_) => sec.parsed(cx, "api_url", |s| parse_http_url(s, "api_url")),
     };
+    let admins = integers(cx, &sec, "admins").unwrap_or_default();
+    let chat_interval_ms = sec
+        .integer(cx, "chat_interval_ms", 0, 3_600_000)
+        .unwrap_or(1000) as u64;
+    let group_per_minute = sec
+        .integer(cx, "group_per_minute", 1, 100_000)
+        .unwrap_or(20) as u32;
+    let bot_per_second = sec.integer(cx, "bot_per_second", 1, 100_000).unwrap_or(30) as u32;
+    let burst_digest = sec.integer(cx, "burst_digest", 0, 100_000).unwrap_or(10) as usize;
+    let commands = sec.boolean(cx, "commands").unwrap_or(true);
     Some(TelegramConfig {
         token: token?.value,
         api_url: api_url?,
+        admins,
+        chat_interval_ms,
+        group_per_minute,
+        bot_per_second,
+        burst_digest,
+        commands,
     })
+}
+
+/// An optional array of integers (`admins = [123456789]`).
+fn integers(cx: &mut Ctx, sec: &Section, key: &str) -> Option<Vec<i64>> {
+    let value = sec.get(key)?;
+    let bad = |cx: &mut Ctx, span: &Span| {
+        cx.error(
+            span,
+            format!("`{key}` must be an array of numeric user ids, like [123456789]"),
+        );
+    };
+    let Some(array) = value.get_ref().as_array() else {
+        bad(cx, &value.span());
+        return None;
+    };
+    let mut out = Vec::new();
+    for item in array.iter() {
+        match item
+            .get_ref()
+            .as_integer()
+            .and_then(|i| i64::from_str_radix(i.as_str(), i.radix()).ok())
+        {
+            Some(n) => out.push(n),
+            None => bad(cx, &item.span()),
+        }
+    }
+    Some(out)
 }
 
 pub(super) fn read_chat(
@@ -363,7 +441,16 @@ pub(super) fn read_chat(
     })
 }
 
-const WEBHOOK_FIELDS: &[&str] = &["id", "kind", "url", "secret", "feeds"];
+const WEBHOOK_FIELDS: &[&str] = &[
+    "id",
+    "kind",
+    "url",
+    "secret",
+    "feeds",
+    "schedule",
+    "per_minute",
+    "burst_digest",
+];
 
 pub(super) fn read_webhook(
     cx: &mut Ctx,
@@ -414,13 +501,31 @@ pub(super) fn read_webhook(
         Some(_) => sec.parsed(cx, "url", |s| parse_http_url(s, "webhook url")),
     };
     let secret = sec.string(cx, "secret").map(|s| s.value);
+    if let (Some(k @ (WebhookKind::DingTalk | WebhookKind::Feishu)), Some(s)) =
+        (kind, sec.get("secret"))
+        && secret.as_deref().is_some_and(|s| s.trim().is_empty())
+    {
+        cx.error(
+            &s.span(),
+            format!(
+                "`secret` is empty; give the {} robot's signing secret, or leave the field out",
+                k.name()
+            ),
+        );
+    }
     let feeds = read_feed_refs(cx, &sec, feed_ids);
+    let schedule = sec.parsed(cx, "schedule", parse_cron);
+    let per_minute = sec.integer(cx, "per_minute", 1, 100_000).unwrap_or(20) as u32;
+    let burst_digest = sec.integer(cx, "burst_digest", 0, 100_000).unwrap_or(10) as usize;
     Some(WebhookConfig {
         id: id?.value,
         kind: kind?,
         url: url?,
         secret,
         feeds: feeds?,
+        schedule,
+        per_minute,
+        burst_digest,
     })
 }
 
@@ -473,6 +578,12 @@ mod tests {
         let telegram = TelegramConfig {
             token: "123:SECRET".into(),
             api_url: Url::parse("https://api.telegram.org").unwrap(),
+            admins: vec![],
+            chat_interval_ms: 1000,
+            group_per_minute: 20,
+            bot_per_second: 30,
+            burst_digest: 10,
+            commands: true,
         };
         let hook = WebhookConfig {
             id: "h".into(),
@@ -480,6 +591,9 @@ mod tests {
             url: Url::parse("https://oapi.dingtalk.com/robot/send?access_token=SECRET").unwrap(),
             secret: Some("SECRET".into()),
             feeds: vec![],
+            schedule: None,
+            per_minute: 20,
+            burst_digest: 10,
         };
         let shown = format!("{email:?} {telegram:?} {hook:?}");
         assert!(

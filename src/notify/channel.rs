@@ -27,9 +27,22 @@ pub enum SendError {
         /// The remote said when to come back.
         retry_after: Option<Duration>,
     },
-    /// Will never work as it is: address rejected (SMTP 5xx), bot removed, bad token.
+    /// This message will never go through as it is (SMTP 5xx: the address is refused;
+    /// a chat message the API cannot parse).
     #[error("{message}")]
     Permanent { message: String },
+    /// The target is gone for good: the bot was kicked or blocked, the chat does not
+    /// exist, the robot's token or signature is refused. Nothing more is sent to it.
+    #[error("{message}")]
+    Gone { message: String },
+    /// Not attempted: the flood limit allows the next message to this target only after
+    /// `wait`. Not a failure; the row waits in the outbox.
+    #[error("held back by the flood limit for {wait:?}")]
+    Deferred { wait: Duration },
+    /// The group became a supergroup: send there instead (Telegram's
+    /// `migrate_to_chat_id`).
+    #[error("the chat moved to {to}")]
+    Migrated { to: Target },
 }
 
 impl SendError {
@@ -46,8 +59,17 @@ impl SendError {
         }
     }
 
+    pub fn gone(message: impl Into<String>) -> SendError {
+        SendError::Gone {
+            message: message.into(),
+        }
+    }
+
     pub fn is_transient(&self) -> bool {
-        matches!(self, SendError::Transient { .. })
+        matches!(
+            self,
+            SendError::Transient { .. } | SendError::Deferred { .. } | SendError::Migrated { .. }
+        )
     }
 }
 

@@ -1,10 +1,10 @@
-//! Digest runs: at each firing of a list's `schedule` (in the daemon's time zone,
-//! DST-correct like the poll schedules), every subscriber's held items become one
-//! delivery. The run's local time names it, so a run repeated after a crash within the
+//! Digest runs: at each firing of a list's, chat's or robot's `schedule` (in the daemon's
+//! time zone, DST-correct like the poll schedules), every subscriber's (the chat's, the
+//! robot's) held items become one delivery. The run's local time names it, so a run repeated after a crash within the
 //! same firing finds its delivery already made and does nothing twice.
 
 use super::Notifier;
-use crate::config::ListConfig;
+use crate::config::{ChatConfig, CronSpec, ListConfig, WebhookConfig};
 use crate::schedule;
 use crate::store::{Delivery, Payload, StoreError, Target, delivery_id};
 use chrono::{NaiveDateTime, Utc};
@@ -23,19 +23,7 @@ impl Notifier {
                 list: list.id.clone(),
                 address: sub.address.clone(),
             };
-            let id = delivery_id(&target, &format!("digest {label}"));
-            let made = self.store.take_digest(&target, |items| Delivery {
-                id: id.clone(),
-                target: target.clone(),
-                payload: Payload::Digest {
-                    run: label.clone(),
-                    items,
-                },
-                created: Utc::now(),
-                attempts: 0,
-                last_error: None,
-            })?;
-            queued += usize::from(made.is_some());
+            queued += usize::from(self.take_digest(&target, &label)?);
         }
         if queued > 0 {
             info!(list = %list.id, run = %label, digests = queued, "digest run");
@@ -43,19 +31,92 @@ impl Notifier {
         }
         Ok(queued)
     }
+
+    /// One target's digest for the firing labelled `label`; whether one was queued.
+    fn take_digest(&self, target: &Target, label: &str) -> Result<bool, StoreError> {
+        let id = delivery_id(target, &format!("digest {label}"));
+        let made = self.store.take_digest(target, |items| Delivery {
+            id: id.clone(),
+            target: target.clone(),
+            payload: Payload::Digest {
+                run: label.to_string(),
+                items,
+            },
+            created: Utc::now(),
+            attempts: 0,
+            last_error: None,
+        })?;
+        Ok(made.is_some())
+    }
+
+    /// The digest of one chat or robot for the firing at local time `run`.
+    pub fn run_target_digest(
+        &self,
+        target: &Target,
+        run: NaiveDateTime,
+    ) -> Result<bool, StoreError> {
+        let label = run.format("%Y-%m-%d %H:%M").to_string();
+        // A group that became a supergroup has its held rows at the new id.
+        let target = self.store.follow_migration(target)?;
+        let made = self.take_digest(&target, &label)?;
+        if made {
+            info!(%target, run = %label, "digest run");
+            self.wake.notify_one();
+        }
+        Ok(made)
+    }
 }
 
-/// Run `list`'s digests on its schedule until cancelled.
-pub async fn digest_loop(notifier: Arc<Notifier>, list: ListConfig, cancel: CancellationToken) {
-    let Some(cron) = list.schedule.clone() else {
+/// What a digest loop serves.
+#[derive(Debug, Clone)]
+pub enum DigestOwner {
+    List(ListConfig),
+    Chat(ChatConfig),
+    Webhook(WebhookConfig),
+}
+
+impl DigestOwner {
+    fn schedule(&self) -> Option<&CronSpec> {
+        match self {
+            DigestOwner::List(l) => l.schedule.as_ref(),
+            DigestOwner::Chat(c) => c.schedule.as_ref(),
+            DigestOwner::Webhook(w) => w.schedule.as_ref(),
+        }
+    }
+
+    fn name(&self) -> String {
+        match self {
+            DigestOwner::List(l) => format!("list {}", l.id),
+            DigestOwner::Chat(c) => format!("chat {}", c.chat_id),
+            DigestOwner::Webhook(w) => format!("webhook {}", w.id),
+        }
+    }
+
+    fn run(&self, notifier: &Notifier, run: NaiveDateTime) -> Result<usize, StoreError> {
+        match self {
+            DigestOwner::List(l) => notifier.run_digest(l, run),
+            DigestOwner::Chat(c) => notifier
+                .run_target_digest(&Target::Telegram { chat_id: c.chat_id }, run)
+                .map(usize::from),
+            DigestOwner::Webhook(w) => notifier
+                .run_target_digest(&Target::Webhook { id: w.id.clone() }, run)
+                .map(usize::from),
+        }
+    }
+}
+
+/// Run `owner`'s digests on its schedule until cancelled.
+pub async fn digest_loop(notifier: Arc<Notifier>, owner: DigestOwner, cancel: CancellationToken) {
+    let Some(cron) = owner.schedule().cloned() else {
         return;
     };
+    let name = owner.name();
     let tz = notifier.config.daemon.timezone;
     let mut last_local = None;
     loop {
         let now = Utc::now();
         let Some(next) = schedule::next_firing(&cron, tz, now, last_local) else {
-            warn!(list = %list.id, schedule = %cron.expr, "digest schedule has no future firing");
+            warn!(owner = %name, schedule = %cron.expr, "digest schedule has no future firing");
             return;
         };
         let wait = (next.at - now).to_std().unwrap_or_default();
@@ -64,8 +125,8 @@ pub async fn digest_loop(notifier: Arc<Notifier>, list: ListConfig, cancel: Canc
             _ = tokio::time::sleep(wait) => {}
         }
         last_local = Some(next.local);
-        if let Err(e) = notifier.run_digest(&list, next.local) {
-            warn!(list = %list.id, error = %e, "digest run failed; the items stay held");
+        if let Err(e) = owner.run(&notifier, next.local) {
+            warn!(owner = %name, error = %e, "digest run failed; the items stay held");
         }
     }
 }

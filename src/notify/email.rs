@@ -70,6 +70,11 @@ impl EmailChannel {
         let to: Mailbox = address
             .parse()
             .map_err(|e| SendError::permanent(format!("invalid address {address}: {e}")))?;
+        if let Content::Alert { .. } = out.content {
+            return Err(SendError::permanent(
+                "alerts go to chats and robots, not lists",
+            ));
+        }
         let t = words(list.language);
         let subject = match &out.content {
             Content::Item { item } if item.updated => {
@@ -79,12 +84,14 @@ impl EmailChannel {
             Content::Digest { run, count, .. } => {
                 format!("{} — {run} ({count} {})", list.title, t["items"])
             }
-            Content::Confirm { .. } => format!("{} {}", t["confirm_subject"], list.title),
+            Content::Confirm { .. } | Content::Alert { .. } => {
+                format!("{} {}", t["confirm_subject"], list.title)
+            }
         };
         let name = match &out.content {
             Content::Item { .. } => "item",
             Content::Digest { .. } => "digest",
-            Content::Confirm { .. } => "confirm",
+            Content::Confirm { .. } | Content::Alert { .. } => "confirm",
         };
         let ctx = serde_json::json!({
             "list": {"id": list.id, "title": list.title, "description": list.description},

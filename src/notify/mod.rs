@@ -10,20 +10,30 @@
 //! - [`worker`]: drains due deliveries through the channels, retries, records failures.
 //! - [`digest`]: turns held items into one digest per subscriber at each firing.
 //! - [`channel`]: the [`Channel`] trait every way of reaching people implements.
-//! - [`email`]: the first channel: mails rendered from templates, sent through
-//!   [`smtp`], a pool of `lettre` connections with `TCP_NODELAY`.
+//! - [`email`]: mails rendered from templates, sent through [`smtp`], a pool of
+//!   `lettre` connections with `TCP_NODELAY`.
+//! - [`telegram`]: Telegram chats (HTML messages, split at 4,096 units).
+//! - [`robot`]: group robots: WeCom, DingTalk, Feishu, Slack, Discord, JSON.
+//! - [`flood`]: the scheduler that holds every chat and robot within its flood limits.
+//! - [`bot`]: the bot's commands (`/subscribe` …), read by long polling.
+//! - [`alerts`]: operator alerts, once per incident and once on recovery.
 //! - [`view`]: what a message shows, resolved from the store for the channels.
 //!
 //! Tokens, sign-ups and unsubscribes are served by [`crate::server`]; the data lives
 //! in [`crate::store`].
 
+pub mod alerts;
+pub mod bot;
 pub mod channel;
 pub mod digest;
 pub mod email;
+pub mod flood;
+pub mod robot;
 pub mod route;
 pub mod smtp;
 pub mod status;
 pub mod subscription;
+pub mod telegram;
 pub mod view;
 pub mod worker;
 
@@ -46,6 +56,24 @@ const IDLE: Duration = Duration::from_secs(60);
 pub enum NotifyError {
     #[error(transparent)]
     Email(#[from] email::EmailSetupError),
+    #[error(transparent)]
+    Store(#[from] crate::store::StoreError),
+}
+
+/// An `Arc`'d channel is a channel.
+struct SharedChannel<C>(Arc<C>);
+
+impl<C: Channel> Channel for SharedChannel<C> {
+    fn handles(&self, target: &crate::store::Target) -> bool {
+        self.0.handles(target)
+    }
+
+    fn send<'a>(
+        &'a self,
+        message: &'a Outgoing,
+    ) -> futures_util::future::BoxFuture<'a, Result<(), SendError>> {
+        self.0.send(message)
+    }
 }
 
 /// The worker and its channels, built once from the configuration.
@@ -53,6 +81,9 @@ pub struct Notifier {
     pub(crate) config: Arc<Config>,
     pub(crate) store: Arc<Store>,
     channels: Vec<Box<dyn Channel>>,
+    /// The Telegram channel, shared with the bot's command loop (its replies keep to the
+    /// same flood limits).
+    pub(crate) telegram: Option<Arc<telegram::TelegramChannel>>,
     /// Poked when a poll queued something, or a digest run made deliveries.
     pub(crate) wake: Arc<Notify>,
 }
@@ -72,7 +103,20 @@ impl Notifier {
                 templates.clone(),
             )?));
         }
-        Ok(Notifier::with_channels(config, store, channels))
+        let telegram = config
+            .telegram
+            .as_ref()
+            .map(|t| Arc::new(telegram::TelegramChannel::new(t, templates.clone())));
+        if let Some(t) = &telegram {
+            channels.push(Box::new(SharedChannel(t.clone())));
+        }
+        if !config.webhooks.is_empty() {
+            channels.push(Box::new(robot::RobotChannel::new(&config.webhooks)));
+        }
+        let mut notifier = Notifier::with_channels(config, store, channels);
+        notifier.telegram = telegram;
+        notifier.reactivate_robots()?;
+        Ok(notifier)
     }
 
     /// A worker over channels built elsewhere (tests, benchmarks).
@@ -85,8 +129,29 @@ impl Notifier {
             config,
             store,
             channels,
+            telegram: None,
             wake: Arc::new(Notify::new()),
         }
+    }
+
+    /// A robot turned inactive by a refused token or signature comes back when its URL or
+    /// secret changed since (the operator fixed it).
+    fn reactivate_robots(&self) -> Result<(), crate::store::StoreError> {
+        for w in &self.config.webhooks {
+            let target = crate::store::Target::Webhook { id: w.id.clone() };
+            let Some(state) = self.store.chat(&target)? else {
+                continue;
+            };
+            if !state.is_active() && state.config_hash != self.robot_fingerprint(&target) {
+                self.store.update_chat(&target, |c| {
+                    c.reach = crate::store::Reach::Active;
+                    c.last_error = None;
+                    c.config_hash = None;
+                })?;
+                tracing::info!(webhook = %w.id, "robot configuration changed; active again");
+            }
+        }
+        Ok(())
     }
 
     /// The handle that wakes the worker (the poller holds one).

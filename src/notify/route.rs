@@ -14,6 +14,11 @@
 //! - Personal keywords narrow a subscriber's list; the matching keyword is kept so the
 //!   message can say why it came.
 //! - A list with a `schedule` holds items for its digest instead of sending them.
+//! - Chats (`[[chat]]` and chats that `/subscribe`d) and robots (`[[webhook]]`) follow
+//!   the same rules; they never ask for updates. A chat's `/subscribe` keywords narrow
+//!   that feed for it. Inactive chats and robots get nothing; a group that became a
+//!   supergroup is reached at its new id.
+//! - A batch is routed oldest item first, so that a chat reads it in order.
 
 use crate::config::{Config, ListConfig};
 use crate::filter;
@@ -25,21 +30,82 @@ use crate::store::{
 use chrono::{DateTime, Utc};
 use std::collections::HashMap;
 
-/// Who may receive what a poll stores: the active subscribers of every list, read before
-/// the poll's transaction.
+/// Who may receive what a poll stores: the active subscribers of every list, and the
+/// active chats and robots, read before the poll's transaction.
 #[derive(Debug, Default, Clone)]
 pub struct Audience {
     subscribers: HashMap<String, Vec<Subscriber>>,
+    chats: Vec<ChatAudience>,
+}
+
+/// One chat or robot and the feeds it takes.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ChatAudience {
+    pub target: Target,
+    /// `(feed id, keywords)`: keywords narrow that feed (empty: all of it).
+    pub feeds: Vec<(String, Vec<String>)>,
+    /// It gets digests on a schedule.
+    pub digest: bool,
 }
 
 impl Audience {
-    /// The active subscribers of every configured list.
+    /// The active subscribers of every configured list, and every active chat and robot.
     pub fn load(store: &Store, config: &Config) -> Result<Audience, StoreError> {
         let mut subscribers = HashMap::new();
         for list in &config.lists {
             subscribers.insert(list.id.clone(), store.active_subscribers(&list.id)?);
         }
-        Ok(Audience { subscribers })
+        let mut chats: Vec<ChatAudience> = Vec::new();
+        for chat in &config.chats {
+            let target = store.follow_migration(&Target::Telegram {
+                chat_id: chat.chat_id,
+            })?;
+            chats.push(ChatAudience {
+                target,
+                feeds: chat.feeds.iter().map(|f| (f.clone(), Vec::new())).collect(),
+                digest: chat.schedule.is_some(),
+            });
+        }
+        let states = store.chats()?;
+        for state in &states {
+            if state.subs.is_empty() || !matches!(state.target, Target::Telegram { .. }) {
+                continue;
+            }
+            let subs = state
+                .subs
+                .iter()
+                .map(|s| (s.feed.clone(), s.keywords.clone()));
+            match chats.iter_mut().find(|c| c.target == state.target) {
+                Some(c) => c.feeds.extend(subs),
+                None => chats.push(ChatAudience {
+                    target: state.target.clone(),
+                    feeds: subs.collect(),
+                    digest: false,
+                }),
+            }
+        }
+        for w in &config.webhooks {
+            chats.push(ChatAudience {
+                target: Target::Webhook { id: w.id.clone() },
+                feeds: w.feeds.iter().map(|f| (f.clone(), Vec::new())).collect(),
+                digest: w.schedule.is_some(),
+            });
+        }
+        chats.retain(|c| {
+            states
+                .iter()
+                .find(|s| s.target == c.target)
+                .is_none_or(|s| s.is_active())
+        });
+        Ok(Audience { subscribers, chats })
+    }
+
+    /// An audience of chats and robots only (tests, benchmarks).
+    pub fn of_chats(chats: Vec<ChatAudience>) -> Audience {
+        Audience {
+            subscribers: HashMap::new(),
+            chats,
+        }
     }
 
     pub fn of(&self, list: &str) -> &[Subscriber] {
@@ -76,6 +142,8 @@ pub fn plan(
             fresh
         }
     };
+    let mut news = news;
+    news.sort_by_key(|s| s.item.sort_time());
     let mut routes = Vec::new();
     for s in news {
         for list in &config.lists {
@@ -102,8 +170,29 @@ pub fn plan(
                 ));
             }
         }
+        if s.status == ItemStatus::Updated {
+            continue;
+        }
+        for chat in &audience.chats {
+            if let Some(keyword) = chat_takes(config, chat, &s.item) {
+                routes.push(route(chat.target.clone(), chat.digest, s, keyword, now));
+            }
+        }
     }
     routes
+}
+
+/// Whether a chat takes an item, and the keyword that picked it.
+fn chat_takes(config: &Config, chat: &ChatAudience, item: &Item) -> Option<Option<String>> {
+    chat.feeds.iter().find_map(|(id, keywords)| {
+        let feed = config.feeds.iter().find(|f| f.id == *id)?;
+        if !filter::feed_accepts(feed, item) {
+            return None;
+        }
+        filter::keyword_match(keywords, item)
+            .ok()
+            .map(|k| k.map(str::to_string))
+    })
 }
 
 /// Whether any feed the list names takes the item.

@@ -56,6 +56,12 @@ pub enum Content {
     Confirm {
         confirm_url: String,
     },
+    /// An operator alert (or its recovery).
+    Alert {
+        title: String,
+        detail: String,
+        recovered: bool,
+    },
 }
 
 impl ItemView {

@@ -11,7 +11,8 @@ use super::Notifier;
 use super::channel::{Outgoing, SendError};
 use super::view::{Content, ItemView, group};
 use crate::store::{
-    DeliveryState, Payload, Queued, StoreError, SubscriberState, Target, Token, new_token,
+    Delivery, DeliveryState, Held, Payload, Queued, Reach, StoreError, SubscriberState, Target,
+    Token, delivery_id, new_token,
 };
 use chrono::{DateTime, Utc};
 use futures_util::StreamExt;
@@ -21,9 +22,9 @@ use tracing::{debug, info, warn};
 
 /// Rows read from the outbox per round.
 const BATCH: usize = 256;
-/// Sends in flight at once, at most (the SMTP pool has `[email] connections`, 16 by
-/// default; sends beyond it wait for a connection).
-const CONCURRENCY: usize = 64;
+/// Targets served at once. Each target's rows go one at a time; emails share the SMTP
+/// pool's connections, chats wait on their flood limits without holding anyone else.
+const CONCURRENCY: usize = 16;
 /// How long a confirmation link stays valid.
 pub const CONFIRM_VALID: chrono::Duration = chrono::Duration::hours(48);
 
@@ -34,14 +35,34 @@ pub struct Pass {
     pub retried: usize,
     pub failed: usize,
     pub dropped: usize,
+    /// Rows a flood limit held back for later (not failures).
+    pub deferred: usize,
+    /// Items merged into burst digests.
+    pub merged: usize,
+}
+
+impl Pass {
+    fn add(&mut self, o: &Pass) {
+        self.sent += o.sent;
+        self.retried += o.retried;
+        self.failed += o.failed;
+        self.dropped += o.dropped;
+        self.deferred += o.deferred;
+        self.merged += o.merged;
+    }
 }
 
 /// How one row ended.
 enum Outcome {
     Sent,
-    Retried,
+    /// Put back for another attempt at `due`.
+    Retried(DateTime<Utc>),
     Failed,
     Dropped,
+    /// Held back by a flood limit until `due`, not attempted.
+    Deferred(DateTime<Utc>),
+    /// The chat moved (a group became a supergroup); its rows were moved with it.
+    Moved,
 }
 
 /// Backoff after `attempts` failures: 30 s, 1 min, 2 min … capped at one hour, plus up
@@ -53,6 +74,10 @@ pub fn backoff(attempts: u32) -> Duration {
     Duration::from_secs(secs + jitter)
 }
 
+fn later(now: DateTime<Utc>, wait: Duration) -> DateTime<Utc> {
+    now + chrono::Duration::from_std(wait).unwrap_or(chrono::Duration::hours(1))
+}
+
 impl Notifier {
     /// Send everything due now, then return. With `cancel` fired, no new send starts;
     /// sends in flight finish and are recorded.
@@ -62,6 +87,10 @@ impl Notifier {
 
     /// [`Notifier::deliver_due`] with the clock at `now`: a later `now` also sends rows
     /// waiting for a retry (`tidings deliver --now` after an outage; tests drive time).
+    ///
+    /// Rows are taken target by target: one target's rows go in order, one at a time
+    /// (a chat reads its news in order, and a row put back holds the rest of its queue
+    /// behind it); different targets go concurrently.
     pub async fn deliver_due_at(
         &self,
         now: DateTime<Utc>,
@@ -79,23 +108,28 @@ impl Notifier {
                 break;
             }
             let n = rows.len();
-            // Rows not started when shutdown is asked for stay queued; sends in flight
-            // finish and are recorded.
-            let mut results = futures_util::stream::iter(rows)
-                .take_while(|_| std::future::ready(!cancel.is_cancelled()))
-                .map(|row| async move { self.deliver(row).await })
-                .buffer_unordered(CONCURRENCY);
-            while let Some(result) = results.next().await {
-                match result? {
-                    Outcome::Sent => pass.sent += 1,
-                    Outcome::Retried => pass.retried += 1,
-                    Outcome::Failed => pass.failed += 1,
-                    Outcome::Dropped => pass.dropped += 1,
+            let mut by_target: Vec<(Target, Vec<Queued>)> = Vec::new();
+            for row in rows {
+                match by_target
+                    .iter_mut()
+                    .find(|(t, _)| *t == row.delivery.target)
+                {
+                    Some((_, v)) => v.push(row),
+                    None => by_target.push((row.delivery.target.clone(), vec![row])),
                 }
             }
+            let mut round = Pass::default();
+            let mut results = futures_util::stream::iter(by_target)
+                .map(|(_, rows)| self.deliver_target(rows, cancel))
+                .buffer_unordered(CONCURRENCY);
+            while let Some(result) = results.next().await {
+                round.add(&result?);
+            }
+            pass.add(&round);
             // A retried row is re-keyed after `now` only when `now` is the real clock;
-            // with a clock driven ahead, stop after a bounded number of rounds.
-            if n < BATCH || rounds >= 1000 {
+            // with a clock driven ahead, stop when a round only put rows back.
+            let progress = round.sent + round.failed + round.dropped + round.merged;
+            if n < BATCH || rounds >= 1000 || progress == 0 {
                 break;
             }
         }
@@ -105,22 +139,111 @@ impl Notifier {
                 retried = pass.retried,
                 failed = pass.failed,
                 dropped = pass.dropped,
+                deferred = pass.deferred,
+                merged = pass.merged,
                 "outbox pass"
             );
         }
         Ok(pass)
     }
 
+    /// One target's due rows, in order.
+    async fn deliver_target(
+        &self,
+        rows: Vec<Queued>,
+        cancel: &CancellationToken,
+    ) -> Result<Pass, StoreError> {
+        let mut pass = Pass::default();
+        let rows = self.merge_burst(rows, &mut pass)?;
+        for (i, row) in rows.iter().enumerate() {
+            if cancel.is_cancelled() {
+                break;
+            }
+            match self.deliver(row).await? {
+                Outcome::Sent => pass.sent += 1,
+                Outcome::Failed => pass.failed += 1,
+                Outcome::Dropped => pass.dropped += 1,
+                Outcome::Retried(due) => {
+                    pass.retried += 1;
+                    self.store
+                        .postpone(&rows[i + 1..], due, row.seq.saturating_add(1))?;
+                    break;
+                }
+                Outcome::Deferred(due) => {
+                    pass.deferred += rows.len() - i;
+                    self.store.postpone(&rows[i..], due, row.seq)?;
+                    break;
+                }
+                Outcome::Moved => {
+                    pass.retried += 1;
+                    self.wake.notify_one();
+                    break;
+                }
+            }
+        }
+        Ok(pass)
+    }
+
+    /// A burst (at least the target's `burst_digest` single items waiting at once) goes
+    /// as one digest, in place of the first of them.
+    fn merge_burst(&self, rows: Vec<Queued>, pass: &mut Pass) -> Result<Vec<Queued>, StoreError> {
+        let Some(first) = rows.first() else {
+            return Ok(rows);
+        };
+        let target = first.delivery.target.clone();
+        let threshold = match &target {
+            Target::Telegram { .. } => self.config.telegram.as_ref().map_or(0, |t| t.burst_digest),
+            Target::Webhook { id } => self
+                .config
+                .webhooks
+                .iter()
+                .find(|w| w.id == *id)
+                .map_or(0, |w| w.burst_digest),
+            Target::Email { .. } => 0,
+        };
+        let (items, rest): (Vec<Queued>, Vec<Queued>) = rows
+            .into_iter()
+            .partition(|r| matches!(r.delivery.payload, Payload::Item(_)));
+        if threshold == 0 || items.len() < threshold {
+            let mut all: Vec<Queued> = items.into_iter().chain(rest).collect();
+            all.sort_by_key(|r| (r.due, r.seq));
+            return Ok(all);
+        }
+        let held: Vec<Held> = items
+            .iter()
+            .filter_map(|r| match &r.delivery.payload {
+                Payload::Item(h) => Some(h.clone()),
+                _ => None,
+            })
+            .collect();
+        let run = Utc::now()
+            .with_timezone(&self.config.daemon.timezone)
+            .format("%Y-%m-%d %H:%M")
+            .to_string();
+        let delivery = Delivery {
+            id: delivery_id(&target, &format!("burst {}", items[0].delivery.id)),
+            target: target.clone(),
+            payload: Payload::Digest { run, items: held },
+            created: Utc::now(),
+            attempts: 0,
+            last_error: None,
+        };
+        info!(%target, items = items.len(), "a burst goes as one digest");
+        pass.merged += items.len();
+        let merged = self.store.merge(&items, delivery)?;
+        Ok(std::iter::once(merged).chain(rest).collect())
+    }
+
     /// One row, start to finish.
-    async fn deliver(&self, row: Queued) -> Result<Outcome, StoreError> {
+    async fn deliver(&self, row: &Queued) -> Result<Outcome, StoreError> {
         let target = row.delivery.target.clone();
         let channel_name = target.channel();
-        let outgoing = match self.resolve(&row)? {
+        let outgoing = match self.resolve(row)? {
             Ok(o) => o,
             Err(reason) => {
                 debug!(%target, %reason, "delivery dropped");
                 self.store.finish(
-                    &row,
+                    row,
                     DeliveryState::Dropped {
                         at: Utc::now(),
                         reason,
@@ -135,46 +258,110 @@ impl Notifier {
             // queued, an operator may put the section back.
             let due = Utc::now() + chrono::Duration::hours(1);
             self.store.retry(
-                &row,
+                row,
                 due,
                 &format!("no {channel_name} channel is configured"),
             )?;
-            return Ok(Outcome::Retried);
+            return Ok(Outcome::Retried(due));
         };
         let result = channel.send(&outgoing).await;
         let now = Utc::now();
         match result {
             Ok(()) => {
-                self.store.finish(&row, DeliveryState::Sent { at: now })?;
+                self.store.finish(row, DeliveryState::Sent { at: now })?;
+                self.record_sent(&target, now)?;
                 metrics::counter!("tidings_deliveries_total", "channel" => channel_name, "result" => "sent").increment(1);
                 Ok(Outcome::Sent)
             }
             Err(SendError::Permanent { message }) => {
                 warn!(%target, error = %message, "delivery failed for good");
                 self.store.finish(
-                    &row,
+                    row,
                     DeliveryState::Failed {
                         at: now,
                         error: message.clone(),
                     },
                 )?;
-                self.record_permanent(&target, &message)?;
+                self.record_permanent(&target, &message, false)?;
                 metrics::counter!("tidings_deliveries_total", "channel" => channel_name, "result" => "failed").increment(1);
                 Ok(Outcome::Failed)
+            }
+            Err(SendError::Gone { message }) => {
+                warn!(%target, error = %message, "the target is gone; nothing more is sent to it");
+                self.store.finish(
+                    row,
+                    DeliveryState::Failed {
+                        at: now,
+                        error: message.clone(),
+                    },
+                )?;
+                self.record_permanent(&target, &message, true)?;
+                metrics::counter!("tidings_deliveries_total", "channel" => channel_name, "result" => "failed").increment(1);
+                Ok(Outcome::Failed)
+            }
+            Err(SendError::Deferred { wait }) => Ok(Outcome::Deferred(later(now, wait))),
+            Err(SendError::Migrated { to }) => {
+                info!(from = %target, %to, "the chat became a supergroup; following it");
+                self.migrate(&target, &to)?;
+                Ok(Outcome::Moved)
             }
             Err(SendError::Transient {
                 message,
                 retry_after,
             }) => {
+                // A flood limit's `retry_after` is waited exactly; other failures back off.
                 let wait = retry_after
                     .unwrap_or_else(|| backoff(row.delivery.attempts + 1))
                     .min(Duration::from_secs(6 * 3600));
-                let due: DateTime<Utc> =
-                    now + chrono::Duration::from_std(wait).unwrap_or(chrono::Duration::hours(1));
+                let due = later(now, wait);
                 warn!(%target, error = %message, retry_in = ?wait, "delivery failed; will retry");
-                self.store.retry(&row, due, &message)?;
+                self.store.retry(row, due, &message)?;
+                if !matches!(target, Target::Email { .. }) {
+                    self.store.update_chat(&target, |c| {
+                        c.last_error = Some(message.clone());
+                        if retry_after.is_some() {
+                            c.paused_until = Some(due);
+                        }
+                    })?;
+                }
                 metrics::counter!("tidings_deliveries_total", "channel" => channel_name, "result" => "retried").increment(1);
-                Ok(Outcome::Retried)
+                Ok(Outcome::Retried(due))
+            }
+        }
+    }
+
+    /// The feeds a chat or robot takes (its `[[chat]]`/`[[webhook]]` feeds and its
+    /// `/subscribe`d ones), or `None` when it takes none any more.
+    fn target_feeds(&self, target: &Target) -> Result<Option<Vec<String>>, StoreError> {
+        match target {
+            Target::Email { list, .. } => Ok(self
+                .config
+                .lists
+                .iter()
+                .find(|l| l.id == *list)
+                .map(|l| l.feeds.clone())),
+            Target::Webhook { id } => Ok(self
+                .config
+                .webhooks
+                .iter()
+                .find(|w| w.id == *id)
+                .map(|w| w.feeds.clone())),
+            Target::Telegram { .. } => {
+                let mut feeds: Vec<String> = Vec::new();
+                for chat in &self.config.chats {
+                    let t = Target::Telegram {
+                        chat_id: chat.chat_id,
+                    };
+                    if self.store.follow_migration(&t)? == *target {
+                        feeds.extend(chat.feeds.iter().cloned());
+                    }
+                }
+                if let Some(state) = self.store.chat(target)? {
+                    feeds.extend(state.subs.iter().map(|s| s.feed.clone()));
+                }
+                let mut seen = std::collections::HashSet::new();
+                feeds.retain(|f| seen.insert(f.clone()));
+                Ok((!feeds.is_empty()).then_some(feeds))
             }
         }
     }
@@ -183,24 +370,42 @@ impl Notifier {
     fn resolve(&self, row: &Queued) -> Result<Result<Outgoing, String>, StoreError> {
         let d = &row.delivery;
         let mut unsubscribe_url = None;
-        let mut list_feeds: &[String] = &[];
-        if let Target::Email { list, address } = &d.target {
-            let Some(list_config) = self.config.lists.iter().find(|l| l.id == *list) else {
-                return Ok(Err(format!("the list {list} is no longer configured")));
-            };
-            list_feeds = &list_config.feeds;
-            let Some(sub) = self.store.subscriber(list, address)? else {
-                return Ok(Err("the subscriber was removed".into()));
-            };
-            let wanted = match d.payload {
-                Payload::Confirm { .. } => SubscriberState::Pending,
-                _ => SubscriberState::Active,
-            };
-            if sub.state != wanted {
-                return Ok(Err(format!("the subscriber is {}", sub.state)));
+        let mut list_feeds: Vec<String> = Vec::new();
+        let alert = matches!(d.payload, Payload::Alert { .. });
+        match &d.target {
+            Target::Email { list, address } => {
+                let Some(list_config) = self.config.lists.iter().find(|l| l.id == *list) else {
+                    return Ok(Err(format!("the list {list} is no longer configured")));
+                };
+                list_feeds = list_config.feeds.clone();
+                let Some(sub) = self.store.subscriber(list, address)? else {
+                    return Ok(Err("the subscriber was removed".into()));
+                };
+                let wanted = match d.payload {
+                    Payload::Confirm { .. } => SubscriberState::Pending,
+                    _ => SubscriberState::Active,
+                };
+                if sub.state != wanted {
+                    return Ok(Err(format!("the subscriber is {}", sub.state)));
+                }
+                if wanted == SubscriberState::Active {
+                    unsubscribe_url = Some(self.page_url("unsubscribe", &sub.unsubscribe_token));
+                }
             }
-            if wanted == SubscriberState::Active {
-                unsubscribe_url = Some(self.page_url("unsubscribe", &sub.unsubscribe_token));
+            target => {
+                if let Some(state) = self.store.chat(target)?
+                    && !state.is_active()
+                {
+                    return Ok(Err(format!("{target} is {}", state.reach)));
+                }
+                if !alert {
+                    match self.target_feeds(target)? {
+                        Some(feeds) => list_feeds = feeds,
+                        None => {
+                            return Ok(Err(format!("{target} no longer takes any feed")));
+                        }
+                    }
+                }
             }
         }
         let content = match &d.payload {
@@ -226,11 +431,20 @@ impl Notifier {
                 Content::Digest {
                     run: run.clone(),
                     count: found.len(),
-                    groups: group(&self.config, list_feeds, found),
+                    groups: group(&self.config, &list_feeds, found),
                 }
             }
             Payload::Confirm { token } => Content::Confirm {
                 confirm_url: self.page_url("confirm", token),
+            },
+            Payload::Alert {
+                title,
+                detail,
+                recovered,
+            } => Content::Alert {
+                title: title.clone(),
+                detail: detail.clone(),
+                recovered: *recovered,
             },
         };
         Ok(Ok(Outgoing {
@@ -250,17 +464,98 @@ impl Notifier {
         url.to_string()
     }
 
-    /// A permanent failure marks the target so nothing more is queued for it.
-    fn record_permanent(&self, target: &Target, error: &str) -> Result<(), StoreError> {
-        if let Target::Email { list, address } = target {
-            self.store.update_subscriber(list, address, |s| {
-                if s.state == SubscriberState::Active {
-                    s.state = SubscriberState::Bouncing;
-                }
-                s.last_error = Some(error.to_string());
-            })?;
-            self.store.drop_held(target)?;
+    /// A chat that was paused or failing and took a message is well again.
+    fn record_sent(&self, target: &Target, now: DateTime<Utc>) -> Result<(), StoreError> {
+        if matches!(target, Target::Email { .. }) {
+            return Ok(());
         }
+        if let Some(c) = self.store.chat(target)?
+            && (c.paused_until.is_some() || c.last_error.is_some())
+        {
+            self.store.update_chat(target, |c| {
+                c.paused_until = None;
+                c.last_error = None;
+                c.last_sent = Some(now);
+            })?;
+        }
+        Ok(())
+    }
+
+    /// A permanent failure is recorded on the target. An email address refused for good
+    /// bounces; a chat or robot that is `gone` turns inactive, and what was held for its
+    /// digest is dropped.
+    fn record_permanent(&self, target: &Target, error: &str, gone: bool) -> Result<(), StoreError> {
+        match target {
+            Target::Email { list, address } => {
+                self.store.update_subscriber(list, address, |s| {
+                    if s.state == SubscriberState::Active {
+                        s.state = SubscriberState::Bouncing;
+                    }
+                    s.last_error = Some(error.to_string());
+                })?;
+                self.store.drop_held(target)?;
+            }
+            Target::Telegram { .. } | Target::Webhook { .. } => {
+                let hash = self.robot_fingerprint(target);
+                self.store.update_chat(target, |c| {
+                    c.last_error = Some(error.to_string());
+                    if gone {
+                        c.reach = Reach::Inactive {
+                            since: Utc::now(),
+                            why: error.to_string(),
+                        };
+                        c.config_hash = hash;
+                    }
+                })?;
+                if gone {
+                    self.store.drop_held(target)?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// A hash of a robot's URL and secret: a robot turned inactive by a refused token
+    /// comes back when the operator changes them.
+    pub fn robot_fingerprint(&self, target: &Target) -> Option<String> {
+        let Target::Webhook { id } = target else {
+            return None;
+        };
+        let w = self.config.webhooks.iter().find(|w| w.id == *id)?;
+        Some(delivery_id(
+            target,
+            &format!("{}\0{}", w.url, w.secret.as_deref().unwrap_or("")),
+        ))
+    }
+
+    /// A group became a supergroup: its subscriptions and queue move there.
+    fn migrate(&self, from: &Target, to: &Target) -> Result<(), StoreError> {
+        let Target::Telegram { chat_id: to_id } = to else {
+            return Ok(());
+        };
+        let old = self.store.chat(from)?;
+        self.store.retarget(from, to)?;
+        self.store.update_chat(to, |c| {
+            c.reach = Reach::Active;
+            if let Some(old) = &old {
+                if c.title.is_none() {
+                    c.title = old.title.clone();
+                }
+                for s in &old.subs {
+                    if !c.subs.iter().any(|x| x.feed == s.feed) {
+                        c.subs.push(s.clone());
+                    }
+                }
+            }
+        })?;
+        self.store.update_chat(from, |c| {
+            c.migrated_to = Some(*to_id);
+            c.subs.clear();
+            c.reach = Reach::Inactive {
+                since: Utc::now(),
+                why: format!("migrated to supergroup {to_id}"),
+            };
+        })?;
         Ok(())
     }
 }

@@ -3,18 +3,21 @@
 //! Trees (keys in [`keys`]): `items` (source, id → [`Item`]), `recent` (sort time,
 //! source, id → ()), `sources` (source → [`SourceState`]), `meta` (schema version);
 //! the notification stage's `outbox`, `deliveries` and `held` ([`outbox`]), and
-//! `subscribers` and `tokens` ([`subscribers`]).
+//! `subscribers` and `tokens` ([`subscribers`]); `chats` (Telegram chats and robots,
+//! [`chats`]).
 //! Values are JSON behind a one-byte schema version so the schema can grow.
 //!
 //! [`Store::store_routed`] takes what a poll found and returns only what is new or
 //! changed, queueing the deliveries routing plans for them in the same transaction:
 //! callers never check-then-insert.
 
+pub mod chats;
 mod health;
 mod keys;
 pub mod outbox;
 pub mod subscribers;
 
+pub use chats::{ChatKind, ChatState, ChatSub, Incident, Reach};
 pub use outbox::{
     Delivery, DeliveryState, Held, ItemRef, OutboxCounts, Payload, Queued, Route, Target,
     delivery_id,
@@ -110,6 +113,8 @@ pub struct Store {
     held: sled::Tree,
     subscribers: sled::Tree,
     tokens: sled::Tree,
+    chats: sled::Tree,
+    alerts: sled::Tree,
     /// Per source, a counter bumped whenever its items change, so publishers can cache
     /// serialised feeds until then. In memory: a restart rebuilds every cache anyway.
     generations: Mutex<HashMap<String, u64>>,
@@ -221,6 +226,8 @@ impl Store {
             deliveries: db.open_tree("deliveries")?,
             held: db.open_tree("held")?,
             subscribers: db.open_tree("subscribers")?,
+            chats: db.open_tree("chats")?,
+            alerts: db.open_tree("alerts")?,
             tokens: db.open_tree("tokens")?,
             db,
             dir: dir.to_path_buf(),

@@ -2,7 +2,9 @@
 //! digest.
 //!
 //! Trees:
-//! - `outbox`: (due time, delivery id) → [`Delivery`]. The worker reads it in due order.
+//! - `outbox`: (due time, sequence, delivery id) → [`Delivery`]. The worker reads it in due
+//!   order; the sequence keeps the order routing gave a batch (oldest item first), so a
+//!   chat reads a burst in order and a pause (`retry_after`) resumes in order.
 //! - `deliveries`: delivery id → [`DeliveryState`]: queued, held, sent, failed or dropped.
 //!   It is the dedup index: a delivery whose id is already known is never queued again,
 //!   so an article listed by two sources reaches a reader once.
@@ -88,6 +90,12 @@ pub enum Payload {
     Digest { run: String, items: Vec<Held> },
     /// The double opt-in mail of an email subscription.
     Confirm { token: String },
+    /// An operator alert: an incident opened, or closed (`recovered`).
+    Alert {
+        title: String,
+        detail: String,
+        recovered: bool,
+    },
 }
 
 /// One message to send to one target.
@@ -120,6 +128,8 @@ pub enum DeliveryState {
     Failed { at: DateTime<Utc>, error: String },
     /// Not sent, on purpose (the subscriber left, the item is gone).
     Dropped { at: DateTime<Utc>, reason: String },
+    /// Sent as part of a burst digest, the delivery `into`.
+    Merged { at: DateTime<Utc>, into: String },
 }
 
 /// What routing asks the store to record with a batch.
@@ -145,11 +155,18 @@ pub fn delivery_id(target: &Target, what: &str) -> String {
     hex::encode(&h.finalize()[..16])
 }
 
-/// `outbox` key: due time, then id.
-fn outbox_key(due: DateTime<Utc>, id: &str) -> Vec<u8> {
+/// `outbox` key: due time, then the sequence within what was queued together, then id.
+fn outbox_key(due: DateTime<Utc>, seq: u32, id: &str) -> Vec<u8> {
     let mut k = keys::ts_bytes(due.timestamp_millis()).to_vec();
+    k.extend_from_slice(&seq.to_be_bytes());
     k.extend_from_slice(id.as_bytes());
     k
+}
+
+fn outbox_seq(key: &[u8]) -> u32 {
+    key.get(8..12)
+        .and_then(|b| b.try_into().ok())
+        .map_or(0, u32::from_be_bytes)
 }
 
 fn outbox_due(key: &[u8]) -> Option<DateTime<Utc>> {
@@ -183,7 +200,7 @@ pub(super) fn record_routes(
     now: DateTime<Utc>,
 ) -> Result<usize, Abort> {
     let mut recorded = 0;
-    for route in routes {
+    for (seq, route) in routes.iter().enumerate() {
         let id = match route {
             Route::Send(d) => &d.id,
             Route::Hold { id, .. } => id,
@@ -193,7 +210,7 @@ pub(super) fn record_routes(
         }
         match route {
             Route::Send(d) => {
-                outbox.insert(outbox_key(now, &d.id), encode(d))?;
+                outbox.insert(outbox_key(now, seq as u32, &d.id), encode(d))?;
                 deliveries.insert(id.as_bytes(), encode(&DeliveryState::Queued { due: now }))?;
             }
             Route::Hold {
@@ -216,6 +233,8 @@ pub(super) fn record_routes(
 pub struct Queued {
     key: Vec<u8>,
     pub due: DateTime<Utc>,
+    /// The order among rows due at the same time.
+    pub seq: u32,
     pub delivery: Delivery,
 }
 
@@ -248,7 +267,7 @@ impl Store {
     /// Rows due at or before `now`, oldest first, at most `limit`. Unreadable rows are
     /// logged and skipped (they stay in the tree for inspection).
     pub fn due(&self, now: DateTime<Utc>, limit: usize) -> Result<Vec<Queued>, StoreError> {
-        let end = outbox_key(now, "\u{10ffff}");
+        let end = keys::ts_bytes(now.timestamp_millis().saturating_add(1)).to_vec();
         let mut out = Vec::new();
         for entry in self.outbox.range(..end) {
             if out.len() >= limit {
@@ -258,6 +277,7 @@ impl Store {
             match decode::<Delivery>("outbox", &value) {
                 Ok(delivery) => out.push(Queued {
                     due: outbox_due(&key).unwrap_or(now),
+                    seq: outbox_seq(&key),
                     key: key.to_vec(),
                     delivery,
                 }),
@@ -303,7 +323,7 @@ impl Store {
         transaction_result((&self.outbox, &self.deliveries).transaction(
             |(outbox, deliveries)| {
                 outbox.remove(row.key.as_slice())?;
-                outbox.insert(outbox_key(due, &delivery.id), encode(&delivery))?;
+                outbox.insert(outbox_key(due, row.seq, &delivery.id), encode(&delivery))?;
                 deliveries.insert(
                     delivery.id.as_bytes(),
                     encode(&DeliveryState::Queued { due }),
@@ -313,6 +333,100 @@ impl Store {
         ))?;
         self.db.flush()?;
         Ok(())
+    }
+
+    /// Move rows to `due` in the order given, numbered from `first_seq`, without counting
+    /// a failure: the rest of a chat's queue waits behind a row that a flood limit or a
+    /// failure put back.
+    pub fn postpone(
+        &self,
+        rows: &[Queued],
+        due: DateTime<Utc>,
+        first_seq: u32,
+    ) -> Result<(), StoreError> {
+        if rows.is_empty() {
+            return Ok(());
+        }
+        transaction_result((&self.outbox, &self.deliveries).transaction(
+            |(outbox, deliveries)| {
+                for (i, row) in rows.iter().enumerate() {
+                    outbox.remove(row.key.as_slice())?;
+                    let seq = first_seq.saturating_add(i as u32);
+                    outbox.insert(
+                        outbox_key(due, seq, &row.delivery.id),
+                        encode(&row.delivery),
+                    )?;
+                    deliveries.insert(
+                        row.delivery.id.as_bytes(),
+                        encode(&DeliveryState::Queued { due }),
+                    )?;
+                }
+                Ok(())
+            },
+        ))?;
+        self.db.flush()?;
+        Ok(())
+    }
+
+    /// Replace `rows` (one target's burst) by one `delivery` in their place, in one
+    /// transaction; each row is recorded as merged into it. Returns the new row.
+    pub fn merge(&self, rows: &[Queued], delivery: Delivery) -> Result<Queued, StoreError> {
+        let first = rows.first().map_or((Utc::now(), 0), |r| (r.due, r.seq));
+        let key = outbox_key(first.0, first.1, &delivery.id);
+        let now = Utc::now();
+        transaction_result((&self.outbox, &self.deliveries).transaction(
+            |(outbox, deliveries)| {
+                for row in rows {
+                    outbox.remove(row.key.as_slice())?;
+                    deliveries.insert(
+                        row.delivery.id.as_bytes(),
+                        encode(&DeliveryState::Merged {
+                            at: now,
+                            into: delivery.id.clone(),
+                        }),
+                    )?;
+                }
+                outbox.insert(key.as_slice(), encode(&delivery))?;
+                deliveries.insert(
+                    delivery.id.as_bytes(),
+                    encode(&DeliveryState::Queued { due: first.0 }),
+                )?;
+                Ok(())
+            },
+        ))?;
+        self.db.flush()?;
+        Ok(Queued {
+            key,
+            due: first.0,
+            seq: first.1,
+            delivery,
+        })
+    }
+
+    /// Move everything queued or held for `from` to `to` (a group became a supergroup),
+    /// keeping order and delivery ids. Returns how many rows moved.
+    pub fn retarget(&self, from: &Target, to: &Target) -> Result<usize, StoreError> {
+        let mut moved = 0;
+        for row in self.outbox()? {
+            if row.delivery.target != *from {
+                continue;
+            }
+            let mut d = row.delivery.clone();
+            d.target = to.clone();
+            self.outbox.insert(row.key.as_slice(), encode(&d))?;
+            moved += 1;
+        }
+        let prefix = held_prefix(from);
+        for entry in self.held.scan_prefix(&prefix) {
+            let (key, value) = entry?;
+            let mut new_key = held_prefix(to);
+            new_key.extend_from_slice(&key[prefix.len()..]);
+            self.held.insert(new_key, value)?;
+            self.held.remove(key)?;
+            moved += 1;
+        }
+        self.db.flush()?;
+        Ok(moved)
     }
 
     /// What became of a delivery.
@@ -367,7 +481,7 @@ impl Store {
                 for (key, _) in &rows {
                     held.remove(key)?;
                 }
-                outbox.insert(outbox_key(now, &delivery.id), encode(&delivery))?;
+                outbox.insert(outbox_key(now, 0, &delivery.id), encode(&delivery))?;
                 deliveries.insert(
                     delivery.id.as_bytes(),
                     encode(&DeliveryState::Queued { due: now }),

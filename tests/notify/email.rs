@@ -340,7 +340,7 @@ async fn the_digest_fires_at_its_local_time_on_the_daemons_schedule() {
     tokio::time::pause();
     let task = tokio::spawn(tidings::notify::digest::digest_loop(
         notifier,
-        list,
+        tidings::notify::digest::DigestOwner::List(list),
         cancel.clone(),
     ));
     tokio::time::sleep(std::time::Duration::from_secs(2 * 86_400)).await;

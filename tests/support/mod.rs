@@ -38,6 +38,8 @@ pub fn extract_score_dir() -> PathBuf {
     probe::extract_score_dir(&corpus)
 }
 
+pub mod botapi;
+pub mod robots;
 pub mod server;
 pub mod smtp;
 
