@@ -181,7 +181,7 @@ async fn answer(state: Arc<Mutex<State>>, req: Request<Body>) -> Response<Body> 
         "/slack" => (!body["text"].is_string()).then(|| (400, json!("invalid_payload"))),
         "/discord" => {
             let n = body["content"].as_str().map(|c| c.chars().count());
-            (!n.is_some_and(|n| n <= 2000))
+            n.is_none_or(|n| n > 2000)
                 .then(|| (400, json!({"code": 50035, "message": "Invalid Form Body"})))
         }
         _ => None,
