@@ -31,6 +31,7 @@ pub mod app;
 pub mod cli;
 pub mod config;
 pub mod dates;
+pub mod discover;
 pub mod extract;
 pub mod fetch;
 pub mod filter;

@@ -6,6 +6,7 @@ mod support;
 
 mod cli;
 mod config;
+mod discover;
 mod extract_corpus;
 mod extract_fixtures;
 mod feed_corpus;

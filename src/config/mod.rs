@@ -6,6 +6,7 @@
 //! repository root documents every field.
 
 mod daemon;
+pub mod edit;
 mod env;
 mod error;
 mod ids;
