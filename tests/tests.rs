@@ -17,4 +17,5 @@ mod notify;
 mod poll;
 mod poll_html;
 mod publish;
+mod reload;
 mod smtp_sink;

@@ -50,7 +50,7 @@ pub async fn digest_loop(notifier: Arc<Notifier>, list: ListConfig, cancel: Canc
     let Some(cron) = list.schedule.clone() else {
         return;
     };
-    let tz = notifier.config.daemon.timezone;
+    let tz = notifier.config.get().daemon.timezone;
     let mut last_local = None;
     loop {
         let now = Utc::now();

@@ -28,7 +28,7 @@ pub mod worker;
 pub use channel::{Channel, Outgoing, SendError};
 pub use worker::Pass;
 
-use crate::config::Config;
+use crate::config::LiveConfig;
 use crate::store::Store;
 use crate::templates::Templates;
 use std::sync::Arc;
@@ -48,7 +48,9 @@ pub enum NotifyError {
 
 /// The worker and its channels, built once from the configuration.
 pub struct Notifier {
-    pub(crate) config: Arc<Config>,
+    /// The configuration in force (replaced when the daemon reloads its file). The
+    /// channels are built once, from the configuration at start-up.
+    pub(crate) config: LiveConfig,
     pub(crate) store: Arc<Store>,
     channels: Vec<Box<dyn Channel>>,
     /// Poked when a poll queued something, or a digest run made deliveries.
@@ -58,14 +60,16 @@ pub struct Notifier {
 impl Notifier {
     /// The channels the configuration describes.
     pub fn new(
-        config: Arc<Config>,
+        config: impl Into<LiveConfig>,
         store: Arc<Store>,
         templates: Arc<Templates>,
     ) -> Result<Notifier, NotifyError> {
+        let config = config.into();
+        let snapshot = config.get();
         let mut channels: Vec<Box<dyn Channel>> = Vec::new();
-        if let Some(email) = &config.email {
+        if let Some(email) = &snapshot.email {
             channels.push(Box::new(email::EmailChannel::new(
-                &config,
+                &snapshot,
                 email,
                 templates.clone(),
             )?));
@@ -75,12 +79,12 @@ impl Notifier {
 
     /// A worker over channels built elsewhere (tests, benchmarks).
     pub fn with_channels(
-        config: Arc<Config>,
+        config: impl Into<LiveConfig>,
         store: Arc<Store>,
         channels: Vec<Box<dyn Channel>>,
     ) -> Notifier {
         Notifier {
-            config,
+            config: config.into(),
             store,
             channels,
             wake: Arc::new(Notify::new()),

@@ -178,10 +178,11 @@ impl Notifier {
     /// The message a row stands for, or why it is no longer to be sent.
     fn resolve(&self, row: &Queued) -> Result<Result<Outgoing, String>, StoreError> {
         let d = &row.delivery;
+        let config = self.config.get();
         let mut unsubscribe_url = None;
         let mut list_feeds: &[String] = &[];
         if let Target::Email { list, address } = &d.target {
-            let Some(list_config) = self.config.lists.iter().find(|l| l.id == *list) else {
+            let Some(list_config) = config.lists.iter().find(|l| l.id == *list) else {
                 return Ok(Err(format!("the list {list} is no longer configured")));
             };
             list_feeds = &list_config.feeds;
@@ -205,14 +206,14 @@ impl Notifier {
                     return Ok(Err("the item is no longer stored".into()));
                 };
                 Content::Item {
-                    item: ItemView::new(&self.config, &item, held),
+                    item: ItemView::new(&config, &item, held),
                 }
             }
             Payload::Digest { run, items } => {
                 let mut found = Vec::new();
                 for held in items {
                     if let Some(item) = self.store.item(&held.item.source, &held.item.id)? {
-                        let view = ItemView::new(&self.config, &item, held);
+                        let view = ItemView::new(&config, &item, held);
                         found.push((item, view));
                     }
                 }
@@ -222,7 +223,7 @@ impl Notifier {
                 Content::Digest {
                     run: run.clone(),
                     count: found.len(),
-                    groups: group(&self.config, list_feeds, found),
+                    groups: group(&config, list_feeds, found),
                 }
             }
             Payload::Confirm { token } => Content::Confirm {
@@ -239,7 +240,7 @@ impl Notifier {
 
     /// `{public_url}/{route}?token=…`
     pub fn page_url(&self, route: &str, token: &str) -> String {
-        let mut url = self.config.daemon.public_url.clone();
+        let mut url = self.config.get().daemon.public_url.clone();
         let path = format!("{}/{route}", url.path().trim_end_matches('/'));
         url.set_path(&path);
         url.set_query(Some(&format!("token={token}")));
