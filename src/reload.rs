@@ -153,8 +153,10 @@ impl Reloader {
         let new = Config::load(&self.path)?;
         let old = self.live.get();
         let needs_restart = restart_only_changes(&old, &new);
+        let new = Arc::new(new);
+        // In force before the loops start: a new loop reads its schedule from it.
+        self.live.replace(new.clone());
         let changes = self.loops.apply(&new);
-        self.live.replace(Arc::new(new));
         for what in needs_restart {
             warn!(
                 setting = what,
