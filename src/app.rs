@@ -6,10 +6,15 @@
 //! token is cancelled; a poll in flight gets a few seconds to finish (what it stores is
 //! one transaction, so cutting it off loses nothing), sends in flight finish and are
 //! recorded (the rest stay queued), then the store is flushed.
+//!
+//! The configuration is reloaded on SIGHUP and when its file changes ([`reload`]): the
+//! server, notifier and poller read it through one [`LiveConfig`], and the source loops
+//! are started and stopped to match it.
 
-use crate::config::{Config, SourceConfig};
+use crate::config::{Config, LiveConfig, SourceConfig};
 use crate::notify::{self, Notifier};
 use crate::poll::Poller;
+use crate::reload::{self, Reloader, SourceLoops};
 use crate::schedule;
 use crate::server::{self, Health, ServerState};
 use crate::store::Store;
@@ -59,15 +64,16 @@ impl Running {
 /// can fail; afterwards failures are logged and the daemon goes on.
 pub async fn start(config: Config) -> anyhow::Result<Running> {
     let config = Arc::new(config);
+    let live = LiveConfig::new(config.clone());
     let store = Arc::new(Store::open(&config.daemon.data_dir)?);
     let templates = Arc::new(Templates::load(config.daemon.templates_dir.as_deref())?);
     let notifier = Arc::new(Notifier::new(
-        config.clone(),
+        live.clone(),
         store.clone(),
         templates.clone(),
     )?);
     let mut poller =
-        Poller::new(config.clone(), store.clone()).context("building the HTTP client")?;
+        Poller::new(live.clone(), store.clone()).context("building the HTTP client")?;
     poller.outbox_wake = notifier.waker();
     let listener = TcpListener::bind(config.daemon.listen)
         .await
@@ -78,7 +84,7 @@ pub async fn start(config: Config) -> anyhow::Result<Running> {
     let health = Arc::new(Health::new());
 
     let state = ServerState {
-        config: config.clone(),
+        config: live.clone(),
         store: store.clone(),
         health: health.clone(),
         templates,
@@ -125,13 +131,11 @@ pub async fn start(config: Config) -> anyhow::Result<Running> {
         notifier.clone(),
         cancel.child_token(),
     ));
-    for source in &config.sources {
-        tracker.spawn(source_loop(
-            poller.clone(),
-            source.clone(),
-            cancel.child_token(),
-        ));
-    }
+    let loops = SourceLoops::start(poller.clone(), tracker.clone(), &cancel, &config);
+    tracker.spawn(reload::watch(
+        Reloader::new(live, loops),
+        cancel.child_token(),
+    ));
     let beat_cancel = cancel.child_token();
     tracker.spawn(async move {
         loop {
@@ -183,9 +187,11 @@ async fn shutdown_signal() {
 
 /// Poll one source on its schedule until cancelled. A source that was never polled, or
 /// whose last poll is older than one period of its schedule, is polled at start-up.
-async fn source_loop(poller: Poller, source: SourceConfig, cancel: CancellationToken) {
-    let cron = poller.config.source_schedule(&source).clone();
-    let tz = poller.config.daemon.timezone;
+pub(crate) async fn source_loop(poller: Poller, source: SourceConfig, cancel: CancellationToken) {
+    // Read once: a change of the schedule or zone restarts the loop (see `reload`).
+    let config = poller.config.get();
+    let cron = config.source_schedule(&source).clone();
+    let tz = config.daemon.timezone;
     let mut last_local = None;
     let mut first = true;
     loop {

@@ -12,6 +12,7 @@
 //!   ([`parse::html`]: CSS selectors, or automatic list detection).
 //! - [`extract`]: an article page → title, date, author, origin and main content.
 //! - [`dates`]: dates as pages print them.
+//! - [`discover`]: a site's home page → its feeds and news columns (`tidings discover`).
 //! - [`process`]: entries → items: canonical URLs, stable ids, revisions, sanitising.
 //! - [`filter`]: which items a feed takes: the one rule publish and notify share.
 //! - [`store`]: sled; dedup lives here: storing a batch returns only what is new or
@@ -22,6 +23,7 @@
 //! - [`templates`]: the mail and page templates, embedded and overridable.
 //! - [`server`]: the HTTP server (feeds, status page, health, metrics).
 //! - [`app`]: `tidings run`: the long-lived tasks and their graceful shutdown.
+//! - [`reload`]: `feeds.toml` read again on SIGHUP or when it changes, validated first.
 //! - [`cli`]: the command line.
 //!
 //! [`model`] holds the data that flows between stages; [`text`] the pure text helpers
@@ -31,6 +33,7 @@ pub mod app;
 pub mod cli;
 pub mod config;
 pub mod dates;
+pub mod discover;
 pub mod extract;
 pub mod fetch;
 pub mod filter;
@@ -40,6 +43,7 @@ pub mod parse;
 pub mod poll;
 pub mod process;
 pub mod publish;
+pub mod reload;
 pub mod schedule;
 pub mod server;
 pub mod store;

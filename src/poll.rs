@@ -4,7 +4,7 @@
 //! and recorded in the source's state (last error, failures in a row, backoff); it
 //! never affects other sources.
 
-use crate::config::{Config, SourceConfig, SourceKind};
+use crate::config::{LiveConfig, SourceConfig, SourceKind};
 use crate::fetch::{FetchError, FetchOutcome, Fetcher, Validators};
 use crate::model::Entry;
 use crate::notify::route::{self, Audience, Backlog};
@@ -25,7 +25,8 @@ pub const MAX_ARTICLES_PER_POLL: usize = 60;
 /// What polling needs, shared by every poll.
 #[derive(Clone)]
 pub struct Poller {
-    pub config: Arc<Config>,
+    /// The configuration in force (replaced when the daemon reloads its file).
+    pub config: LiveConfig,
     pub store: Arc<Store>,
     pub fetcher: Arc<Fetcher>,
     /// At most this many article pages opened per poll of one source.
@@ -97,8 +98,9 @@ pub fn backoff(failures: u32, transient: bool) -> chrono::Duration {
 }
 
 impl Poller {
-    pub fn new(config: Arc<Config>, store: Arc<Store>) -> Result<Poller, reqwest::Error> {
-        let fetcher = Arc::new(Fetcher::new(&config.fetch)?);
+    pub fn new(config: impl Into<LiveConfig>, store: Arc<Store>) -> Result<Poller, reqwest::Error> {
+        let config = config.into();
+        let fetcher = Arc::new(Fetcher::new(&config.get().fetch)?);
         Ok(Poller {
             config,
             store,
@@ -215,7 +217,8 @@ impl Poller {
             .increment(fetched.body.len() as u64);
         metrics::histogram!("tidings_fetch_seconds", "source" => source.id.clone())
             .record(fetched.elapsed.as_secs_f64());
-        let tz = self.config.source_tz(source);
+        let config = self.config.get();
+        let tz = config.source_tz(source);
         let is_feed = match source.kind {
             SourceKind::Feed => true,
             SourceKind::Html => false,
@@ -267,7 +270,7 @@ impl Poller {
         outcome.stored = if dry_run {
             self.store.diff_batch(&source.id, items)?
         } else {
-            let audience = Audience::load(&self.store, &self.config)?;
+            let audience = Audience::load(&self.store, &config)?;
             let backlog = match (outcome.first, state.polls_ok) {
                 (false, _) => Backlog::Seen,
                 (true, 0) => Backlog::First {
@@ -277,8 +280,7 @@ impl Poller {
                 (true, _) => Backlog::First { announce: 0 },
             };
             let now = Utc::now();
-            let route =
-                |stored: &[Stored]| route::plan(&self.config, &audience, backlog, stored, now);
+            let route = |stored: &[Stored]| route::plan(&config, &audience, backlog, stored, now);
             let stored = self.store.store_routed(&source.id, items, &route)?;
             if !stored.is_empty() {
                 self.outbox_wake.notify_one();

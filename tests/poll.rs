@@ -50,7 +50,7 @@ async fn polls_store_only_what_is_new_or_changed() {
         &config_text(dir.path(), &[("news", s.url("/feed.xml"))]),
     );
     let (poller, store) = support::poller(config);
-    let source = poller.config.sources[0].clone();
+    let source = poller.config.get().sources[0].clone();
     let cancel = CancellationToken::new();
 
     let first = poller.poll(&source, false, &cancel).await.unwrap();
@@ -129,7 +129,7 @@ async fn poll_failing(reply: Reply) -> (tidings::poll::PollError, SourceState) {
         &config_text(dir.path(), &[("failing", s.url("/failing"))]),
     );
     let (poller, store) = support::poller(config);
-    let source = poller.config.sources[0].clone();
+    let source = poller.config.get().sources[0].clone();
     let err = poller
         .poll(&source, false, &CancellationToken::new())
         .await
@@ -384,12 +384,12 @@ async fn wrong_charsets_still_give_readable_chinese() {
     let (poller, _store) = support::poller(config);
     let cancel = CancellationToken::new();
     let a = poller
-        .poll(&poller.config.sources[0], false, &cancel)
+        .poll(&poller.config.get().sources[0], false, &cancel)
         .await
         .unwrap();
     assert_eq!(a.stored[0].item.title, "自治州召开棉花采收工作会议");
     let b = poller
-        .poll(&poller.config.sources[1], false, &cancel)
+        .poll(&poller.config.get().sources[1], false, &cancel)
         .await
         .unwrap();
     assert_eq!(b.stored[0].item.title, "区内要闻：秋收进度过半");

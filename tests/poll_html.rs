@@ -149,7 +149,7 @@ async fn a_list_page_becomes_full_text_items_and_each_article_is_fetched_once() 
     );
     let config = support::config(dir.path(), &toml);
     let (poller, store) = support::poller(config);
-    let source = poller.config.sources[0].clone();
+    let source = poller.config.get().sources[0].clone();
     let cancel = CancellationToken::new();
 
     let out = poller.poll(&source, false, &cancel).await.unwrap();
@@ -281,7 +281,7 @@ async fn articles_over_the_per_poll_cap_are_fetched_next_time_even_if_the_list_i
     let config = support::config(dir.path(), &toml);
     let (mut poller, _store) = support::poller(config);
     poller.max_articles = 2;
-    let source = poller.config.sources[0].clone();
+    let source = poller.config.get().sources[0].clone();
     let cancel = CancellationToken::new();
     let first = poller.poll(&source, false, &cancel).await.unwrap();
     assert_eq!(first.stored.len(), 2);
@@ -334,7 +334,7 @@ async fn a_teaser_feed_entry_with_a_tracking_guid_is_extracted_once() {
         s.url("/feed.xml")
     );
     let (poller, _store) = support::poller(support::config(dir.path(), &toml));
-    let source = poller.config.sources[0].clone();
+    let source = poller.config.get().sources[0].clone();
     let cancel = CancellationToken::new();
     let first = poller.poll(&source, false, &cancel).await.unwrap();
     assert_eq!(first.stored.len(), 1);

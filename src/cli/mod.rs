@@ -11,6 +11,7 @@ use crate::store::Store;
 use crate::templates::Templates;
 use crate::{app, extract, parse, process, publish};
 
+mod sources;
 mod subscribers;
 use chrono_tz::Tz;
 use clap::{Parser, Subcommand};
@@ -93,6 +94,42 @@ pub enum Command {
     Subscribers {
         #[command(subcommand)]
         what: SubscribersCommand,
+    },
+    /// Find a site's feeds and news columns (give its home page).
+    Discover {
+        #[arg(value_parser = sources::parse_site_url)]
+        url: Url,
+        /// One JSON object per line: {url, kind, title, items, newest, samples}.
+        #[arg(long)]
+        json: bool,
+        /// Levels of links followed from the page.
+        #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(0..=3))]
+        depth: u32,
+        /// Its [fetch] settings (User-Agent, limits) are used when the file exists.
+        #[arg(short, long, default_value = "feeds.toml")]
+        config: PathBuf,
+        /// Time zone for dates printed without an offset.
+        #[arg(long, default_value = "Asia/Shanghai")]
+        timezone: Tz,
+    },
+    /// Add one source (a feed or a list page) to feeds.toml, keeping its comments.
+    Add {
+        #[arg(value_parser = sources::parse_site_url)]
+        url: Url,
+        #[arg(short, long, default_value = "feeds.toml")]
+        config: PathBuf,
+        /// The source's id (default: derived from its title or URL).
+        #[arg(long)]
+        id: Option<String>,
+        /// Also name it in this [[feed]]'s sources.
+        #[arg(long, value_name = "FEED")]
+        feed: Option<String>,
+        /// The source's title (default: the feed's title or the page's).
+        #[arg(long)]
+        title: Option<String>,
+        /// Show what would be added; change nothing.
+        #[arg(long)]
+        dry_run: bool,
     },
     /// Export things from the configuration.
     Export {
@@ -256,6 +293,31 @@ async fn dispatch(command: Command) -> anyhow::Result<i32> {
             deliver(config, now).await
         }
         Command::Subscribers { what } => subscribers::run(what).await,
+        Command::Discover {
+            url,
+            json,
+            depth,
+            config,
+            timezone,
+        } => sources::discover(&url, json, depth, &config, timezone).await,
+        Command::Add {
+            url,
+            config,
+            id,
+            feed,
+            title,
+            dry_run,
+        } => {
+            sources::add(sources::AddRequest {
+                url: &url,
+                config: &config,
+                id,
+                feed: feed.as_deref(),
+                title,
+                dry_run,
+            })
+            .await
+        }
         Command::Export {
             what: ExportCommand::Opml { config },
         } => {

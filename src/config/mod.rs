@@ -6,9 +6,11 @@
 //! repository root documents every field.
 
 mod daemon;
+pub mod edit;
 mod env;
 mod error;
 mod ids;
+mod live;
 mod notify;
 mod reader;
 mod select;
@@ -16,6 +18,7 @@ mod source;
 
 pub use daemon::{CronSpec, DaemonConfig, FetchConfig};
 pub use error::{ConfigError, ConfigErrors};
+pub use live::LiveConfig;
 pub use notify::{
     ChatConfig, EmailConfig, Language, ListConfig, TelegramConfig, WebhookConfig, WebhookKind,
 };

@@ -23,7 +23,7 @@ pub fn current(
     notifier: &Notifier,
     now: DateTime<Utc>,
 ) -> Result<BTreeMap<String, (String, String)>, StoreError> {
-    let config = &notifier.config;
+    let config = notifier.config.get();
     let after = chrono::Duration::seconds(config.daemon.alert_after_secs as i64);
     let mut out = BTreeMap::new();
     for source in &config.sources {
@@ -64,7 +64,7 @@ pub fn current(
 
 /// Who receives alerts.
 fn recipients(notifier: &Notifier) -> Vec<Target> {
-    let config = &notifier.config;
+    let config = notifier.config.get();
     let admins = config
         .telegram
         .iter()
@@ -156,7 +156,7 @@ pub async fn alert_loop(notifier: Arc<Notifier>, cancel: CancellationToken) {
 /// `/status`: one screen of health (Telegram HTML).
 pub fn status_summary(notifier: &Notifier) -> Result<String, StoreError> {
     use crate::templates::telegram_escape as esc;
-    let config = &notifier.config;
+    let config = notifier.config.get();
     let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
     let mut bad = Vec::new();
     for source in &config.sources {

@@ -66,7 +66,8 @@ In groups, only administrators can change subscriptions.";
 impl CommandBot {
     /// The loop, when a bot is configured and `[telegram] commands` is on.
     pub fn new(notifier: &Arc<Notifier>) -> Option<CommandBot> {
-        let config = notifier.config.telegram.as_ref()?;
+        let snapshot = notifier.config.get();
+        let config = snapshot.telegram.as_ref()?;
         if !config.commands {
             return None;
         }
@@ -189,7 +190,7 @@ impl CommandBot {
     }
 
     async fn answer(&self, m: &Message, cmd: &Command<'_>) -> anyhow::Result<String> {
-        let config = &self.notifier.config;
+        let config = self.notifier.config.get();
         let store = &self.notifier.store;
         let target = Target::Telegram {
             chat_id: m.chat.id.0,

@@ -111,7 +111,7 @@ pub async fn digest_loop(notifier: Arc<Notifier>, owner: DigestOwner, cancel: Ca
         return;
     };
     let name = owner.name();
-    let tz = notifier.config.daemon.timezone;
+    let tz = notifier.config.get().daemon.timezone;
     let mut last_local = None;
     loop {
         let now = Utc::now();

@@ -40,7 +40,7 @@ pub mod worker;
 pub use channel::{Channel, Outgoing, SendError};
 pub use worker::Pass;
 
-use crate::config::Config;
+use crate::config::LiveConfig;
 use crate::store::Store;
 use crate::templates::Templates;
 use std::sync::Arc;
@@ -78,7 +78,9 @@ impl<C: Channel> Channel for SharedChannel<C> {
 
 /// The worker and its channels, built once from the configuration.
 pub struct Notifier {
-    pub(crate) config: Arc<Config>,
+    /// The configuration in force (replaced when the daemon reloads its file). The
+    /// channels are built once, from the configuration at start-up.
+    pub(crate) config: LiveConfig,
     pub(crate) store: Arc<Store>,
     channels: Vec<Box<dyn Channel>>,
     /// The Telegram channel, shared with the bot's command loop (its replies keep to the
@@ -91,27 +93,29 @@ pub struct Notifier {
 impl Notifier {
     /// The channels the configuration describes.
     pub fn new(
-        config: Arc<Config>,
+        config: impl Into<LiveConfig>,
         store: Arc<Store>,
         templates: Arc<Templates>,
     ) -> Result<Notifier, NotifyError> {
+        let config = config.into();
+        let snapshot = config.get();
         let mut channels: Vec<Box<dyn Channel>> = Vec::new();
-        if let Some(email) = &config.email {
+        if let Some(email) = &snapshot.email {
             channels.push(Box::new(email::EmailChannel::new(
-                &config,
+                &snapshot,
                 email,
                 templates.clone(),
             )?));
         }
-        let telegram = config
+        let telegram = snapshot
             .telegram
             .as_ref()
             .map(|t| Arc::new(telegram::TelegramChannel::new(t, templates.clone())));
         if let Some(t) = &telegram {
             channels.push(Box::new(SharedChannel(t.clone())));
         }
-        if !config.webhooks.is_empty() {
-            channels.push(Box::new(robot::RobotChannel::new(&config.webhooks)));
+        if !snapshot.webhooks.is_empty() {
+            channels.push(Box::new(robot::RobotChannel::new(&snapshot.webhooks)));
         }
         let mut notifier = Notifier::with_channels(config, store, channels);
         notifier.telegram = telegram;
@@ -121,12 +125,12 @@ impl Notifier {
 
     /// A worker over channels built elsewhere (tests, benchmarks).
     pub fn with_channels(
-        config: Arc<Config>,
+        config: impl Into<LiveConfig>,
         store: Arc<Store>,
         channels: Vec<Box<dyn Channel>>,
     ) -> Notifier {
         Notifier {
-            config,
+            config: config.into(),
             store,
             channels,
             telegram: None,
@@ -137,7 +141,7 @@ impl Notifier {
     /// A robot turned inactive by a refused token or signature comes back when its URL or
     /// secret changed since (the operator fixed it).
     fn reactivate_robots(&self) -> Result<(), crate::store::StoreError> {
-        for w in &self.config.webhooks {
+        for w in &self.config.get().webhooks {
             let target = crate::store::Target::Webhook { id: w.id.clone() };
             let Some(state) = self.store.chat(&target)? else {
                 continue;

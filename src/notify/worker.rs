@@ -192,9 +192,15 @@ impl Notifier {
         };
         let target = first.delivery.target.clone();
         let threshold = match &target {
-            Target::Telegram { .. } => self.config.telegram.as_ref().map_or(0, |t| t.burst_digest),
+            Target::Telegram { .. } => self
+                .config
+                .get()
+                .telegram
+                .as_ref()
+                .map_or(0, |t| t.burst_digest),
             Target::Webhook { id } => self
                 .config
+                .get()
                 .webhooks
                 .iter()
                 .find(|w| w.id == *id)
@@ -217,7 +223,7 @@ impl Notifier {
             })
             .collect();
         let run = Utc::now()
-            .with_timezone(&self.config.daemon.timezone)
+            .with_timezone(&self.config.get().daemon.timezone)
             .format("%Y-%m-%d %H:%M")
             .to_string();
         let delivery = Delivery {
@@ -336,19 +342,21 @@ impl Notifier {
         match target {
             Target::Email { list, .. } => Ok(self
                 .config
+                .get()
                 .lists
                 .iter()
                 .find(|l| l.id == *list)
                 .map(|l| l.feeds.clone())),
             Target::Webhook { id } => Ok(self
                 .config
+                .get()
                 .webhooks
                 .iter()
                 .find(|w| w.id == *id)
                 .map(|w| w.feeds.clone())),
             Target::Telegram { .. } => {
                 let mut feeds: Vec<String> = Vec::new();
-                for chat in &self.config.chats {
+                for chat in &self.config.get().chats {
                     let t = Target::Telegram {
                         chat_id: chat.chat_id,
                     };
@@ -369,12 +377,13 @@ impl Notifier {
     /// The message a row stands for, or why it is no longer to be sent.
     fn resolve(&self, row: &Queued) -> Result<Result<Outgoing, String>, StoreError> {
         let d = &row.delivery;
+        let config = self.config.get();
         let mut unsubscribe_url = None;
         let mut list_feeds: Vec<String> = Vec::new();
         let alert = matches!(d.payload, Payload::Alert { .. });
         match &d.target {
             Target::Email { list, address } => {
-                let Some(list_config) = self.config.lists.iter().find(|l| l.id == *list) else {
+                let Some(list_config) = config.lists.iter().find(|l| l.id == *list) else {
                     return Ok(Err(format!("the list {list} is no longer configured")));
                 };
                 list_feeds = list_config.feeds.clone();
@@ -414,14 +423,14 @@ impl Notifier {
                     return Ok(Err("the item is no longer stored".into()));
                 };
                 Content::Item {
-                    item: ItemView::new(&self.config, &item, held),
+                    item: ItemView::new(&config, &item, held),
                 }
             }
             Payload::Digest { run, items } => {
                 let mut found = Vec::new();
                 for held in items {
                     if let Some(item) = self.store.item(&held.item.source, &held.item.id)? {
-                        let view = ItemView::new(&self.config, &item, held);
+                        let view = ItemView::new(&config, &item, held);
                         found.push((item, view));
                     }
                 }
@@ -431,7 +440,7 @@ impl Notifier {
                 Content::Digest {
                     run: run.clone(),
                     count: found.len(),
-                    groups: group(&self.config, &list_feeds, found),
+                    groups: group(&config, &list_feeds, found),
                 }
             }
             Payload::Confirm { token } => Content::Confirm {
@@ -457,7 +466,7 @@ impl Notifier {
 
     /// `{public_url}/{route}?token=…`
     pub fn page_url(&self, route: &str, token: &str) -> String {
-        let mut url = self.config.daemon.public_url.clone();
+        let mut url = self.config.get().daemon.public_url.clone();
         let path = format!("{}/{route}", url.path().trim_end_matches('/'));
         url.set_path(&path);
         url.set_query(Some(&format!("token={token}")));
@@ -521,7 +530,8 @@ impl Notifier {
         let Target::Webhook { id } = target else {
             return None;
         };
-        let w = self.config.webhooks.iter().find(|w| w.id == *id)?;
+        let config = self.config.get();
+        let w = config.webhooks.iter().find(|w| w.id == *id)?;
         Some(delivery_id(
             target,
             &format!("{}\0{}", w.url, w.secret.as_deref().unwrap_or("")),

@@ -55,6 +55,15 @@ impl FeedCache {
         FeedCache::default()
     }
 
+    /// Forget every cached feed (the configuration changed: filters, limits, titles).
+    pub fn clear(&self) {
+        // A poisoned lock only means a panic while building: the map is still a map.
+        self.feeds
+            .write()
+            .unwrap_or_else(|e| e.into_inner())
+            .clear();
+    }
+
     /// The bytes of `feed` in `format`, built only when its sources changed since the
     /// last build.
     pub fn get(

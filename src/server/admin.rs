@@ -79,7 +79,8 @@ fn authorise(
     peer: SocketAddr,
     headers: &HeaderMap,
 ) -> Result<(), (StatusCode, &'static str)> {
-    let Some(token) = &shared.config.daemon.admin_token else {
+    let config = shared.config();
+    let Some(token) = &config.daemon.admin_token else {
         return Err((
             StatusCode::NOT_FOUND,
             "the admin API is off (no admin_token)\n",
@@ -142,7 +143,7 @@ pub(super) async fn add(
     }
     let result: Result<Added, _> = subscription::add(
         &shared.store,
-        &shared.config,
+        &shared.config(),
         &req.list,
         &req.address,
         req.keywords,

@@ -17,25 +17,25 @@ pub(super) async fn feed(
     Path(file): Path<String>,
     headers: HeaderMap,
 ) -> Response {
+    let config = shared.config();
     let found = file.rsplit_once('.').and_then(|(id, ext)| {
         let format = Format::from_extension(ext)?;
-        let index = shared.config.feeds.iter().position(|f| f.id == id)?;
+        let index = config.feeds.iter().position(|f| f.id == id)?;
         Some((index, format))
     });
     let Some((index, format)) = found else {
         return (StatusCode::NOT_FOUND, "no such feed\n").into_response();
     };
-    let feed = &shared.config.feeds[index];
-    if let Some(cached) = shared.cache.fresh(&shared.store, feed, format) {
+    let feed = &config.feeds[index];
+    if let Some(cached) = shared.cache_for_config().fresh(&shared.store, feed, format) {
         return respond(&cached, format, CacheOutcome::Hit, &headers);
     }
     // A build scans the store and serialises: keep it off the async workers.
     let builder = shared.clone();
+    let snapshot = config.clone();
     let built = tokio::task::spawn_blocking(move || {
-        let feed = &builder.config.feeds[index];
-        builder
-            .cache
-            .build(&builder.config, &builder.store, feed, format)
+        let feed = &snapshot.feeds[index];
+        builder.cache.build(&snapshot, &builder.store, feed, format)
     })
     .await;
     match built {
@@ -138,7 +138,7 @@ fn not_modified(request: &HeaderMap, etags: &[&str], last_modified: SystemTime) 
 pub(super) async fn opml(State(shared): State<Arc<Shared>>) -> Response {
     (
         [(header::CONTENT_TYPE, "text/x-opml; charset=utf-8")],
-        opml::render(&shared.config),
+        opml::render(&shared.config()),
     )
         .into_response()
 }

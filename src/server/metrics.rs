@@ -67,7 +67,7 @@ pub(super) async fn render(State(shared): State<Arc<Shared>>) -> impl IntoRespon
     // a background task.
     shared.metrics.run_upkeep();
     // Health is read from each source's state, as the status page reads it.
-    for source in &shared.config.sources {
+    for source in &shared.config().sources {
         let Ok(state) = shared.store.source_state(&source.id) else {
             continue;
         };

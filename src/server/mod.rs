@@ -18,7 +18,7 @@ mod subscribe;
 
 pub use health::Health;
 
-use crate::config::Config;
+use crate::config::{Config, LiveConfig};
 use crate::publish::cache::FeedCache;
 use crate::store::Store;
 use crate::templates::Templates;
@@ -38,7 +38,8 @@ const FORM_BODY_LIMIT: usize = 16 * 1024;
 
 /// What the server needs from the daemon.
 pub struct ServerState {
-    pub config: Arc<Config>,
+    /// The configuration in force (replaced when the daemon reloads its file).
+    pub config: LiveConfig,
     pub store: Arc<Store>,
     pub health: Arc<Health>,
     pub templates: Arc<Templates>,
@@ -49,9 +50,13 @@ pub struct ServerState {
 impl ServerState {
     /// A server with the embedded templates and a wake handle nobody waits on (tests,
     /// benchmarks; the daemon sets both).
-    pub fn new(config: Arc<Config>, store: Arc<Store>, health: Arc<Health>) -> ServerState {
+    pub fn new(
+        config: impl Into<LiveConfig>,
+        store: Arc<Store>,
+        health: Arc<Health>,
+    ) -> ServerState {
         ServerState {
-            config,
+            config: config.into(),
             store,
             health,
             templates: Arc::new(Templates::embedded()),
@@ -63,7 +68,9 @@ impl ServerState {
 /// Shared by every handler: the daemon's state plus what the server keeps itself.
 /// (Not `crate::app`, which runs the daemon.)
 struct Shared {
-    config: Arc<Config>,
+    config: LiveConfig,
+    /// The configuration generation the feed cache was built under.
+    cache_generation: std::sync::atomic::AtomicU64,
     store: Arc<Store>,
     health: Arc<Health>,
     cache: FeedCache,
@@ -73,9 +80,28 @@ struct Shared {
     signups: limit::IpLimiter,
 }
 
+impl Shared {
+    /// The configuration in force; a handler takes it once and keeps it to the end.
+    fn config(&self) -> Arc<Config> {
+        self.config.get()
+    }
+
+    /// Drop the cached feeds when the configuration was replaced: a feed's filters,
+    /// limit or title may have changed while its sources did not.
+    fn cache_for_config(&self) -> &FeedCache {
+        use std::sync::atomic::Ordering;
+        let now = self.config.generation();
+        if self.cache_generation.swap(now, Ordering::AcqRel) != now {
+            self.cache.clear();
+        }
+        &self.cache
+    }
+}
+
 /// The routes, ready to serve.
 fn router(state: ServerState) -> Router {
     let shared = Arc::new(Shared {
+        cache_generation: std::sync::atomic::AtomicU64::new(state.config.generation()),
         config: state.config,
         store: state.store,
         health: state.health,

@@ -40,9 +40,9 @@ struct SourceRow {
 
 pub(super) async fn page(State(shared): State<Arc<Shared>>) -> Response {
     let now = Utc::now();
-    let tz = shared.config.daemon.timezone;
-    let feeds: Vec<FeedRow> = shared
-        .config
+    let config = shared.config();
+    let tz = config.daemon.timezone;
+    let feeds: Vec<FeedRow> = config
         .feeds
         .iter()
         .map(|f| FeedRow {
@@ -62,8 +62,7 @@ pub(super) async fn page(State(shared): State<Arc<Shared>>) -> Response {
             sources: f.sources.clone(),
         })
         .collect();
-    let sources: Vec<SourceRow> = shared
-        .config
+    let sources: Vec<SourceRow> = config
         .sources
         .iter()
         .map(|s| {
@@ -76,7 +75,7 @@ pub(super) async fn page(State(shared): State<Arc<Shared>>) -> Response {
                 id: s.id.clone(),
                 title: s.title.clone(),
                 url: without_credentials(&s.url),
-                schedule: shared.config.source_schedule(s).expr.clone(),
+                schedule: config.source_schedule(s).expr.clone(),
                 health: "unknown",
                 last_poll: None,
                 last_success: None,
@@ -96,7 +95,7 @@ pub(super) async fn page(State(shared): State<Arc<Shared>>) -> Response {
             }
         })
         .collect();
-    let lists = crate::notify::status::lists(&shared.store, &shared.config).unwrap_or_else(|e| {
+    let lists = crate::notify::status::lists(&shared.store, &config).unwrap_or_else(|e| {
         tracing::error!(error = %e, "cannot read the lists' state");
         Vec::new()
     });

@@ -32,8 +32,8 @@ pub struct TokenQuery {
     token: String,
 }
 
-fn list<'a>(shared: &'a Shared, id: &str) -> Option<&'a ListConfig> {
-    shared.config.lists.iter().find(|l| l.id == id)
+fn list(shared: &Shared, id: &str) -> Option<ListConfig> {
+    shared.config().lists.iter().find(|l| l.id == id).cloned()
 }
 
 fn render(shared: &Shared, status: StatusCode, name: &str, ctx: serde_json::Value) -> Response {
@@ -99,7 +99,8 @@ fn form(
 
 /// The path prefix of `public_url` (a daemon behind a proxy at `/news/`).
 fn base_path(shared: &Shared) -> String {
-    let p = shared.config.daemon.public_url.path();
+    let config = shared.config();
+    let p = config.daemon.public_url.path();
     if p.ends_with('/') {
         p.to_string()
     } else {
@@ -114,6 +115,7 @@ pub(super) async fn show_form(
     let Some(l) = list(&shared, &id) else {
         return not_found(&shared);
     };
+    let l = &l;
     let empty = SignUp {
         email: String::new(),
         keywords: String::new(),
@@ -130,6 +132,7 @@ pub(super) async fn sign_up(
     let Some(l) = list(&shared, &id) else {
         return not_found(&shared);
     };
+    let l = &l;
     let t = words(l.language);
     if !shared.signups.allow(peer.ip()) {
         tracing::warn!(client = %peer.ip(), "sign-up rate limit");
@@ -143,7 +146,7 @@ pub(super) async fn sign_up(
     }
     let keywords = subscription::parse_keywords(&input.keywords);
     let store = shared.store.clone();
-    let config = shared.config.clone();
+    let config = shared.config();
     let (list_id, email) = (l.id.clone(), input.email.clone());
     let result = tokio::task::spawn_blocking(move || {
         subscription::sign_up(&store, &config, &list_id, &email, keywords, Utc::now())
@@ -182,7 +185,7 @@ pub(super) async fn sign_up(
 
 /// The language to answer a token in: its list's, else English.
 fn lang_of(shared: &Shared, list_id: Option<&str>) -> (Language, Option<ListConfig>) {
-    let l = list_id.and_then(|id| list(shared, id)).cloned();
+    let l = list_id.and_then(|id| list(shared, id));
     (l.as_ref().map_or(Language::En, |l| l.language), l)
 }
 

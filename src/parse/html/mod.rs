@@ -180,3 +180,10 @@ pub fn is_attachment(url: &Url) -> bool {
     .iter()
     .any(|ext| path.ends_with(ext))
 }
+
+/// Whether a URL looks like an article or a document (an id or a date in its path, an
+/// attachment) rather than a section of a site. `tidings discover` uses it to tell
+/// columns from the articles they list.
+pub fn looks_like_article(url: &Url) -> bool {
+    detect::is_article_url(url)
+}

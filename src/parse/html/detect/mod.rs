@@ -34,7 +34,8 @@ use scraper::{ElementRef, Html};
 use std::collections::{HashMap, HashSet};
 use std::sync::LazyLock;
 use url::Url;
-use urls::{is_article_url, url_shape};
+pub(crate) use urls::is_article_url;
+use urls::url_shape;
 
 /// How far above a link its row may be (a card's title link sits deep inside it).
 const ROW_LEVELS: usize = 8;

@@ -31,7 +31,7 @@ pub(super) fn url_shape(url: &Url) -> String {
 
 /// Whether a URL looks like an article or a document rather than a section: an id or a
 /// date in the path, or an attachment; and not the site's home page.
-pub(super) fn is_article_url(url: &Url) -> bool {
+pub(crate) fn is_article_url(url: &Url) -> bool {
     let path = url.path();
     if path.len() <= 1 && url.query().is_none() {
         return false;
