@@ -123,6 +123,16 @@ pub(crate) fn parse(line: &str, tz: Tz) -> MetaLine {
             .any(|l| line[start..].starts_with(l));
         out.author = unlabelled_name(&line[..start], field, posted);
     }
+    // `发布时间 2005/03/15 22:36:13 by duscha`: the poster after the date.
+    if out.author.is_none()
+        && out.labels > 0
+        && let Some(i) = line.find(" by ")
+    {
+        let name = line[i + 4..]
+            .split(|c: char| c.is_whitespace() || "〓|｜".contains(c))
+            .find(|w| !w.is_empty());
+        out.author = name.and_then(|n| clean_name(n, 30));
+    }
     // Forums: 本贴由<作者>于2005年8月12日16:12:21在〖…〗发表.
     if out.published.is_none()
         && let Some(caps) = POSTED_BY_RE.captures(line)
@@ -276,7 +286,7 @@ pub(crate) fn reporter(line: &str) -> Option<String> {
     {
         return Some(crate::text::fold_whitespace(names.as_str()));
     }
-    for label in ["记者", "通讯员"] {
+    for label in ["记者", "通讯员", "实习生"] {
         let mut from = 0;
         while let Some(i) = line[from..].find(label) {
             let start = from + i + label.len();
@@ -336,7 +346,23 @@ fn byline_names(rest: &str) -> Option<String> {
         // A name glued to the label needs an explicit end (`记者马俊峰/文`): menu
         // entries like `记者调查` end their line too.
         if !spaced {
-            return closes(after).then(|| names.join(" "));
+            if closes(after) {
+                return Some(names.join(" "));
+            }
+            // `本报记者王燕平 方云凤 柏建斌`: more names, set off by gaps, to the end.
+            let more: Vec<&str> = after
+                .split(|c: char| is_gap(c) || c == '、')
+                .filter(|p| !p.is_empty())
+                .collect();
+            let all_names = !more.is_empty()
+                && after.starts_with(|c: char| is_gap(c) || c == '、')
+                && more.len() <= 5
+                && is_name(name)
+                && more.iter().all(|p| is_name(p));
+            return all_names.then(|| {
+                names.extend(more);
+                names.join(" ")
+            });
         }
         let next = after.trim_start_matches(|c: char| is_gap(c) || c == '、');
         if next.is_empty() || closes(next) {
@@ -349,6 +375,98 @@ fn byline_names(rest: &str) -> Option<String> {
         rest = next;
     }
     None
+}
+
+/// Common Chinese family names: a line of bare names is believed only when each name
+/// starts with one (a heading like 工作要求 is no name).
+const SURNAMES: &str = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤常温康施文牛樊葛邢安齐易乔伍庞颜倪庄聂章鲁岳翟殷詹申欧耿关兰焦俞左柳甘祝包宁尚符舒阮柯纪梅童凌毕单季裴霍涂成苗谷盛曲翁冉骆蓝路游辛靳管柴蒙鲍华喻祁蒲房滕屈饶解牟艾尤阳时穆农司卓古吉缪简车项连芦麦褚娄窦戚岑景党宫费卜冷晏席卫米柏宗瞿桂全佟应臧闵苟邬边卞姬师和仇栾隋商刁沙荣巫寇桑郎甄丛仲虞敖巩明佘池查麻苑迟邝风";
+const COMPOUND_SURNAMES: &[&str] = &[
+    "欧阳", "司马", "诸葛", "上官", "东方", "皇甫", "尉迟", "公孙", "慕容", "长孙", "宇文", "司徒",
+    "夏侯", "令狐",
+];
+
+/// The names of a line that is nothing but names (`胡平`, `赵延东、风笑天`, `（常书香
+/// 马丹阳）`): one to four names of two to four Han characters, each with a family name.
+pub(crate) fn bare_names(line: &str) -> Option<String> {
+    let t = line.trim_matches(|c: char| c.is_whitespace() || "（）()【】[]".contains(c));
+    if t.is_empty() || t.chars().count() > 24 {
+        return None;
+    }
+    let parts: Vec<&str> = t
+        .split(|c: char| c.is_whitespace() || "、，,;；".contains(c))
+        .filter(|p| !p.is_empty())
+        .collect();
+    (!parts.is_empty() && parts.len() <= 4 && parts.iter().all(|p| is_name(p)))
+        .then(|| parts.join(" "))
+}
+
+/// Two to four Han characters starting with a family name, none of prose.
+fn is_name(p: &str) -> bool {
+    let n = p.chars().count();
+    (2..=4).contains(&n)
+        && p.chars().all(crate::text::is_cjk)
+        && (COMPOUND_SURNAMES.iter().any(|s| p.starts_with(s))
+            || p.chars().next().is_some_and(|c| SURNAMES.contains(c)))
+        && !p
+            .chars()
+            .skip(1)
+            .any(|c| "了的是在和与及等报讯社网图文稿完续".contains(c))
+}
+
+/// The issuing body signing a notice (`吉林省人民政府`, `某某县教育局办公室`): a short
+/// line ending with what organisations are called.
+pub(crate) fn issuer(line: &str) -> Option<String> {
+    let t = crate::text::compact(line);
+    let n = t.chars().count();
+    let org = [
+        "政府",
+        "委员会",
+        "办公室",
+        "办公厅",
+        "局",
+        "厅",
+        "部",
+        "中心",
+        "协会",
+        "学会",
+        "公司",
+        "学校",
+        "大学",
+        "学院",
+        "医院",
+        "研究院",
+        "研究所",
+        "党委",
+        "党组",
+        "支部",
+        "联合会",
+        "委",
+        "处",
+        "所",
+        "站",
+        "院",
+    ];
+    ((4..=30).contains(&n)
+        && t.chars().all(crate::text::is_cjk)
+        && org.iter().any(|o| t.ends_with(o)))
+    .then_some(t)
+}
+
+/// A signature closing the body: `…的决心。（常书香 马丹阳）`, `（袁源）`, `张三 摄`.
+pub(crate) fn closing_names(line: &str) -> Option<String> {
+    let t = line.trim_end();
+    if let Some(rest) = t.strip_suffix(['）', ')']) {
+        let open = rest.rfind(['（', '('])?;
+        return bare_names(&rest[open..]);
+    }
+    let t = t.strip_suffix('摄')?;
+    let start = t
+        .char_indices()
+        .rev()
+        .take_while(|&(_, c)| crate::text::is_cjk(c) || c == ' ' || c == '、')
+        .last()
+        .map_or(t.len(), |(i, _)| i);
+    bare_names(&t[start..])
 }
 
 /// Punctuation of prose, never of a list of names.
@@ -652,6 +770,37 @@ mod tests {
         assert_eq!(
             parse("执笔人：闵乐夫 赵兰波 刘韬", SH).author.as_deref(),
             Some("闵乐夫 赵兰波 刘韬")
+        );
+        assert_eq!(
+            reporter("本报记者王燕平 方云凤 柏建斌").as_deref(),
+            Some("王燕平 方云凤 柏建斌")
+        );
+        assert_eq!(
+            reporter("本报实习生刘国栋 周炜").as_deref(),
+            Some("刘国栋 周炜")
+        );
+        assert_eq!(bare_names("胡平").as_deref(), Some("胡平"));
+        assert_eq!(
+            bare_names("赵延东、风笑天").as_deref(),
+            Some("赵延东 风笑天")
+        );
+        assert_eq!(bare_names("工作要求"), None);
+        assert_eq!(bare_names("（完）"), None);
+        assert_eq!(
+            closing_names("……踏实做事”的决心。（常书香 马丹阳 ）").as_deref(),
+            Some("常书香 马丹阳")
+        );
+        assert_eq!(closing_names("（袁源）").as_deref(), Some("袁源"));
+        assert_eq!(closing_names("李明 摄").as_deref(), Some("李明"));
+        assert_eq!(closing_names("（待续）"), None);
+        assert_eq!(
+            parse(
+                "〓 网易娱乐 明星话题 发布时间 2005/03/15 22:36:13 by duscha 〓",
+                SH
+            )
+            .author
+            .as_deref(),
+            Some("duscha")
         );
         // Prose about reporters is no byline.
         assert_eq!(reporter("孙启勤告诉记者，他仍然在坚持购买彩票。"), None);

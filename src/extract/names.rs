@@ -14,6 +14,12 @@ pub(crate) fn author(
     title: Option<&str>,
     content_end: Option<usize>,
 ) -> Option<String> {
+    // A byline in the body beats a poster's name under it.
+    if near.author_after_body
+        && let Some(r) = &near.reporter
+    {
+        return Some(r.clone());
+    }
     if let Some(a) = near.author.as_ref().or(near.reporter.as_ref()) {
         return Some(a.clone());
     }
@@ -29,6 +35,7 @@ pub(crate) fn author(
             let is_site = c.chars().any(is_cjk) && site.iter().any(|s| s.contains(&c));
             !is_site && origin.as_deref() != Some(c.as_str())
         })
+        .or_else(|| near.signed.clone())
 }
 
 /// Where the site names itself: `og:site_name`, and what `<title>` adds to the title.
