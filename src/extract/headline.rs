@@ -237,7 +237,8 @@ fn in_footer(lines: &[Line], t: &str, body: (Option<usize>, Option<usize>)) -> b
         if !lc.contains(&c) {
             continue;
         }
-        if (first..=last).contains(&l.node) {
+        // In the body only as a line of its own: a notice signed by the site's owner.
+        if (first..=last).contains(&l.node) && lc != c {
             return false;
         }
         footer |= l.node > last

@@ -11,11 +11,11 @@ use std::sync::LazyLock;
 /// Labels that are distinctive wherever they stand, longest first within each family.
 const STRONG: &str = "发布时间|发布日期|发表时间|发表日期|发文日期|成文日期|印发日期|公开日期|生成日期|更新时间|更新日期|发稿时间|录入时间|上传时间|添加时间|创建时间|刊发时间|信息来源|文章来源|稿件来源|新闻来源|消息来源|内容来源|来源|稿源|出处|作者|记者|撰稿人|撰稿|撰文|执笔人|执笔|通讯员|发布者|发布人|发布机构|发布单位|本文来源|原文来源|文章出处|责任编辑|网络编辑|编审|审核|审校|校对|终审|责编|点击量|点击数|点击率|点击次数|浏览次数|浏览量|阅读次数|阅读量|阅读数|访问量|访问次数|访问统计|字号|字体|分享到|摄影|索引号|文号|发文机关|主题分类";
 /// Short labels that are words elsewhere too: they need a separator before them.
-const WEAK: &str = "时间|日期|文|编辑|浏览|点击|阅读|访问|图|编者|供稿|选稿";
+const WEAK: &str = "时间|日期|文字|文|编辑|浏览|点击|阅读|访问|图|编者|供稿|选稿|转载自|转自|来自";
 
 static LABEL_RE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(&format!(
-        r"(?:(?P<strong>{STRONG})|(?:^|[\s|｜/【\[（(:：,，;；·•\u{{a0}}\u{{3000}}])(?P<weak>{WEAK}))\s*[:：]|(?:^|[\s|｜/【\[（(:：,，;；·•\u{{a0}}\u{{3000}}])(?P<bare>发表时间|发布时间|来源|作者)[\s\u{{a0}}\u{{3000}}]|(?:^|[\s|｜/【\[（(:：,，;；·•\u{{a0}}\u{{3000}}])(?P<at>发表于|发布于)|(?P<count>阅读|点击|浏览|访问|人气)\s*[:：]?\s*\d+\s*次"
+        r"(?:(?P<strong>{STRONG})|(?:^|[\s|｜/【\[（(:：,，;；·•\u{{a0}}\u{{3000}}])(?P<weak>{WEAK}))\s*[:：]|(?:^|[\s|｜/【\[（(:：,，;；·•\u{{a0}}\u{{3000}}])(?P<bare>发表时间|发布时间|来源|作者)[\s\u{{a0}}\u{{3000}}]|(?:^|[\s|｜/【\[（(:：,，;；·•\u{{a0}}\u{{3000}}])(?P<at>发表于|发布于)|^[\s【\[（(]*(?P<slash>文|图文|撰文)\s*[/／|｜]|(?P<count>阅读|点击|浏览|访问|人气)\s*[:：]?\s*\d+\s*次"
     ))
     .expect("static regex")
 });
@@ -33,11 +33,11 @@ pub(crate) enum Field {
 fn field_of(label: &str) -> Field {
     match label {
         "作者" | "记者" | "撰稿人" | "撰稿" | "撰文" | "执笔人" | "执笔" | "通讯员" | "文"
-        | "供稿" => Field::Author,
+        | "文字" | "供稿" => Field::Author,
         "本文来源" | "原文来源" | "文章出处" | "信息来源" | "文章来源" | "稿件来源"
-        | "新闻来源" | "消息来源" | "内容来源" | "来源" | "稿源" | "出处" => {
-            Field::Origin
-        }
+        | "新闻来源" | "消息来源" | "内容来源" | "来源" | "稿源" | "出处" | "来自" | "转自"
+        | "转载自" => Field::Origin,
+        "图文" => Field::Author,
         l if l.contains("时间") || l.contains("日期") || l.ends_with('于') => Field::Date,
         _ => Field::Other,
     }
@@ -55,6 +55,9 @@ pub(crate) struct MetaLine {
     pub labels: usize,
     /// The first label, when the line starts with it (only brackets or spaces before).
     pub leading_label: Option<String>,
+    /// The line ends with an origin label and no value (`来源：` with the name on the
+    /// next line).
+    pub origin_open: bool,
 }
 
 /// Split a line into its labelled fields.
@@ -67,6 +70,7 @@ pub(crate) fn parse(line: &str, tz: Tz) -> MetaLine {
             .or_else(|| caps.name("weak"))
             .or_else(|| caps.name("bare"))
             .or_else(|| caps.name("at"))
+            .or_else(|| caps.name("slash"))
             .or_else(|| caps.name("count"))
         else {
             continue;
@@ -107,6 +111,7 @@ pub(crate) fn parse(line: &str, tz: Tz) -> MetaLine {
             Field::Origin => {
                 if out.origin.is_none() {
                     out.origin = clean_name(value, 60);
+                    out.origin_open = out.origin.is_none() && i + 1 == found.len();
                 }
             }
             Field::Other => {}
@@ -650,6 +655,20 @@ mod tests {
 
     #[test]
     fn bracketed_fields_and_bare_labels() {
+        assert_eq!(parse("文/张三", SH).author.as_deref(), Some("张三"));
+        assert_eq!(
+            parse("文 | 李四 王五", SH).author.as_deref(),
+            Some("李四 王五")
+        );
+        assert_eq!(parse("文字：赵六", SH).author.as_deref(), Some("赵六"));
+        assert_eq!(parse("撰稿：钱七", SH).author.as_deref(), Some("钱七"));
+        for label in ["来自", "稿件来源", "信息来源", "文章来源", "出处", "转自"]
+        {
+            let m = parse(&format!("发布时间：2022-09-07 {label}：博州日报"), SH);
+            assert_eq!(m.origin.as_deref(), Some("博州日报"), "{label}");
+        }
+        assert!(parse("发布时间：2022-09-07 来源：", SH).origin_open);
+        assert_eq!(parse("来自全国各地的代表参加了会议", SH).labels, 0);
         let m = parse(
             "【来源：市政府办公室】【字体：大 中 小】 发表于 2005-5-7 21:23:57",
             SH,

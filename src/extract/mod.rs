@@ -207,7 +207,8 @@ fn strip_furniture(dom: &mut Dom, stats: &[Stats], roots: &[usize], title: Optio
             let drop = boilerplate::is_furniture(&text)
                 || metaline::is_meta_line(&text, tz)
                 || !text_started && metaline::is_bare_date(&text, tz)
-                || !title.is_empty() && compact(&text).to_lowercase() == title;
+                // Only before the text: a notice's sign-off may repeat what <title> says.
+                || !text_started && !title.is_empty() && compact(&text).to_lowercase() == title;
             if drop {
                 dom.nodes[id].removed = true;
                 continue;

@@ -167,6 +167,36 @@ fn is_vendor(meta: &PageMeta, value: &str) -> bool {
     {
         return true;
     }
+    // A web agency's credit or the CMS's own name.
+    let lower = v.to_lowercase();
+    if [
+        "品牌策划",
+        "技术支持",
+        "网站建设",
+        "网站设计",
+        "设计制作",
+        "建站",
+        "制作维护",
+        "designedby",
+        "designby",
+        "poweredby",
+        "discuz",
+        "dedecms",
+        "phpcms",
+        "comsenz",
+        "empirecms",
+        "帝国cms",
+        "织梦",
+        "wordpress",
+        "joomla",
+        "typecho",
+        "drupal",
+    ]
+    .iter()
+    .any(|s| lower.contains(s))
+    {
+        return true;
+    }
     meta.tag("generator").is_some_and(|g| {
         let g = compact(g);
         let brand: String = v.chars().take(2).collect();

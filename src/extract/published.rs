@@ -114,6 +114,13 @@ pub(crate) fn near_title(
             }
             if out.origin.is_none() && near {
                 out.origin = m.origin;
+                // `来源：<span>⏎ 某某日报 ⏎</span>` on a line of its own.
+                if m.origin_open
+                    && let Some(next) = lines.get(i + 1)
+                    && metaline::parse(&next.text, tz).labels == 0
+                {
+                    out.origin = metaline::clean_name(&next.text, 30);
+                }
             }
         }
         if out.published.is_some() && out.author.is_some() && out.origin.is_some() {
@@ -227,6 +234,29 @@ pub(crate) fn published(
         });
     let from_ld = meta.ld_published.as_deref().and_then(|v| parse_date(v, tz));
     let structured = from_tags.or(from_ld);
+    // The date printed under the title (发布时间/时间/日期) wins over a tag that
+    // disagrees: CMS tags such as TRS `PubDate` are often when the page was generated.
+    let generated = [
+        "pubdate",
+        "publishdate",
+        "publish_date",
+        "publishtime",
+        "firstpublishedtime",
+    ]
+    .iter()
+    .find_map(|k| meta.tag(k).and_then(|v| parse_date(v, tz)));
+    if let (Some(s), Some(line)) = (structured, near.published)
+        && generated == Some(s)
+        && near.labelled
+        && line.day() != s.day()
+        && lines.iter().any(|l| {
+            l.text.chars().count() <= 150
+                && metaline::parse(&l.text, tz).labelled_date
+                && metaline::parse(&l.text, tz).published == Some(line)
+        })
+    {
+        return Some(line);
+    }
     if let Some(s) = structured {
         // Portals print midnight when they only know the day.
         let s = match s {
