@@ -88,6 +88,7 @@ fn items(count: usize) -> Vec<Item> {
                 updated: None,
                 author: Some("谢慧变".into()),
                 origin: Some("天山网-新疆日报".into()),
+                subtitle: None,
                 summary: None,
                 content_text: None,
                 content_html: Some(paragraphs),

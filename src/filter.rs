@@ -77,6 +77,7 @@ mod tests {
             updated: None,
             author: None,
             origin: None,
+            subtitle: None,
             summary: None,
             content_text: Some(text.into()),
             content_html: None,

@@ -93,6 +93,9 @@ pub struct Entry {
     /// Absolute URL of the article.
     pub url: Option<String>,
     pub title: Option<String>,
+    /// A subtitle or kicker printed with the headline (副题, 引题), from the article page.
+    #[serde(default)]
+    pub subtitle: Option<String>,
     pub published: Option<PubDate>,
     pub updated: Option<DateTime<FixedOffset>>,
     pub author: Option<String>,
@@ -120,6 +123,7 @@ pub struct ListItem {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Article {
     pub title: Option<String>,
+    /// A subtitle or kicker printed with the headline (副题, 引题).
     pub subtitle: Option<String>,
     pub published: Option<PubDate>,
     /// The writer (作者, 记者, 文), never an editor (责任编辑).
@@ -140,6 +144,10 @@ pub struct Item {
     pub id: String,
     pub url: Option<String>,
     pub title: String,
+    /// Shown under the title; not part of the revision (an item stored before subtitles
+    /// were kept must not look updated).
+    #[serde(default)]
+    pub subtitle: Option<String>,
     pub published: Option<PubDate>,
     pub updated: Option<DateTime<FixedOffset>>,
     pub author: Option<String>,

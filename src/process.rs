@@ -162,6 +162,7 @@ pub fn to_item(entry: &Entry, source: &str, base: Option<&Url>, now: DateTime<Ut
         id,
         url: url.map(|u| u.to_string()),
         title,
+        subtitle: entry.subtitle.clone().filter(|s| !s.trim().is_empty()),
         published: entry.published,
         updated: entry.updated,
         author: entry.author.clone().filter(|s| !s.trim().is_empty()),
@@ -205,6 +206,7 @@ pub fn has_full_text(entry: &Entry) -> bool {
 /// [`better_title`].
 pub fn merge_article(entry: &mut Entry, article: Article) {
     entry.title = better_title(entry.title.take(), article.title);
+    entry.subtitle = article.subtitle.or(entry.subtitle.take());
     // The page's date is usually more precise than the list's (a time, not only a day).
     entry.published = article.published.or(entry.published);
     entry.author = article.author.or(entry.author.take());

@@ -223,7 +223,7 @@ fn extract_corpus_chinese() {
     check(
         &s,
         &[
-            ("zh-cwced", "body_f1", 0.89),
+            ("zh-cwced", "body_f1", 0.94),
             // The issue asks for 0.94. cx-extractor's reference texts also contain the
             // pages' 关键词阅读/相关新闻 lists (title + date lines outside the article,
             // Text/70.txt is nothing else, many others end with one), which the same
@@ -231,7 +231,8 @@ fn extract_corpus_chinese() {
             // such lists (P 0.979, R 0.885 → 0.929). Held here as a regression guard at
             // the measured level.
             ("cx-extractor", "body_f1", 0.925),
-            ("zh-cwced", "date", 0.80),
+            ("zh-cwced", "date", 0.90),
+            ("zh-cwced", "author", 0.80),
         ],
     );
 }
@@ -246,10 +247,14 @@ fn extract_corpus_western() {
     check(
         &s,
         &[
-            ("trafilatura", "body_f1", 0.90),
-            ("scrapinghub-aeb", "body_f1", 0.94),
-            ("mozilla-readability", "body_f1", 0.93),
+            ("trafilatura", "body_f1", 0.91),
+            ("scrapinghub-aeb", "body_f1", 0.955),
+            ("mozilla-readability", "body_f1", 0.975),
             ("trafilatura", "date", 0.85),
+            // Issue 14 asks title ≥ 0.85 and author ≥ 0.75: held at the measured level.
+            ("trafilatura", "title", 0.81),
+            ("trafilatura", "author", 0.61),
+            ("mozilla-readability", "title", 0.74),
         ],
     );
 }

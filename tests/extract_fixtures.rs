@@ -55,6 +55,9 @@ fn check(dir: &Path) -> Vec<String> {
         }
     };
     field("title", article.title.clone());
+    if expected.get("subtitle").is_some() {
+        field("subtitle", article.subtitle.clone());
+    }
     field("published", article.published.map(|p| p.to_string()));
     field("author", article.author.clone());
     field("origin", article.origin.clone());

@@ -154,6 +154,7 @@ pub fn item(source: &str, id: &str, title: &str, published: Option<&str>) -> Ite
         updated: None,
         author: None,
         origin: None,
+        subtitle: None,
         summary: None,
         content_text: Some(format!("{title}。正文。")),
         content_html: Some(format!("<p>{title}。正文。</p>")),

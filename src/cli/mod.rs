@@ -394,6 +394,7 @@ pub fn item_json(item: &Item, status: Option<ItemStatus>) -> serde_json::Value {
         "id": item.id,
         "url": item.url,
         "title": item.title,
+        "subtitle": item.subtitle,
         "published": item.published,
         "updated": item.updated.map(|u| u.to_rfc3339()),
         "author": item.author,

@@ -26,8 +26,14 @@ pub(crate) struct PageMeta {
     pub ld_author_ids: Vec<String>,
     /// JSON-LD `Person` nodes: `@id` → name.
     pub ld_people: Vec<(String, String)>,
-    /// Headings (h1–h3) as (node, level, text), document order.
+    /// Headings (h1–h3) as (node, level, text), document order; a kicker inside the
+    /// heading (`<span class="kicker">`) is not part of its text.
     pub headings: Vec<(usize, u8, String)>,
+    /// Kickers found inside headings: (heading node, text).
+    pub kickers: Vec<(usize, String)>,
+    /// Other elements that look like a headline: a class or id such as `title`, `tit`,
+    /// `bt`, `lblTitle`, or large bold text standing alone. (node, text), document order.
+    pub titled: Vec<(usize, String)>,
     /// `<time datetime>` and `itemprop=datePublished` values, document order.
     pub times: Vec<(usize, String)>,
     /// Byline elements (rel/itemprop/class author): (node, text).
@@ -85,9 +91,12 @@ pub(crate) fn read(dom: &Dom) -> PageMeta {
             }
             "h1" | "h2" | "h3" => {
                 let level = e.tag.as_bytes()[1] - b'0';
-                let t = dom.text(id);
+                let (t, kicker) = heading_text(dom, id);
                 if !t.is_empty() && t.chars().count() <= 300 {
                     m.headings.push((id, level, t));
+                    if let Some(k) = kicker {
+                        m.kickers.push((id, k));
+                    }
                 }
             }
             "time" => {
@@ -96,6 +105,13 @@ pub(crate) fn read(dom: &Dom) -> PageMeta {
                 }
             }
             _ => {}
+        }
+        if m.titled.len() < 40 && looks_titled(dom, id) {
+            let t = dom.text(id);
+            let n = t.chars().count();
+            if (4..=120).contains(&n) {
+                m.titled.push((id, t));
+            }
         }
         if e.tag != "meta" {
             if e.attr("itemprop")
@@ -158,6 +174,168 @@ pub(crate) fn read(dom: &Dom) -> PageMeta {
             .collect();
     }
     m
+}
+
+/// Class or id words of a kicker (a line over the headline, part of the heading's markup).
+fn is_kicker_class(ci: &str) -> bool {
+    [
+        "kicker",
+        "dachzeile",
+        "overline",
+        "eyebrow",
+        "supertitle",
+        "topline",
+        "roofline",
+    ]
+    .iter()
+    .any(|k| ci.contains(k))
+}
+
+/// Class or id words of text kept for screen readers only.
+fn is_visually_hidden(ci: &str) -> bool {
+    [
+        "visually-hidden",
+        "visuallyhidden",
+        "sr-only",
+        "screen-reader",
+        "hidden-text",
+    ]
+    .iter()
+    .any(|k| ci.contains(k))
+}
+
+/// Class or id words of a subtitle (副题) or kicker (引题).
+pub(crate) fn is_subtitle_class(ci: &str) -> bool {
+    is_kicker_class(ci)
+        || [
+            "subtitle",
+            "sub-title",
+            "sub_title",
+            "subhead",
+            "sub-head",
+            "fubiaoti",
+            "futitle",
+            "yinti",
+            "standfirst",
+        ]
+        .iter()
+        .any(|k| ci.contains(k))
+        || ci
+            .split_whitespace()
+            .any(|w| w == "fbt" || w == "ft" || w == "yt")
+}
+
+/// A heading's text without its kicker and screen-reader-only pieces; the kicker apart.
+fn heading_text(dom: &Dom, id: usize) -> (String, Option<String>) {
+    let mut text = String::new();
+    let mut kicker = None;
+    let mut stack: Vec<usize> = dom.nodes[id].children.iter().rev().copied().collect();
+    while let Some(n) = stack.pop() {
+        match &dom.nodes[n].data {
+            Data::Text(t) => text.push_str(t),
+            Data::Element(e) => {
+                let ci = dom.class_id(n);
+                if is_visually_hidden(&ci) {
+                    continue;
+                }
+                if kicker.is_none() && is_kicker_class(&ci) {
+                    kicker = Some(dom.text(n)).filter(|k| !k.is_empty());
+                    continue;
+                }
+                if is_block(&e.tag) || e.tag == "br" {
+                    text.push(' ');
+                }
+                stack.extend(dom.nodes[n].children.iter().rev());
+            }
+        }
+    }
+    // Soft hyphens are invisible break points.
+    let text = fold_whitespace(&text.replace('\u{ad}', ""));
+    match kicker {
+        // A heading that is nothing but its kicker keeps its text.
+        Some(k) if text.is_empty() => (k, None),
+        k => (text, k),
+    }
+}
+
+/// Whether an element (not h1–h3) looks like a headline: a class or id naming a title
+/// (`tit`, `title`, `bt`, `lblTitle`, `article-title`; not a subtitle, the site's
+/// title or a list's), or large bold text alone in its block; never a link or inside one.
+fn looks_titled(dom: &Dom, id: usize) -> bool {
+    let Some(e) = dom.elem(id) else { return false };
+    if matches!(
+        e.tag.as_str(),
+        "h1" | "h2"
+            | "h3"
+            | "a"
+            | "meta"
+            | "title"
+            | "script"
+            | "body"
+            | "html"
+            | "li"
+            | "ul"
+            | "img"
+            | "head"
+    ) {
+        return false;
+    }
+    let ci = dom.class_id(id);
+    let named = ci.split(|c: char| c.is_whitespace()).any(|w| {
+        let titled = w.contains("title")
+            || w.contains("biaoti")
+            || w.contains("headline")
+            || w.split(['-', '_'])
+                .any(|p| matches!(p, "tit" | "bt" | "btitle" | "tt" | "tm"));
+        titled
+            && ![
+                "sub", "site", "logo", "nav", "list", "lanmu", "column", "menu", "more", "hot",
+                "side", "foot", "header", "tab", "bar", "module", "box", "wrap", "page", "web",
+                "img", "pic", "video", "link", "item", "lm", "dh",
+            ]
+            .iter()
+            .any(|x| w.contains(x))
+    });
+    let large = !named && {
+        let style = e.attr("style").unwrap_or("").to_ascii_lowercase();
+        let font_size = e.tag == "font"
+            && e.attr("size")
+                .and_then(|s| s.trim().trim_start_matches('+').parse::<u8>().ok())
+                .is_some_and(|s| s >= 4);
+        font_size || style_font_px(&style).is_some_and(|px| px >= 18.0)
+    };
+    if !named && !large {
+        return false;
+    }
+    // A leaf of inline content, outside links and list items.
+    let leafish = dom.nodes[id].children.iter().all(|&c| {
+        dom.elem(c)
+            .is_none_or(|ce| ce.tag == "br" || !is_block(&ce.tag) && ce.tag != "a")
+    });
+    leafish
+        && !dom
+            .ancestors(id)
+            .take(6)
+            .any(|a| matches!(dom.tag(a), "a" | "li" | "nav" | "header" | "footer"))
+}
+
+/// `font-size: 22px` / `16pt` in an inline style, in pixels.
+fn style_font_px(style: &str) -> Option<f64> {
+    let i = style.find("font-size")?;
+    let rest = style[i + "font-size".len()..].trim_start_matches([' ', ':']);
+    let num: String = rest
+        .chars()
+        .take_while(|c| c.is_ascii_digit() || *c == '.')
+        .collect();
+    let v: f64 = num.parse().ok()?;
+    let unit = &rest[num.len()..];
+    if unit.starts_with("px") {
+        Some(v)
+    } else if unit.starts_with("pt") {
+        Some(v * 4.0 / 3.0)
+    } else {
+        None
+    }
 }
 
 fn read_json_ld(v: &Value, m: &mut PageMeta, depth: usize) {
@@ -321,10 +499,11 @@ fn walk_lines(dom: &Dom, id: usize, out: &mut Vec<Line>, cur: &mut String, cur_n
 
 /// The article title.
 pub(crate) fn title(meta: &PageMeta) -> Option<String> {
-    let portal = meta.tag("articletitle").map(fold_whitespace);
+    let portal = meta.tag("articletitle").map(clean_title);
     let structured = meta
         .ld_headline
-        .clone()
+        .as_deref()
+        .map(clean_title)
         .or_else(|| {
             [
                 "dc.title",
@@ -336,11 +515,11 @@ pub(crate) fn title(meta: &PageMeta) -> Option<String> {
             ]
             .iter()
             .find_map(|k| meta.tag(k))
-            .map(fold_whitespace)
+            .map(clean_title)
         })
-        .or_else(|| meta.tag("twitter:title").map(fold_whitespace))
-        .or_else(|| meta.tag("title").map(fold_whitespace));
-    let doc = meta.doc_title.clone();
+        .or_else(|| meta.tag("twitter:title").map(clean_title))
+        .or_else(|| meta.tag("title").map(clean_title));
+    let doc = meta.doc_title.as_deref().map(clean_title);
 
     // A heading whose text the <title>/og:title contains is the title without the site suffix.
     let wrappers: Vec<String> = [portal.as_ref(), structured.as_ref(), doc.as_ref()]
@@ -382,6 +561,17 @@ pub(crate) fn title(meta: &PageMeta) -> Option<String> {
         .iter()
         .find(|(_, level, _)| *level == 1)
         .map(|(_, _, t)| t.clone())
+}
+
+/// A title from `<meta>` or `<title>`: whitespace folded, and entities a CMS escaped twice
+/// (`Benko&#8211;Firma` in the attribute's value) decoded.
+pub(crate) fn clean_title(s: &str) -> String {
+    let s = fold_whitespace(s);
+    if s.contains('&') && s.contains(';') && !s.contains('<') {
+        crate::text::html_to_text(&s)
+    } else {
+        s
+    }
 }
 
 /// `文章标题_栏目_站点名` / `Title | Site` → the article's part.

@@ -11,11 +11,11 @@ use std::sync::LazyLock;
 /// Labels that are distinctive wherever they stand, longest first within each family.
 const STRONG: &str = "发布时间|发布日期|发表时间|发表日期|发文日期|成文日期|印发日期|公开日期|生成日期|更新时间|更新日期|发稿时间|录入时间|上传时间|添加时间|创建时间|刊发时间|信息来源|文章来源|稿件来源|新闻来源|消息来源|内容来源|来源|稿源|出处|作者|记者|撰稿人|撰稿|撰文|执笔人|执笔|通讯员|发布者|发布人|发布机构|发布单位|本文来源|原文来源|文章出处|责任编辑|网络编辑|编审|审核|审校|校对|终审|责编|点击量|点击数|点击率|点击次数|浏览次数|浏览量|阅读次数|阅读量|阅读数|访问量|访问次数|访问统计|字号|字体|分享到|摄影|索引号|文号|发文机关|主题分类";
 /// Short labels that are words elsewhere too: they need a separator before them.
-const WEAK: &str = "时间|日期|文|编辑|浏览|点击|阅读|访问|图|编者|供稿|选稿";
+const WEAK: &str = "时间|日期|文字|文|编辑|浏览|点击|阅读|访问|图|编者|供稿|选稿|转载自|转自|来自";
 
 static LABEL_RE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(&format!(
-        r"(?:(?P<strong>{STRONG})|(?:^|[\s|｜/【\[（(:：,，;；·•\u{{a0}}\u{{3000}}])(?P<weak>{WEAK}))\s*[:：]|(?:^|[\s|｜/【\[（(:：,，;；·•\u{{a0}}\u{{3000}}])(?P<bare>发表时间|发布时间|来源|作者)[\s\u{{a0}}\u{{3000}}]|(?:^|[\s|｜/【\[（(:：,，;；·•\u{{a0}}\u{{3000}}])(?P<at>发表于|发布于)|(?P<count>阅读|点击|浏览|访问|人气)\s*[:：]?\s*\d+\s*次"
+        r"(?:(?P<strong>{STRONG})|(?:^|[\s|｜/【\[（(:：,，;；·•\u{{a0}}\u{{3000}}])(?P<weak>{WEAK}))\s*[:：]|(?:^|[\s|｜/【\[（(:：,，;；·•\u{{a0}}\u{{3000}}])(?P<bare>发表时间|发布时间|来源|作者)[\s\u{{a0}}\u{{3000}}]|(?:^|[\s|｜/【\[（(:：,，;；·•\u{{a0}}\u{{3000}}])(?P<at>发表于|发布于)|^[\s【\[（(]*(?P<slash>文|图文|撰文)\s*[/／|｜]|(?P<count>阅读|点击|浏览|访问|人气)\s*[:：]?\s*\d+\s*次"
     ))
     .expect("static regex")
 });
@@ -33,11 +33,11 @@ pub(crate) enum Field {
 fn field_of(label: &str) -> Field {
     match label {
         "作者" | "记者" | "撰稿人" | "撰稿" | "撰文" | "执笔人" | "执笔" | "通讯员" | "文"
-        | "供稿" => Field::Author,
+        | "文字" | "供稿" => Field::Author,
         "本文来源" | "原文来源" | "文章出处" | "信息来源" | "文章来源" | "稿件来源"
-        | "新闻来源" | "消息来源" | "内容来源" | "来源" | "稿源" | "出处" => {
-            Field::Origin
-        }
+        | "新闻来源" | "消息来源" | "内容来源" | "来源" | "稿源" | "出处" | "来自" | "转自"
+        | "转载自" => Field::Origin,
+        "图文" => Field::Author,
         l if l.contains("时间") || l.contains("日期") || l.ends_with('于') => Field::Date,
         _ => Field::Other,
     }
@@ -55,6 +55,9 @@ pub(crate) struct MetaLine {
     pub labels: usize,
     /// The first label, when the line starts with it (only brackets or spaces before).
     pub leading_label: Option<String>,
+    /// The line ends with an origin label and no value (`来源：` with the name on the
+    /// next line).
+    pub origin_open: bool,
 }
 
 /// Split a line into its labelled fields.
@@ -67,6 +70,7 @@ pub(crate) fn parse(line: &str, tz: Tz) -> MetaLine {
             .or_else(|| caps.name("weak"))
             .or_else(|| caps.name("bare"))
             .or_else(|| caps.name("at"))
+            .or_else(|| caps.name("slash"))
             .or_else(|| caps.name("count"))
         else {
             continue;
@@ -107,6 +111,7 @@ pub(crate) fn parse(line: &str, tz: Tz) -> MetaLine {
             Field::Origin => {
                 if out.origin.is_none() {
                     out.origin = clean_name(value, 60);
+                    out.origin_open = out.origin.is_none() && i + 1 == found.len();
                 }
             }
             Field::Other => {}
@@ -122,6 +127,16 @@ pub(crate) fn parse(line: &str, tz: Tz) -> MetaLine {
             .iter()
             .any(|l| line[start..].starts_with(l));
         out.author = unlabelled_name(&line[..start], field, posted);
+    }
+    // `发布时间 2005/03/15 22:36:13 by duscha`: the poster after the date.
+    if out.author.is_none()
+        && out.labels > 0
+        && let Some(i) = line.find(" by ")
+    {
+        let name = line[i + 4..]
+            .split(|c: char| c.is_whitespace() || "〓|｜".contains(c))
+            .find(|w| !w.is_empty());
+        out.author = name.and_then(|n| clean_name(n, 30));
     }
     // Forums: 本贴由<作者>于2005年8月12日16:12:21在〖…〗发表.
     if out.published.is_none()
@@ -276,7 +291,7 @@ pub(crate) fn reporter(line: &str) -> Option<String> {
     {
         return Some(crate::text::fold_whitespace(names.as_str()));
     }
-    for label in ["记者", "通讯员"] {
+    for label in ["记者", "通讯员", "实习生"] {
         let mut from = 0;
         while let Some(i) = line[from..].find(label) {
             let start = from + i + label.len();
@@ -336,7 +351,23 @@ fn byline_names(rest: &str) -> Option<String> {
         // A name glued to the label needs an explicit end (`记者马俊峰/文`): menu
         // entries like `记者调查` end their line too.
         if !spaced {
-            return closes(after).then(|| names.join(" "));
+            if closes(after) {
+                return Some(names.join(" "));
+            }
+            // `本报记者王燕平 方云凤 柏建斌`: more names, set off by gaps, to the end.
+            let more: Vec<&str> = after
+                .split(|c: char| is_gap(c) || c == '、')
+                .filter(|p| !p.is_empty())
+                .collect();
+            let all_names = !more.is_empty()
+                && after.starts_with(|c: char| is_gap(c) || c == '、')
+                && more.len() <= 5
+                && is_name(name)
+                && more.iter().all(|p| is_name(p));
+            return all_names.then(|| {
+                names.extend(more);
+                names.join(" ")
+            });
         }
         let next = after.trim_start_matches(|c: char| is_gap(c) || c == '、');
         if next.is_empty() || closes(next) {
@@ -349,6 +380,98 @@ fn byline_names(rest: &str) -> Option<String> {
         rest = next;
     }
     None
+}
+
+/// Common Chinese family names: a line of bare names is believed only when each name
+/// starts with one (a heading like 工作要求 is no name).
+const SURNAMES: &str = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤常温康施文牛樊葛邢安齐易乔伍庞颜倪庄聂章鲁岳翟殷詹申欧耿关兰焦俞左柳甘祝包宁尚符舒阮柯纪梅童凌毕单季裴霍涂成苗谷盛曲翁冉骆蓝路游辛靳管柴蒙鲍华喻祁蒲房滕屈饶解牟艾尤阳时穆农司卓古吉缪简车项连芦麦褚娄窦戚岑景党宫费卜冷晏席卫米柏宗瞿桂全佟应臧闵苟邬边卞姬师和仇栾隋商刁沙荣巫寇桑郎甄丛仲虞敖巩明佘池查麻苑迟邝风";
+const COMPOUND_SURNAMES: &[&str] = &[
+    "欧阳", "司马", "诸葛", "上官", "东方", "皇甫", "尉迟", "公孙", "慕容", "长孙", "宇文", "司徒",
+    "夏侯", "令狐",
+];
+
+/// The names of a line that is nothing but names (`胡平`, `赵延东、风笑天`, `（常书香
+/// 马丹阳）`): one to four names of two to four Han characters, each with a family name.
+pub(crate) fn bare_names(line: &str) -> Option<String> {
+    let t = line.trim_matches(|c: char| c.is_whitespace() || "（）()【】[]".contains(c));
+    if t.is_empty() || t.chars().count() > 24 {
+        return None;
+    }
+    let parts: Vec<&str> = t
+        .split(|c: char| c.is_whitespace() || "、，,;；".contains(c))
+        .filter(|p| !p.is_empty())
+        .collect();
+    (!parts.is_empty() && parts.len() <= 4 && parts.iter().all(|p| is_name(p)))
+        .then(|| parts.join(" "))
+}
+
+/// Two to four Han characters starting with a family name, none of prose.
+fn is_name(p: &str) -> bool {
+    let n = p.chars().count();
+    (2..=4).contains(&n)
+        && p.chars().all(crate::text::is_cjk)
+        && (COMPOUND_SURNAMES.iter().any(|s| p.starts_with(s))
+            || p.chars().next().is_some_and(|c| SURNAMES.contains(c)))
+        && !p
+            .chars()
+            .skip(1)
+            .any(|c| "了的是在和与及等报讯社网图文稿完续".contains(c))
+}
+
+/// The issuing body signing a notice (`吉林省人民政府`, `某某县教育局办公室`): a short
+/// line ending with what organisations are called.
+pub(crate) fn issuer(line: &str) -> Option<String> {
+    let t = crate::text::compact(line);
+    let n = t.chars().count();
+    let org = [
+        "政府",
+        "委员会",
+        "办公室",
+        "办公厅",
+        "局",
+        "厅",
+        "部",
+        "中心",
+        "协会",
+        "学会",
+        "公司",
+        "学校",
+        "大学",
+        "学院",
+        "医院",
+        "研究院",
+        "研究所",
+        "党委",
+        "党组",
+        "支部",
+        "联合会",
+        "委",
+        "处",
+        "所",
+        "站",
+        "院",
+    ];
+    ((4..=30).contains(&n)
+        && t.chars().all(crate::text::is_cjk)
+        && org.iter().any(|o| t.ends_with(o)))
+    .then_some(t)
+}
+
+/// A signature closing the body: `…的决心。（常书香 马丹阳）`, `（袁源）`, `张三 摄`.
+pub(crate) fn closing_names(line: &str) -> Option<String> {
+    let t = line.trim_end();
+    if let Some(rest) = t.strip_suffix(['）', ')']) {
+        let open = rest.rfind(['（', '('])?;
+        return bare_names(&rest[open..]);
+    }
+    let t = t.strip_suffix('摄')?;
+    let start = t
+        .char_indices()
+        .rev()
+        .take_while(|&(_, c)| crate::text::is_cjk(c) || c == ' ' || c == '、')
+        .last()
+        .map_or(t.len(), |(i, _)| i);
+    bare_names(&t[start..])
 }
 
 /// Punctuation of prose, never of a list of names.
@@ -532,6 +655,20 @@ mod tests {
 
     #[test]
     fn bracketed_fields_and_bare_labels() {
+        assert_eq!(parse("文/张三", SH).author.as_deref(), Some("张三"));
+        assert_eq!(
+            parse("文 | 李四 王五", SH).author.as_deref(),
+            Some("李四 王五")
+        );
+        assert_eq!(parse("文字：赵六", SH).author.as_deref(), Some("赵六"));
+        assert_eq!(parse("撰稿：钱七", SH).author.as_deref(), Some("钱七"));
+        for label in ["来自", "稿件来源", "信息来源", "文章来源", "出处", "转自"]
+        {
+            let m = parse(&format!("发布时间：2022-09-07 {label}：博州日报"), SH);
+            assert_eq!(m.origin.as_deref(), Some("博州日报"), "{label}");
+        }
+        assert!(parse("发布时间：2022-09-07 来源：", SH).origin_open);
+        assert_eq!(parse("来自全国各地的代表参加了会议", SH).labels, 0);
         let m = parse(
             "【来源：市政府办公室】【字体：大 中 小】 发表于 2005-5-7 21:23:57",
             SH,
@@ -652,6 +789,37 @@ mod tests {
         assert_eq!(
             parse("执笔人：闵乐夫 赵兰波 刘韬", SH).author.as_deref(),
             Some("闵乐夫 赵兰波 刘韬")
+        );
+        assert_eq!(
+            reporter("本报记者王燕平 方云凤 柏建斌").as_deref(),
+            Some("王燕平 方云凤 柏建斌")
+        );
+        assert_eq!(
+            reporter("本报实习生刘国栋 周炜").as_deref(),
+            Some("刘国栋 周炜")
+        );
+        assert_eq!(bare_names("胡平").as_deref(), Some("胡平"));
+        assert_eq!(
+            bare_names("赵延东、风笑天").as_deref(),
+            Some("赵延东 风笑天")
+        );
+        assert_eq!(bare_names("工作要求"), None);
+        assert_eq!(bare_names("（完）"), None);
+        assert_eq!(
+            closing_names("……踏实做事”的决心。（常书香 马丹阳 ）").as_deref(),
+            Some("常书香 马丹阳")
+        );
+        assert_eq!(closing_names("（袁源）").as_deref(), Some("袁源"));
+        assert_eq!(closing_names("李明 摄").as_deref(), Some("李明"));
+        assert_eq!(closing_names("（待续）"), None);
+        assert_eq!(
+            parse(
+                "〓 网易娱乐 明星话题 发布时间 2005/03/15 22:36:13 by duscha 〓",
+                SH
+            )
+            .author
+            .as_deref(),
+            Some("duscha")
         );
         // Prose about reporters is no byline.
         assert_eq!(reporter("孙启勤告诉记者，他仍然在坚持购买彩票。"), None);

@@ -3,6 +3,7 @@
 //!
 //! - [`dom`]: the page copied into a bounded arena (scripts dropped, depth capped).
 //! - [`metadata`]: `<meta>` tags, JSON-LD, headings, bylines, text lines; the title.
+//! - [`headline`]: the headline shown near the body (not the site's name), the subtitle.
 //! - [`metaline`]: the `时间:… 作者:… 来源:…` line split into its fields.
 //! - [`published`]: the publication date from all of those, strongest first.
 //! - [`names`]: author and origin.
@@ -13,6 +14,7 @@
 mod boilerplate;
 mod content;
 mod dom;
+mod headline;
 mod metadata;
 mod metaline;
 mod names;
@@ -85,19 +87,44 @@ fn extract_parsed(html: &str, url: &Url, tz: Tz) -> Article {
 
     let meta = metadata::read(&dom);
     let lines = metadata::lines(&dom);
-    let title = metadata::title(&meta);
-    let anchor = title_heading(&meta, title.as_deref());
+    let first_guess = metadata::title(&meta);
 
-    let mut body = body_pass(&mut dom, true, title.as_deref(), url, tz);
+    let mut body = body_pass(&mut dom, true, first_guess.as_deref(), url, tz);
     if body.weight < RETRY_BELOW {
         for node in &mut dom.nodes {
             node.removed = false;
         }
-        let loose = body_pass(&mut dom, false, title.as_deref(), url, tz);
+        let loose = body_pass(&mut dom, false, first_guess.as_deref(), url, tz);
         if loose.weight > body.weight * 1.5 {
             body = loose;
         }
     }
+    let head = headline::headline(
+        &dom,
+        &meta,
+        &lines,
+        first_guess.clone(),
+        (body.first, body.last),
+        url,
+    );
+    let subtitle = headline::subtitle(&dom, &meta, &lines, &head, tz);
+    // The headline or subtitle found inside the body's container is not its first line.
+    if head.title != first_guess || subtitle.is_some() {
+        let lead: Vec<String> = head
+            .title
+            .iter()
+            .chain(&subtitle)
+            .map(|t| compact(t).to_lowercase())
+            .collect();
+        if drop_lead(&mut dom, &body.roots, &lead) {
+            let stats = content::compute_stats(&dom);
+            let out = render::render(&dom, &stats, &body.roots, url);
+            body.html = out.html;
+            body.text = out.text;
+        }
+    }
+    let title = head.title;
+    let anchor = head.node;
 
     let near = published::near_title(&lines, anchor, (body.first, body.last), tz);
     let published = published::published(
@@ -114,7 +141,7 @@ fn extract_parsed(html: &str, url: &Url, tz: Tz) -> Article {
 
     Article {
         title,
-        subtitle: None,
+        subtitle,
         published,
         author,
         origin,
@@ -124,6 +151,7 @@ fn extract_parsed(html: &str, url: &Url, tz: Tz) -> Article {
 }
 
 struct Body {
+    roots: Vec<usize>,
     /// The first node of the body, where metadata lines end.
     first: Option<usize>,
     /// The last node of the body (bylines after it belong to comments).
@@ -148,6 +176,7 @@ fn body_pass(dom: &mut Dom, strict: bool, title: Option<&str>, url: &Url, tz: Tz
     let out = render::render(dom, &stats, &roots, url);
     let weight = content::weighted_len(&out.text).0;
     Body {
+        roots: roots.clone(),
         first: roots.first().copied(),
         last: roots
             .last()
@@ -178,7 +207,8 @@ fn strip_furniture(dom: &mut Dom, stats: &[Stats], roots: &[usize], title: Optio
             let drop = boilerplate::is_furniture(&text)
                 || metaline::is_meta_line(&text, tz)
                 || !text_started && metaline::is_bare_date(&text, tz)
-                || !title.is_empty() && compact(&text).to_lowercase() == title;
+                // Only before the text: a notice's sign-off may repeat what <title> says.
+                || !text_started && !title.is_empty() && compact(&text).to_lowercase() == title;
             if drop {
                 dom.nodes[id].removed = true;
                 continue;
@@ -196,16 +226,43 @@ fn strip_furniture(dom: &mut Dom, stats: &[Stats], roots: &[usize], title: Optio
     }
 }
 
-/// The heading that carries the title: where the metadata line is looked for.
-fn title_heading(meta: &metadata::PageMeta, title: Option<&str>) -> Option<usize> {
-    let t = compact(title?).to_lowercase();
-    meta.headings
-        .iter()
-        .find(|(_, _, h)| {
-            let h = compact(h).to_lowercase();
-            h == t || (h.chars().count() >= 4 && (t.contains(&h) || h.contains(&t)))
-        })
-        .map(|(id, _, _)| *id)
+/// Remove the lines of `lead` (compacted, lower-case) from the start of the body, before
+/// its text begins; whether any was removed.
+fn drop_lead(dom: &mut Dom, roots: &[usize], lead: &[String]) -> bool {
+    let mut removed = false;
+    let mut stack: Vec<usize> = roots.iter().rev().copied().collect();
+    let mut seen = 0.0;
+    while let Some(id) = stack.pop() {
+        if dom.nodes[id].removed || seen > 200.0 {
+            continue;
+        }
+        let has_blocks = dom.nodes[id].children.iter().any(|&c| {
+            !dom.nodes[c].removed && dom.elem(c).is_some_and(|e| crate::text::is_block(&e.tag))
+        });
+        if dom.elem(id).is_some() && !has_blocks {
+            let text = dom.text(id);
+            // Never a root, nor a line holding a picture.
+            let pictured = || dom.descendants(id).iter().any(|&d| dom.tag(d) == "img");
+            if roots.contains(&id) || pictured() {
+                seen += content::weighted_len(&text).0;
+                continue;
+            }
+            let c = compact(&text).to_lowercase();
+            if !c.is_empty() && lead.contains(&c) {
+                dom.nodes[id].removed = true;
+                removed = true;
+                continue;
+            }
+            seen += content::weighted_len(&text).0;
+            continue;
+        }
+        if dom.elem(id).is_none() {
+            seen += dom.nodes[id].weight.0;
+            continue;
+        }
+        stack.extend(dom.nodes[id].children.iter().rev());
+    }
+    removed
 }
 
 #[cfg(test)]

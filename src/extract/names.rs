@@ -14,6 +14,12 @@ pub(crate) fn author(
     title: Option<&str>,
     content_end: Option<usize>,
 ) -> Option<String> {
+    // A byline in the body beats a poster's name under it.
+    if near.author_after_body
+        && let Some(r) = &near.reporter
+    {
+        return Some(r.clone());
+    }
     if let Some(a) = near.author.as_ref().or(near.reporter.as_ref()) {
         return Some(a.clone());
     }
@@ -29,6 +35,7 @@ pub(crate) fn author(
             let is_site = c.chars().any(is_cjk) && site.iter().any(|s| s.contains(&c));
             !is_site && origin.as_deref() != Some(c.as_str())
         })
+        .or_else(|| near.signed.clone())
 }
 
 /// Where the site names itself: `og:site_name`, and what `<title>` adds to the title.
@@ -157,6 +164,36 @@ fn is_vendor(meta: &PageMeta, value: &str) -> bool {
     if ["网络", "科技", "公司", "软件", "网络技术"]
         .iter()
         .any(|s| v.ends_with(s))
+    {
+        return true;
+    }
+    // A web agency's credit or the CMS's own name.
+    let lower = v.to_lowercase();
+    if [
+        "品牌策划",
+        "技术支持",
+        "网站建设",
+        "网站设计",
+        "设计制作",
+        "建站",
+        "制作维护",
+        "designedby",
+        "designby",
+        "poweredby",
+        "discuz",
+        "dedecms",
+        "phpcms",
+        "comsenz",
+        "empirecms",
+        "帝国cms",
+        "织梦",
+        "wordpress",
+        "joomla",
+        "typecho",
+        "drupal",
+    ]
+    .iter()
+    .any(|s| lower.contains(s))
     {
         return true;
     }

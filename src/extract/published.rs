@@ -51,6 +51,12 @@ pub(crate) struct NearTitle {
     /// the body (western pages).
     pub written_by: Option<String>,
     pub origin: Option<String>,
+    /// The labelled author's line comes after the body (a blog's poster under a
+    /// reprinted article whose own byline is in the body).
+    pub author_after_body: bool,
+    /// Names standing alone at the start of the body (`胡平` under the title) or closing
+    /// it (`（常书香 马丹阳）`, `张三 摄`).
+    pub signed: Option<String>,
 }
 
 /// Read the metadata lines: those after the title heading first, nearest first.
@@ -84,7 +90,11 @@ pub(crate) fn near_title(
         reporter: None,
         written_by: None,
         origin: None,
+        author_after_body: false,
+        signed: None,
     };
+    let end_line = content_end.map(position);
+    let mut author_line = None;
     for i in order {
         let text = &lines[i].text;
         if text.chars().count() > 250 {
@@ -98,11 +108,19 @@ pub(crate) fn near_title(
                 out.labelled = true;
             }
             let near = (names_from..=names_to).contains(&i);
-            if out.author.is_none() && near {
+            if out.author.is_none() && near && m.author.is_some() {
                 out.author = m.author;
+                author_line = Some(i);
             }
             if out.origin.is_none() && near {
                 out.origin = m.origin;
+                // `来源：<span>⏎ 某某日报 ⏎</span>` on a line of its own.
+                if m.origin_open
+                    && let Some(next) = lines.get(i + 1)
+                    && metaline::parse(&next.text, tz).labels == 0
+                {
+                    out.origin = metaline::clean_name(&next.text, 30);
+                }
             }
         }
         if out.published.is_some() && out.author.is_some() && out.origin.is_some() {
@@ -111,17 +129,49 @@ pub(crate) fn near_title(
     }
     // Bylines: the article's lines first, then the ones above the heading. A long
     // paragraph carries one only at its start or end (`据新华社拉萨电（记者 格桑边觉）…`).
-    out.reporter = (start..names_to.min(lines.len()))
+    let byline_at = |i: usize| {
+        let text = &lines.get(i)?.text;
+        let n = text.chars().count();
+        if n <= 120 {
+            return metaline::reporter(text);
+        }
+        let head = text.char_indices().nth(40).map_or(text.len(), |(b, _)| b);
+        let tail = text.char_indices().nth(n - 40).map_or(0, |(b, _)| b);
+        metaline::reporter(&text[..head]).or_else(|| metaline::reporter(&text[tail..]))
+    };
+    let found = (start..names_to.min(lines.len()))
         .chain((names_from..start.min(lines.len())).rev())
-        .find_map(|i| {
-            let text = &lines[i].text;
-            let n = text.chars().count();
-            if n <= 120 {
-                return metaline::reporter(text);
-            }
-            let head = text.char_indices().nth(40).map_or(text.len(), |(b, _)| b);
-            let tail = text.char_indices().nth(n - 40).map_or(0, |(b, _)| b);
-            metaline::reporter(&text[..head]).or_else(|| metaline::reporter(&text[tail..]))
+        .find_map(|i| Some((i, byline_at(i)?)));
+    // The labelled author printed after the body, or far below the byline that opens it.
+    out.author_after_body = author_line.is_some_and(|a| {
+        end_line.is_some_and(|e| a > e) || found.as_ref().is_some_and(|(r, _)| a > r + 5)
+    });
+    out.reporter = found.map(|(i, names)| {
+        // `本报实习生 刘国栋` then `本报记者 王燕平`: both writers.
+        match byline_at(i + 1) {
+            Some(next) if next != names => format!("{names}, {next}"),
+            _ => names,
+        }
+    });
+    // A name alone under the title or at the start of the body, else a signature
+    // closing the body.
+    let body_start = content_start.map_or(start, position);
+    out.signed = (start.min(body_start)..(body_start + 5).min(lines.len()))
+        .take_while(|&i| lines[i].text.chars().count() < 40)
+        .find_map(|i| metaline::bare_names(&lines[i].text))
+        .or_else(|| {
+            let e = end_line?.min(lines.len().saturating_sub(1));
+            let text = |i: usize| lines.get(i).map_or("", |l| l.text.as_str());
+            (e.saturating_sub(2)..=e)
+                .rev()
+                .find_map(|i| metaline::closing_names(text(i)))
+                .or_else(|| {
+                    // A notice signed by its issuer over the date (落款).
+                    (e.saturating_sub(3)..e)
+                        .rev()
+                        .find(|&i| metaline::is_bare_date(text(i + 1), tz))
+                        .and_then(|i| metaline::issuer(text(i)))
+                })
         });
     let end = content_end.map_or(lines.len(), position);
     out.written_by = (start..(start + 20).min(lines.len()))
@@ -184,6 +234,29 @@ pub(crate) fn published(
         });
     let from_ld = meta.ld_published.as_deref().and_then(|v| parse_date(v, tz));
     let structured = from_tags.or(from_ld);
+    // The date printed under the title (发布时间/时间/日期) wins over a tag that
+    // disagrees: CMS tags such as TRS `PubDate` are often when the page was generated.
+    let generated = [
+        "pubdate",
+        "publishdate",
+        "publish_date",
+        "publishtime",
+        "firstpublishedtime",
+    ]
+    .iter()
+    .find_map(|k| meta.tag(k).and_then(|v| parse_date(v, tz)));
+    if let (Some(s), Some(line)) = (structured, near.published)
+        && generated == Some(s)
+        && near.labelled
+        && line.day() != s.day()
+        && lines.iter().any(|l| {
+            l.text.chars().count() <= 150
+                && metaline::parse(&l.text, tz).labelled_date
+                && metaline::parse(&l.text, tz).published == Some(line)
+        })
+    {
+        return Some(line);
+    }
     if let Some(s) = structured {
         // Portals print midnight when they only know the day.
         let s = match s {

@@ -76,6 +76,22 @@ impl FeedEntry {
         let content_text = nonempty(item.content_text.as_deref())
             .map(xml_text)
             .or_else(|| content_html.as_deref().map(html_to_text));
+        // The subtitle (副题, a kicker) is shown under the title: first in the content.
+        let (content_html, content_text) = match nonempty(item.subtitle.as_deref()) {
+            Some(sub) => {
+                let sub = xml_text(sub.trim());
+                let mut html = String::from("<p><em>");
+                crate::text::escape_html_into(&sub, &mut html);
+                html.push_str("</em></p>");
+                html.push_str(content_html.as_deref().unwrap_or(""));
+                let text = match content_text {
+                    Some(t) => format!("{sub}\n{t}"),
+                    None => sub,
+                };
+                (Some(html), Some(text))
+            }
+            None => (content_html, content_text),
+        };
         FeedEntry {
             id: tag_uri(&item.source, &item.id),
             title: xml_text(item.title.trim()),

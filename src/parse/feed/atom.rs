@@ -103,6 +103,7 @@ fn parse_entry(cx: &ReadContext, node: &Node) -> Entry {
         updated,
         author,
         origin: None,
+        subtitle: None,
         summary: node
             .child(NS, "summary")
             .and_then(|s| html_construct(cx, s))

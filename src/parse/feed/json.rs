@@ -60,6 +60,7 @@ pub(super) fn parse(text: &str, url: &Url, tz: Tz) -> Result<ParsedFeed, FeedErr
                 .and_then(|d| date::to_instant(d, tz)),
             author: author(item).or_else(|| feed_author.clone()),
             origin: None,
+            subtitle: None,
             summary: str_field(item, "summary"),
             content_html,
             attachment: false,

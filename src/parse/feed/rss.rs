@@ -230,6 +230,7 @@ fn parse_item(cx: &ReadContext, item: &Node) -> Entry {
         updated,
         author,
         origin: None,
+        subtitle: None,
         summary: summary.map(|s| absolutize(s.trim().to_string())),
         content_html: content_html.map(|s| absolutize(s.trim().to_string())),
         attachment: false,

@@ -1,0 +1,358 @@
+//! The headline as the page shows it, and the subtitle printed with it.
+//!
+//! Many CMS templates put only the site's name (or "site – column") in `<title>` and the
+//! headline in an `<h1>`, an element named `tit`/`title`/`bt`/`lblTitle`, or large text
+//! over the metadata line. The headline is the prominent text nearest the body: a heading
+//! far above it, with the navigation in between, is the site's logo or a column's name.
+
+use super::dom::{Data, Dom};
+use super::metadata::{Line, PageMeta};
+use super::metaline;
+use crate::text::compact;
+use chrono_tz::Tz;
+use url::Url;
+
+/// A heading this close to the body (weighted characters of text in between: a
+/// metadata line, a teaser) stands over the article.
+const NEAR_BEFORE: f64 = 600.0;
+/// A heading inside the body's container counts only before its text starts.
+const NEAR_INSIDE: f64 = 120.0;
+
+/// A headline candidate near the body.
+struct Near {
+    node: usize,
+    text: String,
+    /// h1 = 0, h2 or an element named as a title = 1, h3 or large text = 2.
+    rank: u8,
+    gap: f64,
+}
+
+/// The chosen headline: its text and node (the anchor metadata lines are read from).
+pub(crate) struct Headline {
+    pub title: Option<String>,
+    pub node: Option<usize>,
+}
+
+/// Weighted characters of text before each node (document order), for distances.
+fn text_before(dom: &Dom) -> Vec<f64> {
+    let mut out = Vec::with_capacity(dom.nodes.len() + 1);
+    let mut sum = 0.0;
+    for n in &dom.nodes {
+        out.push(sum);
+        if matches!(n.data, Data::Text(_)) {
+            // JSON-LD is the only script kept, and it is not page text.
+            let in_script = n.parent.is_some_and(|p| dom.tag(p) == "script");
+            if !in_script {
+                sum += n.weight.0;
+            }
+        }
+    }
+    out.push(sum);
+    out
+}
+
+/// The last node of `id`'s subtree (nodes are in document order).
+fn subtree_end(dom: &Dom, id: usize) -> usize {
+    let mut e = id;
+    while let Some(&c) = dom.nodes[e].children.last() {
+        e = c;
+    }
+    e
+}
+
+/// Whether `part` is `whole` or the headline inside it (`whole` adding a kicker or the
+/// site's name).
+fn within(part: &str, whole: &str) -> bool {
+    let (p, w) = (compact(part).to_lowercase(), compact(whole).to_lowercase());
+    let (np, nw) = (p.chars().count(), w.chars().count());
+    !p.is_empty() && (p == w || np >= 4 && w.contains(&p) && np * 3 >= nw)
+}
+
+fn same_title(a: &str, b: &str) -> bool {
+    let (a, b) = (compact(a).to_lowercase(), compact(b).to_lowercase());
+    if a.is_empty() || b.is_empty() {
+        return false;
+    }
+    let (na, nb) = (a.chars().count(), b.chars().count());
+    a == b || na >= 4 && b.contains(&a) && na * 3 >= nb || nb >= 4 && a.contains(&b) && nb * 3 >= na
+}
+
+/// Whether `text` is the site's name: `og:site_name`, `application-name`, or what every
+/// page of the site shares in `<title>` (the part beside the article's).
+fn is_site_name(meta: &PageMeta, text: &str) -> bool {
+    let c = compact(text).to_lowercase();
+    [
+        "og:site_name",
+        "application-name",
+        "apple-mobile-web-app-title",
+    ]
+    .iter()
+    .filter_map(|k| meta.tag(k))
+    .any(|s| compact(s).to_lowercase() == c)
+}
+
+/// Choose the headline. `title` is what the page's metadata and headings agree on
+/// ([`super::metadata::title`]); `body` the first and last node of the extracted body.
+pub(crate) fn headline(
+    dom: &Dom,
+    meta: &PageMeta,
+    lines: &[Line],
+    title: Option<String>,
+    body: (Option<usize>, Option<usize>),
+    url: &Url,
+) -> Headline {
+    let matching = |t: &str| {
+        meta.headings
+            .iter()
+            .map(|(id, _, h)| (*id, h.as_str()))
+            .find(|(_, h)| same_title(h, t))
+            .map(|(id, _)| id)
+    };
+    let anchor = title.as_deref().and_then(matching);
+    let keep = Headline {
+        node: anchor,
+        title: title.clone(),
+    };
+    // The national portal standard names the article itself.
+    if meta.tag("articletitle").is_some() {
+        return keep;
+    }
+    let (Some(first), Some(last)) = body else {
+        return keep;
+    };
+    let before = text_before(dom);
+    let mut near: Vec<Near> = Vec::new();
+    let candidates = meta
+        .headings
+        .iter()
+        .map(|(id, level, t)| (*id, level.saturating_sub(1), t))
+        .chain(meta.titled.iter().map(|(id, t)| {
+            let large = !dom.class_id(*id).contains("tit") && !dom.class_id(*id).contains("bt");
+            (*id, if large { 2 } else { 1 }, t)
+        }));
+    for (id, rank, text) in candidates {
+        if is_site_name(meta, text) || compact(text).chars().count() < 2 || is_logo(dom, id) {
+            continue;
+        }
+        let gap = if id < first {
+            let end = subtree_end(dom, id);
+            if end >= first {
+                // The body inside this element: it is a container, not a headline.
+                continue;
+            }
+            before[first] - before[end + 1]
+        } else if id <= last {
+            let g = before[id] - before[first];
+            if g > NEAR_INSIDE {
+                continue;
+            }
+            g
+        } else {
+            continue;
+        };
+        if gap <= NEAR_BEFORE {
+            near.push(Near {
+                node: id,
+                text: text.clone(),
+                rank,
+                gap,
+            });
+        }
+    }
+    // What the metadata says, shown near the body: the page's own wording wins (its
+    // typography, without the site's suffix or a kicker).
+    if let Some(t) = title.as_deref()
+        && let Some(n) = near
+            .iter()
+            .filter(|n| within(&n.text, t))
+            .min_by(|a, b| a.rank.cmp(&b.rank).then(a.gap.total_cmp(&b.gap)))
+    {
+        // Equal but for case or spacing: the metadata's spelling.
+        let same = compact(&n.text).to_lowercase() == compact(t).to_lowercase();
+        return Headline {
+            title: Some(if same { t.to_string() } else { n.text.clone() }),
+            node: Some(n.node),
+        };
+    }
+    // Another heading stands over the body: it is the headline when what the metadata
+    // gave is the site's name (or a column's), which one page alone still shows: in
+    // `og:site_name`, in the domain, as the logo's heading far above the body, or in the
+    // page's furniture around the body.
+    let t = title.as_deref().unwrap_or("");
+    // A title some heading shows is the site's name only when that heading is the logo.
+    let site_like = match anchor {
+        Some(a) => is_logo(dom, a),
+        None => {
+            title.is_none() || is_site_name(meta, t) || in_host(t, url) || in_footer(lines, t, body)
+        }
+    };
+    let best = near
+        .iter()
+        .filter(|n| n.rank <= 1 && !links_home(dom, n.node))
+        .min_by(|a, b| a.rank.cmp(&b.rank).then(a.gap.total_cmp(&b.gap)));
+    match best {
+        Some(n) if site_like => Headline {
+            title: Some(n.text.clone()),
+            node: Some(n.node),
+        },
+        _ => keep,
+    }
+}
+
+/// Whether the domain spells `t` (`Anwalt Niemeyer` on anwaltniemeyer.de, `bumm film
+/// GmbH` on bummfilm.de).
+fn in_host(t: &str, url: &Url) -> bool {
+    let Some(host) = url.host_str() else {
+        return false;
+    };
+    let squashed: String = t
+        .chars()
+        .filter(|c| c.is_alphanumeric())
+        .flat_map(char::to_lowercase)
+        .collect();
+    if squashed.is_empty() {
+        return false;
+    }
+    host.split('.')
+        .filter(|l| l.len() >= 5 && !matches!(*l, "www" | "blogs" | "news" | "archive"))
+        .any(|l| {
+            let l: String = l.chars().filter(|c| c.is_alphanumeric()).collect();
+            squashed == l || squashed.starts_with(&l) && squashed.len() <= l.len() + 8
+        })
+}
+
+/// Whether `t` is printed after the body in the page's footer (`© 2023 Anwalt
+/// Niemeyer`, `主办单位：某某县人民政府`) and not in the body.
+fn in_footer(lines: &[Line], t: &str, body: (Option<usize>, Option<usize>)) -> bool {
+    let (Some(first), Some(last)) = body else {
+        return false;
+    };
+    let c = compact(t).to_lowercase();
+    if c.chars().count() < 4 {
+        return false;
+    }
+    let mut footer = false;
+    for l in lines {
+        let lc = compact(&l.text).to_lowercase();
+        if !lc.contains(&c) {
+            continue;
+        }
+        // In the body only as a line of its own: a notice signed by the site's owner.
+        if (first..=last).contains(&l.node) && lc != c {
+            return false;
+        }
+        footer |= l.node > last
+            && [
+                "©",
+                "copyright",
+                "版权",
+                "主办",
+                "承办",
+                "all rights",
+                "impressum",
+            ]
+            .iter()
+            .any(|k| lc.contains(k));
+    }
+    footer
+}
+
+/// Whether a heading is the site's logo or motto, as its class or id says.
+fn is_logo(dom: &Dom, id: usize) -> bool {
+    std::iter::once(id)
+        .chain(dom.ancestors(id).take(4))
+        .any(|a| {
+            let ci = dom.class_id(a);
+            [
+                "logo",
+                "site-title",
+                "sitetitle",
+                "site-name",
+                "sitename",
+                "site-description",
+                "tagline",
+                "slogan",
+                "brand",
+                "masthead",
+            ]
+            .iter()
+            .any(|k| ci.contains(k))
+        })
+}
+
+/// Whether a heading is a link to the site's home page (a logo).
+fn links_home(dom: &Dom, id: usize) -> bool {
+    std::iter::once(id)
+        .chain(dom.descendants(id))
+        .filter(|&d| dom.tag(d) == "a")
+        .filter_map(|d| dom.attr(d, "href"))
+        .any(|h| {
+            let h = h.trim();
+            h == "/" || h == "./" || h.ends_with("/index.html") || {
+                let rest = h.split("://").nth(1).unwrap_or("x/x");
+                !rest.trim_end_matches('/').contains('/') && h.contains("://")
+            }
+        })
+}
+
+/// The subtitle printed with the headline: a kicker inside the heading, a line marked
+/// as a subtitle, a heading or a `——` line right under the headline, or a short line
+/// between the headline and the metadata line.
+pub(crate) fn subtitle(
+    dom: &Dom,
+    meta: &PageMeta,
+    lines: &[Line],
+    headline: &Headline,
+    tz: Tz,
+) -> Option<String> {
+    let h = headline.node?;
+    let title = headline.title.as_deref().unwrap_or("");
+    let ok = |t: &str| {
+        let n = t.chars().count();
+        (4..=80).contains(&n)
+            && !same_title(t, title)
+            && !t.ends_with(['。', ':', '：'])
+            && !super::boilerplate::is_furniture(t)
+            && metaline::parse(t, tz).labels == 0
+            && !metaline::is_bare_date(t, tz)
+    };
+    if let Some((_, k)) = meta.kickers.iter().find(|(id, _)| *id == h)
+        && ok(k)
+    {
+        return Some(k.clone());
+    }
+    let marked = |node: usize| {
+        std::iter::once(node)
+            .chain(dom.ancestors(node).take(3))
+            .any(|a| {
+                matches!(dom.tag(a), "h2" | "h3" | "h4" | "h5" | "h6")
+                    || super::metadata::is_subtitle_class(&dom.class_id(a))
+            })
+    };
+    let end = subtree_end(dom, h);
+    let at = lines.iter().position(|l| l.node > end)?;
+    for i in at..(at + 2).min(lines.len()) {
+        let line = &lines[i];
+        let t = line.text.as_str();
+        if metaline::parse(t, tz).labels > 0 || metaline::is_bare_date(t, tz) {
+            break;
+        }
+        let next_is_meta = lines.get(i + 1).is_some_and(|n| {
+            n.text.chars().count() <= 150 && metaline::parse(&n.text, tz).labels > 0
+        });
+        if ok(t) && (marked(line.node) || t.starts_with(['—', '－']) || next_is_meta) {
+            return Some(t.trim_start_matches(['—', '－', '-', ' ']).to_string());
+        }
+        if !marked(line.node) {
+            break;
+        }
+    }
+    // A kicker (引题) above the headline, marked as such.
+    let above = lines.iter().rposition(|l| l.node < h)?;
+    let line = &lines[above];
+    (ok(&line.text)
+        && std::iter::once(line.node)
+            .chain(dom.ancestors(line.node).take(3))
+            .any(|a| super::metadata::is_subtitle_class(&dom.class_id(a))))
+    .then(|| line.text.clone())
+}
