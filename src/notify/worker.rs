@@ -279,8 +279,16 @@ impl Notifier {
                 metrics::counter!("tidings_deliveries_total", "channel" => channel_name, "result" => "sent").increment(1);
                 Ok(Outcome::Sent)
             }
-            Err(SendError::Permanent { message }) => {
-                warn!(%target, error = %message, "delivery failed for good");
+            Err(
+                ref e @ (SendError::Permanent { ref message } | SendError::Gone { ref message }),
+            ) => {
+                // Gone: the target itself is dead (kicked, bad token), not just this message.
+                let gone = matches!(e, SendError::Gone { .. });
+                if gone {
+                    warn!(%target, error = %message, "the target is gone; nothing more is sent to it");
+                } else {
+                    warn!(%target, error = %message, "delivery failed for good");
+                }
                 self.store.finish(
                     row,
                     DeliveryState::Failed {
@@ -288,20 +296,7 @@ impl Notifier {
                         error: message.clone(),
                     },
                 )?;
-                self.record_permanent(&target, &message, false)?;
-                metrics::counter!("tidings_deliveries_total", "channel" => channel_name, "result" => "failed").increment(1);
-                Ok(Outcome::Failed)
-            }
-            Err(SendError::Gone { message }) => {
-                warn!(%target, error = %message, "the target is gone; nothing more is sent to it");
-                self.store.finish(
-                    row,
-                    DeliveryState::Failed {
-                        at: now,
-                        error: message.clone(),
-                    },
-                )?;
-                self.record_permanent(&target, &message, true)?;
+                self.record_permanent(&target, message, gone)?;
                 metrics::counter!("tidings_deliveries_total", "channel" => channel_name, "result" => "failed").increment(1);
                 Ok(Outcome::Failed)
             }

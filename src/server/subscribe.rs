@@ -39,10 +39,7 @@ fn list(shared: &Shared, id: &str) -> Option<ListConfig> {
 fn render(shared: &Shared, status: StatusCode, name: &str, ctx: serde_json::Value) -> Response {
     match shared.templates.render(name, ctx) {
         Ok(html) => (status, Html(html)).into_response(),
-        Err(e) => {
-            tracing::error!(error = %e, "cannot render a page");
-            (StatusCode::INTERNAL_SERVER_ERROR, "internal error\n").into_response()
-        }
+        Err(e) => internal_error("cannot render a page", &e),
     }
 }
 
@@ -64,6 +61,12 @@ fn message(
         "list": list.map(|l| serde_json::json!({"id": l.id, "title": l.title})),
     });
     render(shared, status, "pages/message.html", ctx)
+}
+
+/// A 500 for a visitor, the reason for the log.
+fn internal_error(what: &str, e: &dyn std::fmt::Display) -> Response {
+    tracing::error!(error = %e, "{what}");
+    (StatusCode::INTERNAL_SERVER_ERROR, "internal error\n").into_response()
 }
 
 fn not_found(shared: &Shared) -> Response {
@@ -172,14 +175,8 @@ pub(super) async fn sign_up(
             Some(t["bad_address"]),
             &input,
         ),
-        Ok(Err(e)) => {
-            tracing::error!(error = %e, "sign-up failed");
-            (StatusCode::INTERNAL_SERVER_ERROR, "internal error\n").into_response()
-        }
-        Err(e) => {
-            tracing::error!(error = %e, "sign-up task failed");
-            (StatusCode::INTERNAL_SERVER_ERROR, "internal error\n").into_response()
-        }
+        Ok(Err(e)) => internal_error("sign-up failed", &e),
+        Err(e) => internal_error("sign-up task failed", &e),
     }
 }
 
@@ -187,6 +184,21 @@ pub(super) async fn sign_up(
 fn lang_of(shared: &Shared, list_id: Option<&str>) -> (Language, Option<ListConfig>) {
     let l = list_id.and_then(|id| list(shared, id));
     (l.as_ref().map_or(Language::En, |l| l.language), l)
+}
+
+/// The page that says a confirmation or an unsubscription took effect, in the list's
+/// language.
+fn done(shared: &Shared, s: &crate::store::Subscriber, heading: &str, text: &str) -> Response {
+    let (lang, l) = lang_of(shared, Some(&s.list));
+    message(
+        shared,
+        StatusCode::OK,
+        lang,
+        l.as_ref(),
+        heading,
+        text,
+        Some(&s.address),
+    )
 }
 
 fn bad_token(shared: &Shared) -> Response {
@@ -206,23 +218,9 @@ pub(super) async fn confirm(
     Query(q): Query<TokenQuery>,
 ) -> Response {
     match subscription::confirm(&shared.store, &q.token, Utc::now()) {
-        Ok(Some(s)) => {
-            let (lang, l) = lang_of(&shared, Some(&s.list));
-            message(
-                &shared,
-                StatusCode::OK,
-                lang,
-                l.as_ref(),
-                "confirmed",
-                "confirmed_text",
-                Some(&s.address),
-            )
-        }
+        Ok(Some(s)) => done(&shared, &s, "confirmed", "confirmed_text"),
         Ok(None) => bad_token(&shared),
-        Err(e) => {
-            tracing::error!(error = %e, "confirmation failed");
-            (StatusCode::INTERNAL_SERVER_ERROR, "internal error\n").into_response()
-        }
+        Err(e) => internal_error("confirmation failed", &e),
     }
 }
 
@@ -245,10 +243,7 @@ pub(super) async fn unsubscribe_page(
             render(&shared, StatusCode::OK, "pages/unsubscribe.html", ctx)
         }
         Ok(None) => bad_token(&shared),
-        Err(e) => {
-            tracing::error!(error = %e, "unsubscribe page failed");
-            (StatusCode::INTERNAL_SERVER_ERROR, "internal error\n").into_response()
-        }
+        Err(e) => internal_error("unsubscribe page failed", &e),
     }
 }
 
@@ -265,22 +260,8 @@ pub(super) async fn unsubscribe(
         .map(|(_, v)| v.into_owned())
         .unwrap_or(q.token);
     match subscription::unsubscribe(&shared.store, &token) {
-        Ok(Some(s)) => {
-            let (lang, l) = lang_of(&shared, Some(&s.list));
-            message(
-                &shared,
-                StatusCode::OK,
-                lang,
-                l.as_ref(),
-                "unsubscribed",
-                "unsubscribed_text",
-                Some(&s.address),
-            )
-        }
+        Ok(Some(s)) => done(&shared, &s, "unsubscribed", "unsubscribed_text"),
         Ok(None) => bad_token(&shared),
-        Err(e) => {
-            tracing::error!(error = %e, "unsubscribe failed");
-            (StatusCode::INTERNAL_SERVER_ERROR, "internal error\n").into_response()
-        }
+        Err(e) => internal_error("unsubscribe failed", &e),
     }
 }

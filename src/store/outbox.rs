@@ -317,22 +317,10 @@ impl Store {
 
     /// Put a row back for another attempt at `due`, counting the failure.
     pub fn retry(&self, row: &Queued, due: DateTime<Utc>, error: &str) -> Result<(), StoreError> {
-        let mut delivery = row.delivery.clone();
-        delivery.attempts += 1;
-        delivery.last_error = Some(error.to_string());
-        transaction_result((&self.outbox, &self.deliveries).transaction(
-            |(outbox, deliveries)| {
-                outbox.remove(row.key.as_slice())?;
-                outbox.insert(outbox_key(due, row.seq, &delivery.id), encode(&delivery))?;
-                deliveries.insert(
-                    delivery.id.as_bytes(),
-                    encode(&DeliveryState::Queued { due }),
-                )?;
-                Ok(())
-            },
-        ))?;
-        self.db.flush()?;
-        Ok(())
+        let mut failed = row.clone();
+        failed.delivery.attempts += 1;
+        failed.delivery.last_error = Some(error.to_string());
+        self.postpone(std::slice::from_ref(&failed), due, row.seq)
     }
 
     /// Move rows to `due` in the order given, numbered from `first_seq`, without counting
@@ -439,15 +427,24 @@ impl Store {
 
     /// Items held for `target`'s next digest, oldest first.
     pub fn held(&self, target: &Target) -> Result<Vec<Held>, StoreError> {
-        let mut out = Vec::new();
+        Ok(self
+            .held_rows(target)?
+            .into_iter()
+            .map(|(_, h)| h)
+            .collect())
+    }
+
+    /// `held` rows of `target` with their keys. Unreadable rows are logged and skipped.
+    fn held_rows(&self, target: &Target) -> Result<Vec<(sled::IVec, Held)>, StoreError> {
+        let mut rows = Vec::new();
         for entry in self.held.scan_prefix(held_prefix(target)) {
-            let (_, value) = entry?;
+            let (key, value) = entry?;
             match decode::<Held>("held", &value) {
-                Ok(h) => out.push(h),
+                Ok(h) => rows.push((key, h)),
                 Err(e) => tracing::error!(error = %e, "skipping an unreadable held row"),
             }
         }
-        Ok(out)
+        Ok(rows)
     }
 
     /// A digest run for `target`: everything held for it becomes one delivery (built by
@@ -458,14 +455,7 @@ impl Store {
         target: &Target,
         make: impl Fn(Vec<Held>) -> Delivery,
     ) -> Result<Option<Delivery>, StoreError> {
-        let mut rows = Vec::new();
-        for entry in self.held.scan_prefix(held_prefix(target)) {
-            let (key, value) = entry?;
-            match decode::<Held>("held", &value) {
-                Ok(h) => rows.push((key, h)),
-                Err(e) => tracing::error!(error = %e, "skipping an unreadable held row"),
-            }
-        }
+        let rows = self.held_rows(target)?;
         if rows.is_empty() {
             return Ok(None);
         }
