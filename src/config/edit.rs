@@ -11,7 +11,7 @@
 
 use super::ids::is_valid_id;
 use super::{Config, ConfigErrors, SourceKind};
-use crate::process::canonical_url;
+use crate::text::url::canonical_url;
 use std::collections::{HashMap, HashSet};
 use std::io::Write;
 use std::path::{Path, PathBuf};

@@ -10,6 +10,7 @@
 
 pub mod charset;
 pub mod months;
+pub mod url;
 
 /// Bytes as fetched → text, given the HTTP `Content-Type` header if there was one
 /// (see [`charset::decode`]).
