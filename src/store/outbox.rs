@@ -506,13 +506,26 @@ impl Store {
 
     /// Outbox counts, optionally only for targets whose key starts with `prefix`.
     pub fn outbox_counts(&self, prefix: &str) -> Result<OutboxCounts, StoreError> {
+        self.counts_where(|t| t.key().starts_with(prefix), prefix.as_bytes())
+    }
+
+    /// Outbox counts of one target exactly (`telegram:-1001` is not `telegram:-10011`).
+    pub fn target_counts(&self, target: &Target) -> Result<OutboxCounts, StoreError> {
+        self.counts_where(|t| t == target, &held_prefix(target))
+    }
+
+    fn counts_where(
+        &self,
+        takes: impl Fn(&Target) -> bool,
+        held_prefix: &[u8],
+    ) -> Result<OutboxCounts, StoreError> {
         let mut c = OutboxCounts::default();
         for entry in self.outbox.iter() {
             let (_, value) = entry?;
             let Ok(d) = decode::<Delivery>("outbox", &value) else {
                 continue;
             };
-            if !d.target.key().starts_with(prefix) {
+            if !takes(&d.target) {
                 continue;
             }
             c.queued += 1;
@@ -522,11 +535,9 @@ impl Store {
             }
             c.oldest = Some(c.oldest.map_or(d.created, |o| o.min(d.created)));
         }
-        for entry in self.held.iter() {
-            let (key, _) = entry?;
-            if key.starts_with(prefix.as_bytes()) {
-                c.held += 1;
-            }
+        for entry in self.held.scan_prefix(held_prefix) {
+            entry?;
+            c.held += 1;
         }
         Ok(c)
     }
