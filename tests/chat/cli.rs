@@ -165,7 +165,7 @@ async fn start(config: tidings::config::Config) -> tidings::app::Running {
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn chats_list_asks_the_running_daemon() {
+async fn chats_list_asks_the_running_daemon_and_the_status_page_agrees() {
     let rig = every_state().await;
     let config = daemon_config(&rig);
     let running = start(config).await;
@@ -185,6 +185,43 @@ async fn chats_list_asks_the_running_daemon() {
         "{kicked:?}"
     );
     assert_eq!(find(&rows, "webhook:ding").state, "inactive");
+
+    // The status page shows the same states.
+    let page = reqwest::get(format!("http://{}/", running.addr))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let row = |target: &str| {
+        let id = format!("id=\"chat-{}\"", target.replace(':', "-"));
+        let start = page.find(&id).unwrap_or_else(|| panic!("no {id}:\n{page}"));
+        let end = page[start..].find("</tr>").unwrap();
+        page[start..start + end].to_string()
+    };
+    let kicked = row(&format!("telegram:{GROUP}"));
+    assert!(
+        kicked.contains("class=\"state inactive\"") && kicked.contains("kicked"),
+        "{kicked}"
+    );
+    let paused = row(&format!("telegram:{PAUSED}"));
+    assert!(
+        paused.contains("class=\"state paused\"") && paused.contains("paused until"),
+        "{paused}"
+    );
+    assert!(paused.contains("2 queued"), "{paused}");
+    let ding = row("webhook:ding");
+    assert!(
+        ding.contains("dingtalk") && ding.contains("inactive") && ding.contains("310000"),
+        "{ding}"
+    );
+    let private = row(&format!("telegram:{PRIVATE}"));
+    assert!(
+        private.contains("class=\"state active\"")
+            && private.contains("by bot command")
+            && private.contains("棉花, 科协"),
+        "{private}"
+    );
 
     // The admin API wants its token.
     let r = reqwest::get(format!("http://{}/admin/chats", running.addr))
