@@ -4,6 +4,7 @@
 
 mod bot;
 mod cli;
+mod crash;
 mod flood;
 mod robots;
 mod telegram;
