@@ -3,6 +3,8 @@
 //! virtual time (`tokio::time::pause`), never waited for.
 
 mod bot;
+mod cli;
+mod crash;
 mod flood;
 mod robots;
 mod telegram;
@@ -49,7 +51,35 @@ pub struct ChatRig {
     pub notifier: Arc<Notifier>,
 }
 
+/// A rig that let go of the database (for a `tidings` process or a daemon), keeping its
+/// servers running while they are held.
+#[allow(dead_code)]
+pub struct Closed {
+    pub feeds: FixtureServer,
+    pub api: BotApi,
+    pub robots: RobotFake,
+    pub dir: tempfile::TempDir,
+    pub config: Arc<Config>,
+}
+
+impl Closed {
+    pub fn config_path(&self) -> std::path::PathBuf {
+        self.dir.path().join("feeds.toml")
+    }
+}
+
 impl ChatRig {
+    /// Let go of the database, keeping the servers.
+    pub fn close(self) -> Closed {
+        Closed {
+            feeds: self.feeds,
+            api: self.api,
+            robots: self.robots,
+            dir: self.dir,
+            config: self.config,
+        }
+    }
+
     /// `telegram_extra` goes into `[telegram]`; `sections` after it (`[[chat]]`,
     /// `[[webhook]]`, with `{robots}` replaced by the robot fake's base URL).
     pub async fn new(telegram_extra: &str, sections: &str) -> ChatRig {

@@ -11,6 +11,7 @@ use crate::store::Store;
 use crate::templates::Templates;
 use crate::{app, extract, parse, process, publish};
 
+mod chats;
 mod sources;
 mod subscribers;
 use chrono_tz::Tz;
@@ -95,6 +96,11 @@ pub enum Command {
         #[command(subcommand)]
         what: SubscribersCommand,
     },
+    /// Telegram chats and group robots (works whether or not the daemon runs).
+    Chats {
+        #[command(subcommand)]
+        what: ChatsCommand,
+    },
     /// Find a site's feeds and news columns (give its home page).
     Discover {
         #[arg(value_parser = sources::parse_site_url)]
@@ -169,6 +175,19 @@ pub enum SubscribersCommand {
         address: String,
         #[arg(long)]
         list: Option<String>,
+        #[arg(short, long, default_value = "feeds.toml")]
+        config: PathBuf,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum ChatsCommand {
+    /// Every chat and robot: state (active, paused, inactive and why, migrated), feeds,
+    /// keywords, queued and held messages.
+    List {
+        /// One JSON object per line.
+        #[arg(long)]
+        json: bool,
         #[arg(short, long, default_value = "feeds.toml")]
         config: PathBuf,
     },
@@ -293,6 +312,7 @@ async fn dispatch(command: Command) -> anyhow::Result<i32> {
             deliver(config, now).await
         }
         Command::Subscribers { what } => subscribers::run(what).await,
+        Command::Chats { what } => chats::run(what).await,
         Command::Discover {
             url,
             json,

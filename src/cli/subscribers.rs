@@ -10,8 +10,8 @@ use crate::store::{Store, StoreError};
 use chrono::Utc;
 use std::net::SocketAddr;
 
-/// How this command reaches the subscribers.
-enum Access {
+/// How a command reaches the database (`tidings chats list` shares this).
+pub(super) enum Access {
     Local(Store),
     Daemon {
         base: String,
@@ -21,7 +21,7 @@ enum Access {
 }
 
 /// The database itself, or the running daemon when it holds it.
-fn access(config: &Config) -> anyhow::Result<Access> {
+pub(super) fn access(config: &Config) -> anyhow::Result<Access> {
     match Store::open(&config.daemon.data_dir) {
         Ok(store) => Ok(Access::Local(store)),
         Err(e @ StoreError::Locked { .. }) => {
@@ -55,7 +55,7 @@ fn access(config: &Config) -> anyhow::Result<Access> {
 }
 
 /// The admin API's answer as JSON, or its error text.
-async fn answer<T: serde::de::DeserializeOwned>(
+pub(super) async fn answer<T: serde::de::DeserializeOwned>(
     r: Result<reqwest::Response, reqwest::Error>,
 ) -> anyhow::Result<T> {
     let r = r.map_err(|e| anyhow::anyhow!("cannot reach the daemon's admin API: {e}"))?;

@@ -56,7 +56,8 @@ impl Pass {
 enum Outcome {
     Sent,
     /// Put back for another attempt at `due`.
-    Retried(DateTime<Utc>),
+    /// Put back at `due` with this error; the target's later rows wait behind it.
+    Retried(DateTime<Utc>, String),
     Failed,
     Dropped,
     /// Held back by a flood limit until `due`, not attempted.
@@ -163,10 +164,10 @@ impl Notifier {
                 Outcome::Sent => pass.sent += 1,
                 Outcome::Failed => pass.failed += 1,
                 Outcome::Dropped => pass.dropped += 1,
-                Outcome::Retried(due) => {
+                Outcome::Retried(due, error) => {
                     pass.retried += 1;
-                    self.store
-                        .postpone(&rows[i + 1..], due, row.seq.saturating_add(1))?;
+                    // One transaction: a crash cannot leave a later row due before it.
+                    self.store.retry(row, due, &error, &rows[i + 1..])?;
                     break;
                 }
                 Outcome::Deferred(due) => {
@@ -263,12 +264,10 @@ impl Notifier {
             // A target whose channel is not configured (its section was removed): keep it
             // queued, an operator may put the section back.
             let due = Utc::now() + chrono::Duration::hours(1);
-            self.store.retry(
-                row,
+            return Ok(Outcome::Retried(
                 due,
-                &format!("no {channel_name} channel is configured"),
-            )?;
-            return Ok(Outcome::Retried(due));
+                format!("no {channel_name} channel is configured"),
+            ));
         };
         let result = channel.send(&outgoing).await;
         let now = Utc::now();
@@ -316,7 +315,6 @@ impl Notifier {
                     .min(Duration::from_secs(6 * 3600));
                 let due = later(now, wait);
                 warn!(%target, error = %message, retry_in = ?wait, "delivery failed; will retry");
-                self.store.retry(row, due, &message)?;
                 if !matches!(target, Target::Email { .. }) {
                     self.store.update_chat(&target, |c| {
                         c.last_error = Some(message.clone());
@@ -326,7 +324,7 @@ impl Notifier {
                     })?;
                 }
                 metrics::counter!("tidings_deliveries_total", "channel" => channel_name, "result" => "retried").increment(1);
-                Ok(Outcome::Retried(due))
+                Ok(Outcome::Retried(due, message))
             }
         }
     }

@@ -5,8 +5,10 @@
 //! - `GET /admin/subscribers[?list=ID]` → JSON array of [`SubscriberView`]
 //! - `POST /admin/subscribers` `{list, address, keywords, confirmed}` → `{"added": …}`
 //! - `DELETE /admin/subscribers?address=A[&list=ID]` → `{"removed": [list ids]}`
+//! - `GET /admin/chats` → JSON array of [`ChatStatus`] (what `tidings chats list` shows)
 
 use super::Shared;
+use crate::notify::status::ChatStatus;
 use crate::notify::subscription::{self, Added, SubscriptionError};
 use crate::store::Subscriber;
 use axum::Json;
@@ -128,6 +130,22 @@ pub(super) async fn list(
                 .collect::<Vec<_>>(),
         )
         .into_response(),
+        Err(e) => failure(e.into()),
+    }
+}
+
+pub(super) async fn chats(
+    State(shared): State<Arc<Shared>>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+) -> Response {
+    if let Err(refused) = authorise(&shared, peer, &headers) {
+        return refused.into_response();
+    }
+    let all: Result<Vec<ChatStatus>, _> =
+        crate::notify::status::chats(&shared.store, &shared.config(), Utc::now());
+    match all {
+        Ok(all) => Json(all).into_response(),
         Err(e) => failure(e.into()),
     }
 }

@@ -6,7 +6,8 @@
 //! - [`health`]: `/healthz`, from the scheduler's heartbeat and the store.
 //! - [`metrics`]: `/metrics`, the process-wide Prometheus recorder.
 //! - [`subscribe`]: the public sign-up, confirm and unsubscribe pages.
-//! - [`admin`]: the admin API (loopback + bearer token) behind `tidings subscribers`.
+//! - [`admin`]: the admin API (loopback + bearer token) behind `tidings subscribers` and
+//!   `tidings chats list`.
 
 pub mod admin;
 mod feeds;
@@ -125,6 +126,7 @@ fn router(state: ServerState) -> Router {
             "/admin/subscribers",
             get(admin::list).post(admin::add).delete(admin::remove),
         )
+        .route("/admin/chats", get(admin::chats))
         .layer(DefaultBodyLimit::max(FORM_BODY_LIMIT));
     Router::new()
         .route("/", get(status::page))

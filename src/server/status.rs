@@ -1,6 +1,7 @@
 //! `/`: the operator's dashboard: every feed with its subscribe links, every source with
 //! its last poll, last success, last error, items of the last 7 days and next poll, and
-//! every email list with its subscribers, queued mail and bouncing addresses.
+//! every email list with its subscribers, queued mail and bouncing addresses, and every
+//! Telegram chat and group robot with its state (as `tidings chats list` shows them).
 
 use super::Shared;
 use crate::publish::Format;
@@ -36,6 +37,15 @@ struct SourceRow {
     alarm: Option<String>,
     items_7d: Option<usize>,
     next_poll: Option<String>,
+}
+
+/// A chat or robot with its times in the configured zone.
+#[derive(serde::Serialize)]
+struct ChatRow {
+    #[serde(flatten)]
+    status: crate::notify::status::ChatStatus,
+    last_sent: Option<String>,
+    last_error: Option<String>,
 }
 
 pub(super) async fn page(State(shared): State<Arc<Shared>>) -> Response {
@@ -99,8 +109,21 @@ pub(super) async fn page(State(shared): State<Arc<Shared>>) -> Response {
         tracing::error!(error = %e, "cannot read the lists' state");
         Vec::new()
     });
+    let chats: Vec<ChatRow> = crate::notify::status::chats(&shared.store, &config, now)
+        .unwrap_or_else(|e| {
+            tracing::error!(error = %e, "cannot read the chats' state");
+            Vec::new()
+        })
+        .into_iter()
+        .map(|c| ChatRow {
+            last_sent: c.last_sent.map(|t| when(t, tz)),
+            last_error: c.last_error.as_deref().map(redact_credentials),
+            status: c,
+        })
+        .collect();
     let ctx = context! {
         lists => Value::from(minijinja::value::Serde(&lists)),
+        chats => Value::from(minijinja::value::Serde(&chats)),
         feeds => feeds.iter().map(FeedRow::value).collect::<Vec<_>>(),
         sources => sources.iter().map(SourceRow::value).collect::<Vec<_>>(),
         now => when(now, tz),

@@ -315,12 +315,22 @@ impl Store {
         Ok(())
     }
 
-    /// Put a row back for another attempt at `due`, counting the failure.
-    pub fn retry(&self, row: &Queued, due: DateTime<Utc>, error: &str) -> Result<(), StoreError> {
+    /// Put a row back for another attempt at `due`, counting the failure,
+    /// and the same target's `rest` behind it, in one transaction.
+    pub fn retry(
+        &self,
+        row: &Queued,
+        due: DateTime<Utc>,
+        error: &str,
+        rest: &[Queued],
+    ) -> Result<(), StoreError> {
         let mut failed = row.clone();
         failed.delivery.attempts += 1;
         failed.delivery.last_error = Some(error.to_string());
-        self.postpone(std::slice::from_ref(&failed), due, row.seq)
+        let mut rows = Vec::with_capacity(rest.len() + 1);
+        rows.push(failed);
+        rows.extend_from_slice(rest);
+        self.postpone(&rows, due, row.seq)
     }
 
     /// Move rows to `due` in the order given, numbered from `first_seq`, without counting
@@ -496,13 +506,26 @@ impl Store {
 
     /// Outbox counts, optionally only for targets whose key starts with `prefix`.
     pub fn outbox_counts(&self, prefix: &str) -> Result<OutboxCounts, StoreError> {
+        self.counts_where(|t| t.key().starts_with(prefix), prefix.as_bytes())
+    }
+
+    /// Outbox counts of one target exactly (`telegram:-1001` is not `telegram:-10011`).
+    pub fn target_counts(&self, target: &Target) -> Result<OutboxCounts, StoreError> {
+        self.counts_where(|t| t == target, &held_prefix(target))
+    }
+
+    fn counts_where(
+        &self,
+        takes: impl Fn(&Target) -> bool,
+        held_prefix: &[u8],
+    ) -> Result<OutboxCounts, StoreError> {
         let mut c = OutboxCounts::default();
         for entry in self.outbox.iter() {
             let (_, value) = entry?;
             let Ok(d) = decode::<Delivery>("outbox", &value) else {
                 continue;
             };
-            if !d.target.key().starts_with(prefix) {
+            if !takes(&d.target) {
                 continue;
             }
             c.queued += 1;
@@ -512,11 +535,9 @@ impl Store {
             }
             c.oldest = Some(c.oldest.map_or(d.created, |o| o.min(d.created)));
         }
-        for entry in self.held.iter() {
-            let (key, _) = entry?;
-            if key.starts_with(prefix.as_bytes()) {
-                c.held += 1;
-            }
+        for entry in self.held.scan_prefix(held_prefix) {
+            entry?;
+            c.held += 1;
         }
         Ok(c)
     }
@@ -555,7 +576,7 @@ mod tests {
         let due = store.due(Utc::now(), 10).unwrap();
         assert_eq!(due.len(), 1);
         let later = Utc::now() + chrono::Duration::minutes(5);
-        store.retry(&due[0], later, "421 busy").unwrap();
+        store.retry(&due[0], later, "421 busy", &[]).unwrap();
         assert!(store.due(Utc::now(), 10).unwrap().is_empty());
         let due = store.due(later, 10).unwrap();
         assert_eq!(due[0].delivery.attempts, 1);

@@ -3,8 +3,9 @@
 //! killed between "stored" and "sent" delivering exactly once after a restart.
 
 use super::{D1, D2, D3, Rig};
+use crate::support::daemon::{daemon, wait_for_log};
 use crate::support::smtp::Rules;
-use std::process::{Command, Stdio};
+use std::process::Command;
 use tidings::notify::Pass;
 use tidings::store::SubscriberState;
 
@@ -125,45 +126,6 @@ async fn temporary_refusals_are_retried_and_a_550_is_recorded_for_good() {
         .find(|l| l.contains("bounce@example.com"))
         .unwrap();
     assert!(line.contains("bouncing") && line.contains("550"), "{line}");
-}
-
-/// `tidings run` as a child process with its stderr collected.
-fn daemon(config: &std::path::Path) -> std::process::Child {
-    Command::new(env!("CARGO_BIN_EXE_tidings"))
-        .args(["run", "-c"])
-        .arg(config)
-        .env("RUST_LOG", "tidings=debug")
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap()
-}
-
-/// Read the child's stderr until a line contains `needle` (bounded: 60 s).
-fn wait_for_log(child: &mut std::process::Child, needle: &str) -> String {
-    use std::io::BufRead;
-    let stderr = child.stderr.take().unwrap();
-    let (tx, rx) = std::sync::mpsc::channel();
-    let needle = needle.to_string();
-    std::thread::spawn(move || {
-        let mut seen = String::new();
-        for line in std::io::BufReader::new(stderr)
-            .lines()
-            .map_while(Result::ok)
-        {
-            seen.push_str(&line);
-            seen.push('\n');
-            if line.contains(&needle) {
-                let _ = tx.send(Ok(seen.clone()));
-            }
-        }
-        let _ = tx.send(Err(seen));
-    });
-    match rx.recv_timeout(std::time::Duration::from_secs(60)) {
-        Ok(Ok(log)) => log,
-        Ok(Err(log)) => panic!("the daemon ended without logging it:\n{log}"),
-        Err(_) => panic!("the daemon did not log it within 60 s"),
-    }
 }
 
 #[tokio::test(flavor = "multi_thread")]
