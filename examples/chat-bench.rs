@@ -9,9 +9,12 @@
 //! and keeps only a count. (That the real limits are held, never exceeded, is proved in
 //! virtual time by `tests/chat/flood.rs`.)
 
+mod common;
+
 use axum::body::Body;
 use axum::http::{Request, Response};
 use chrono::{TimeZone, Utc};
+use common::{peak_rss, reset_peak};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Instant;
@@ -131,23 +134,6 @@ burst_digest = 0
     drop(store);
     let _ = std::fs::remove_dir_all(&dir);
     Ok(())
-}
-
-/// The process's peak resident set size, from /proc (Linux).
-fn peak_rss() -> String {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("VmHWM:"))
-                .map(|l| l["VmHWM:".len()..].trim().to_string())
-        })
-        .unwrap_or_else(|| "unknown".into())
-}
-
-/// Start measuring the peak anew (Linux: writing 5 to clear_refs resets VmHWM).
-fn reset_peak() {
-    let _ = std::fs::write("/proc/self/clear_refs", "5");
 }
 
 /// A minimal Bot API on loopback: every method succeeds; `sendMessage` answers with a

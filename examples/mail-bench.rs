@@ -8,7 +8,10 @@
 //! keeps only a count), so the figure is Tidings' own cost; give the URL of another
 //! server (e.g. aiosmtpd, `python -m aiosmtpd -n -l 127.0.0.1:2525`) to include its cost.
 
+mod common;
+
 use chrono::{TimeZone, Utc};
+use common::{peak_rss, reset_peak};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Instant;
@@ -140,23 +143,6 @@ language = "zh"
     drop(store);
     let _ = std::fs::remove_dir_all(&dir);
     Ok(())
-}
-
-/// The process's peak resident set size, from /proc (Linux).
-fn peak_rss() -> String {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("VmHWM:"))
-                .map(|l| l["VmHWM:".len()..].trim().to_string())
-        })
-        .unwrap_or_else(|| "unknown".into())
-}
-
-/// Start measuring the peak anew (Linux: writing 5 to clear_refs resets VmHWM).
-fn reset_peak() {
-    let _ = std::fs::write("/proc/self/clear_refs", "5");
 }
 
 /// A minimal SMTP server on loopback that accepts everything and counts messages.

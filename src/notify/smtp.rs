@@ -192,11 +192,11 @@ impl SmtpFailure {
     }
 }
 
+/// `user:password@` as written in the URL, percent-decoded (`%40` for `@`); `+` stays `+`.
 fn percent_decode(s: &str) -> String {
-    url::form_urlencoded::parse(format!("x={}", s.replace('+', "%2B")).as_bytes())
-        .next()
-        .map(|(_, v)| v.into_owned())
-        .unwrap_or_default()
+    percent_encoding::percent_decode_str(s)
+        .decode_utf8_lossy()
+        .into_owned()
 }
 
 #[cfg(test)]

@@ -72,9 +72,12 @@ pub fn sign_up(
     let address = normalise_address(address)?;
     let existing = store.subscriber(list, &address)?;
     match existing {
-        Some(s) if s.state == SubscriberState::Active => return Ok(()),
-        Some(s) if s.confirm_sent.is_some_and(|t| now - t < CONFIRM_INTERVAL) => {
-            let _ = s;
+        // Already active, or mailed within the hour: nothing to do, and the visitor is
+        // told the same as anyone else.
+        Some(s)
+            if s.state == SubscriberState::Active
+                || s.confirm_sent.is_some_and(|t| now - t < CONFIRM_INTERVAL) =>
+        {
             return Ok(());
         }
         Some(mut s) => {

@@ -6,6 +6,7 @@ use crate::config::Config;
 use crate::filter;
 use crate::model::{Item, ItemStatus, PubDate};
 use crate::store::Held;
+use crate::text::fold_whitespace;
 use chrono_tz::Tz;
 use serde::Serialize;
 
@@ -141,7 +142,7 @@ pub fn local_time(p: PubDate, tz: Tz) -> String {
 /// The first `max` characters of `text` with whitespace folded, cut at a space when one
 /// is near the end (Western text) and marked with `…` when cut.
 pub fn excerpt(text: &str, max: usize) -> String {
-    let folded = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    let folded = fold_whitespace(text);
     if folded.chars().count() <= max {
         return folded;
     }
