@@ -44,6 +44,8 @@ pub struct SourceConfig {
     pub select: Option<ListSelectors>,
     /// `timezone`: the zone of dates printed without an offset, else the daemon's.
     pub timezone: Option<Tz>,
+    /// `keep_items`, `keep_days`: this source's retention, else `[store]`'s.
+    pub keep: crate::store::Keep,
 }
 
 /// A keyword, or a `/regex/`, matched on title and text.
@@ -93,6 +95,8 @@ const SOURCE_FIELDS: &[&str] = &[
     "notify_existing",
     "select",
     "timezone",
+    "keep_items",
+    "keep_days",
 ];
 
 /// Read one `[[source]]`; its id is recorded in `ids` whenever it is valid, even when
@@ -102,6 +106,7 @@ pub(super) fn read_source(
     table: &DeTable,
     span: Span,
     ids: &mut Ids,
+    keep: crate::store::Keep,
 ) -> Option<SourceConfig> {
     let sec = Section::new(cx, "[[source]]", table, span, SOURCE_FIELDS);
     let id = sec.required_string(cx, "id", "\"city-news\"");
@@ -131,6 +136,7 @@ pub(super) fn read_source(
         .integer(cx, "notify_existing", 0, i64::from(u32::MAX))
         .map_or(0, |n| n as u32);
     let timezone = sec.parsed(cx, "timezone", parse_tz);
+    let keep = super::store::read_keep(cx, &sec, keep);
     let select = sec.table(cx, "select").and_then(|(table, span)| {
         if kind == SourceKind::Feed {
             cx.error(
@@ -154,6 +160,7 @@ pub(super) fn read_source(
         notify_existing,
         select,
         timezone,
+        keep,
     })
 }
 

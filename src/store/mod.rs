@@ -470,7 +470,10 @@ impl Store {
     /// poll fetches in full), except that a source with stored items counts as read once,
     /// so that its next poll announces what is new instead of taking it for a backlog.
     fn fresh_state(&self, source: &str) -> SourceState {
-        tracing::warn!(source, "the source's state was unreadable; starting it afresh");
+        tracing::warn!(
+            source,
+            "the source's state was unreadable; starting it afresh"
+        );
         let read = self
             .items
             .scan_prefix(keys::source_prefix(source))

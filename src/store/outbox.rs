@@ -15,7 +15,9 @@
 //! [`Store::store_routed`]), and a digest run turns held rows into one delivery in one
 //! transaction too: a crash leaves either both or neither.
 
-use super::{Store, StoreError, decode, decode_or_skip, encode, keys, transaction_result, unreadable};
+use super::{
+    Store, StoreError, decode, decode_or_skip, encode, keys, transaction_result, unreadable,
+};
 use crate::model::ItemStatus;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};

@@ -25,8 +25,8 @@
 //! confirmation tokens are dropped.
 
 use super::{
-    DeliveryState, Payload, Store, StoreError, Token, decode, decode_or_skip, encode,
-    keys, outbox::Delivery, transaction_result,
+    DeliveryState, Payload, Store, StoreError, Token, decode, decode_or_skip, encode, keys,
+    outbox::Delivery, transaction_result,
 };
 use crate::model::Item;
 use chrono::{DateTime, Duration, Utc};
@@ -193,8 +193,8 @@ impl Store {
         }
         let tombstone = encode(&Tombstone { listed: now });
         for chunk in doomed.chunks(CHUNK) {
-            let removed = transaction_result(
-                (&self.items, &self.recent, &self.gone).transaction(|(items, recent, gone)| {
+            let removed = transaction_result((&self.items, &self.recent, &self.gone).transaction(
+                |(items, recent, gone)| {
                     let mut removed = 0;
                     for (id, revision) in chunk {
                         let key = keys::item_key(source, id);
@@ -215,8 +215,8 @@ impl Store {
                         removed += 1;
                     }
                     Ok(removed)
-                }),
-            )?;
+                },
+            ))?;
             out.removed += removed;
             out.kept += chunk.len() - removed;
         }
@@ -242,7 +242,12 @@ impl Store {
                 Err(_) => true,
             };
             // Compare-and-swap: a poll that just refreshed it wins.
-            if forget && self.gone.compare_and_swap(&key, Some(&value), None::<&[u8]>)?.is_ok() {
+            if forget
+                && self
+                    .gone
+                    .compare_and_swap(&key, Some(&value), None::<&[u8]>)?
+                    .is_ok()
+            {
                 n += 1;
             }
         }
