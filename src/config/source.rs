@@ -46,6 +46,10 @@ pub struct SourceConfig {
     pub timezone: Option<Tz>,
     /// `keep_items`, `keep_days`: this source's retention, else `[store]`'s.
     pub keep: crate::store::Keep,
+    /// `allow_private`: links found in this source's content, and redirects, may reach
+    /// loopback, private and link-local addresses (default false: only the source's own
+    /// host may; see [`crate::fetch::guard`]).
+    pub allow_private: bool,
 }
 
 /// A keyword, or a `/regex/`, matched on title and text.
@@ -97,6 +101,7 @@ const SOURCE_FIELDS: &[&str] = &[
     "timezone",
     "keep_items",
     "keep_days",
+    "allow_private",
 ];
 
 /// Read one `[[source]]`; its id is recorded in `ids` whenever it is valid, even when
@@ -137,6 +142,7 @@ pub(super) fn read_source(
         .map_or(0, |n| n as u32);
     let timezone = sec.parsed(cx, "timezone", parse_tz);
     let keep = super::store::read_keep(cx, &sec, keep);
+    let allow_private = sec.boolean(cx, "allow_private").unwrap_or(false);
     let select = sec.table(cx, "select").and_then(|(table, span)| {
         if kind == SourceKind::Feed {
             cx.error(
@@ -161,6 +167,7 @@ pub(super) fn read_source(
         select,
         timezone,
         keep,
+        allow_private,
     })
 }
 
@@ -263,6 +270,12 @@ fn regex_reason(e: &regex::Error) -> String {
 }
 
 impl SourceConfig {
+    /// What this source's fetches may reach: its own host, and other hosts on public
+    /// addresses unless `allow_private`.
+    pub fn reach(&self) -> crate::fetch::Reach {
+        crate::fetch::Reach::source(&self.id, &self.url, self.allow_private)
+    }
+
     /// Whether to open each item's page, once it is known whether the source turned out
     /// to be a feed (`kind = "auto"` decides on the body).
     pub fn full_text_for(&self, is_feed: bool) -> bool {
