@@ -1,8 +1,9 @@
 //! `tidings run` killed with SIGKILL at seeded random moments, over and over, while a
 //! source keeps publishing: every delivery still happens (per-item mails to two readers,
 //! a daily-style digest to a third, a Telegram message per item), and none happens twice
-//! except in the documented window between the remote accepting a message and the
-//! daemon recording it as sent. Each duplicate is attributed: its first copy must be the
+//! except in the documented window between the remote having the whole message (it
+//! stores it, even when its sender dies before its answer arrives) and the daemon
+//! recording it as sent. Each duplicate is attributed: its first copy must be the
 //! last message its target got before a kill (a target's rows go one at a time, each
 //! recorded before the next is sent, so a copy followed by another message to the same
 //! target in the same run was recorded, and a second copy of it would be a bug).
@@ -11,9 +12,9 @@
 //! The seed is printed; `TIDINGS_CRASH_SEED=N` replays a run.
 
 use super::rss;
-use crate::support::botapi::BotApi;
+use crate::support::botapi::{BotApi, Fault};
 use crate::support::server::{FixtureServer, Reply};
-use crate::support::smtp::SmtpSink;
+use crate::support::smtp::{Rules, SmtpSink};
 use std::collections::BTreeMap;
 use std::io::BufRead;
 use std::process::{Child, Command, Stdio};
@@ -27,6 +28,8 @@ const ITERATIONS: usize = 24;
 const CHAT: i64 = 7001;
 const READERS: [&str; 2] = ["r1@example.com", "r2@example.com"];
 const DIGEST_READER: &str = "d1@example.com";
+/// How long each sink takes to answer a message.
+const SINK_DELAY: Duration = Duration::from_millis(100);
 /// How long the last run may take to deliver everything (a hang guard, not a speed test).
 const DRAIN_LIMIT: Duration = Duration::from_secs(90);
 
@@ -135,8 +138,14 @@ async fn sigkill_at_random_moments_loses_nothing_and_duplicates_only_in_the_acce
     println!("crash test seed {seed} (TIDINGS_CRASH_SEED={seed} replays it)");
     let mut rng = Rng(seed);
     let began = Instant::now();
-    let sink = SmtpSink::start().expect("aiosmtpd is available (see build.rs)");
+    // Slow sinks, so that kills land during delivery, not only after it.
+    let sink = SmtpSink::start_with(Rules {
+        delay_data_ms: SINK_DELAY.as_millis() as u64,
+        ..Default::default()
+    })
+    .expect("aiosmtpd is available (see build.rs)");
     let api = BotApi::start().await;
+    api.fail(CHAT, &vec![Fault::Slow(SINK_DELAY); 1000]);
     let feeds = FixtureServer::start().await;
     let dir = tempfile::tempdir().unwrap();
     let text = format!(
@@ -201,6 +210,9 @@ async fn sigkill_at_random_moments_loses_nothing_and_duplicates_only_in_the_acce
         tokio::time::sleep(delay).await;
         child.kill().unwrap(); // SIGKILL
         child.wait().unwrap();
+        // A sink answering slowly still stores a message whose sender died meanwhile:
+        // let that land in this run.
+        tokio::time::sleep(SINK_DELAY * 2).await;
         let mails_end = sink.mails().len();
         let messages_end = api.sent().len();
         let store = Store::open(&data)
