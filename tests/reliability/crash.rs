@@ -205,7 +205,7 @@ async fn sigkill_at_random_moments_loses_nothing_and_duplicates_only_in_the_acce
         }
         serve(&listed);
         let before = api.sent().len() + sink.mails().len();
-        let delay = Duration::from_millis(100 + rng.below(3400));
+        let delay = Duration::from_millis(100 + rng.below(2500));
         let (mut child, log) = start(&config_path);
         tokio::time::sleep(delay).await;
         child.kill().unwrap(); // SIGKILL
