@@ -231,7 +231,7 @@ async fn an_item_retained_away_while_still_listed_is_not_stored_or_announced_aga
 /// count stays at the limit, tombstones and delivery records level off, and the file
 /// grows far slower (sled reclaims its log lazily); without, it grows on.
 #[test]
-fn the_database_stops_growing() {
+fn what_the_database_holds_stops_growing() {
     // `TIDINGS_RETENTION_ROUNDS` runs longer, for the figures.
     let rounds: usize = std::env::var("TIDINGS_RETENTION_ROUNDS")
         .ok()
