@@ -19,4 +19,5 @@ mod poll;
 mod poll_html;
 mod publish;
 mod reload;
+mod security;
 mod smtp_sink;

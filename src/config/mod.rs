@@ -14,6 +14,7 @@ mod live;
 mod notify;
 mod reader;
 mod select;
+mod server;
 mod source;
 
 pub use daemon::{CronSpec, DaemonConfig, FetchConfig};
@@ -23,6 +24,7 @@ pub use notify::{
     ChatConfig, EmailConfig, Language, ListConfig, TelegramConfig, WebhookConfig, WebhookKind,
 };
 pub use select::{Css, ListSelectors};
+pub use server::ServerConfig;
 pub use source::{FeedConfig, Filter, SourceConfig, SourceKind};
 
 use chrono_tz::Tz;
@@ -40,6 +42,8 @@ pub struct Config {
     pub daemon: DaemonConfig,
     /// `[fetch]`.
     pub fetch: FetchConfig,
+    /// `[server]`: limits of the HTTP server.
+    pub server: ServerConfig,
     /// `[[source]]`, in file order.
     pub sources: Vec<SourceConfig>,
     /// `[[feed]]`, in file order.
@@ -58,7 +62,7 @@ pub struct Config {
 
 /// The top-level sections, in the order the example file presents them.
 const SECTIONS: &[&str] = &[
-    "daemon", "fetch", "source", "feed", "email", "list", "telegram", "chat", "webhook",
+    "daemon", "fetch", "server", "source", "feed", "email", "list", "telegram", "chat", "webhook",
 ];
 
 impl Config {
@@ -168,6 +172,8 @@ fn read_config(cx: &mut Ctx, root: &DeTable, path: &Path) -> Option<Config> {
     let (mut daemon, alert_refs) = daemon::read_daemon(cx, daemon_table, path);
     let fetch_table = single_table(cx, root, "fetch");
     let fetch = daemon::read_fetch(cx, fetch_table);
+    let server_table = single_table(cx, root, "server");
+    let server = server::read_server(cx, server_table);
 
     let mut source_ids = Ids::new("source");
     let sources: Vec<_> = array_of_tables(cx, root, "source")
@@ -231,6 +237,7 @@ fn read_config(cx: &mut Ctx, root: &DeTable, path: &Path) -> Option<Config> {
         path: path.to_path_buf(),
         daemon,
         fetch,
+        server,
         sources,
         feeds,
         email,
