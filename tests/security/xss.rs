@@ -246,6 +246,7 @@ fn published_feeds_carry_no_executable_markup() {
     let items = hostile_items();
     assert_eq!(items.len(), HOSTILE.len() + HOSTILE_URLS.len());
     let doc = tidings::publish::FeedDoc::new(&config, &config.feeds[0], items);
+    let tag = regex::Regex::new(r"<\s*/?\s*[a-zA-Z!]").unwrap();
     for format in [
         tidings::publish::Format::Atom,
         tidings::publish::Format::Rss,
@@ -257,7 +258,6 @@ fn published_feeds_carry_no_executable_markup() {
         // text fields (title, author) holding no markup at all, since some readers render
         // them as HTML too.
         let no_markup = |text: &str, field: &str| {
-            let tag = regex::Regex::new(r"<\s*/?\s*[a-zA-Z!]").unwrap();
             assert!(
                 !tag.is_match(text),
                 "{page}: markup in the {field}: {text:?}"
