@@ -39,9 +39,9 @@ pub struct Poller {
 pub enum PollError {
     #[error("{0}")]
     Fetch(#[from] FetchError),
-    #[error("{url}: {source}")]
+    #[error("{}: {source}", crate::text::redact_url(url))]
     Feed { url: String, source: FeedError },
-    #[error("{url}: {source}")]
+    #[error("{}: {source}", crate::text::redact_url(url))]
     Select { url: String, source: SelectError },
     #[error("{0}")]
     Store(#[from] StoreError),
@@ -255,7 +255,7 @@ impl Poller {
             if entries.is_empty() && state.last_entries.is_some_and(|n| n > 0) {
                 let alarm = format!(
                     "the list at {} yielded no items (it had {} before): the page layout may have changed",
-                    source.url,
+                    crate::text::redact_url(source.url.as_str()),
                     state.last_entries.unwrap_or(0)
                 );
                 warn!(source = %source.id, "{alarm}");

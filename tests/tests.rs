@@ -20,4 +20,5 @@ mod poll_html;
 mod publish;
 mod reliability;
 mod reload;
+mod security;
 mod smtp_sink;

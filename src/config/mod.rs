@@ -14,6 +14,7 @@ mod live;
 mod notify;
 mod reader;
 mod select;
+mod server;
 mod source;
 mod store;
 
@@ -24,6 +25,7 @@ pub use notify::{
     ChatConfig, EmailConfig, Language, ListConfig, TelegramConfig, WebhookConfig, WebhookKind,
 };
 pub use select::{Css, ListSelectors};
+pub use server::ServerConfig;
 pub use source::{FeedConfig, Filter, SourceConfig, SourceKind};
 pub use store::StoreConfig;
 
@@ -44,6 +46,8 @@ pub struct Config {
     pub fetch: FetchConfig,
     /// `[store]`: retention.
     pub store: StoreConfig,
+    /// `[server]`: limits of the HTTP server.
+    pub server: ServerConfig,
     /// `[[source]]`, in file order.
     pub sources: Vec<SourceConfig>,
     /// `[[feed]]`, in file order.
@@ -62,7 +66,8 @@ pub struct Config {
 
 /// The top-level sections, in the order the example file presents them.
 const SECTIONS: &[&str] = &[
-    "daemon", "fetch", "store", "source", "feed", "email", "list", "telegram", "chat", "webhook",
+    "daemon", "fetch", "store", "server", "source", "feed", "email", "list", "telegram", "chat",
+    "webhook",
 ];
 
 impl Config {
@@ -182,6 +187,8 @@ fn read_config(cx: &mut Ctx, root: &DeTable, path: &Path) -> Option<Config> {
     let fetch = daemon::read_fetch(cx, fetch_table);
     let store_table = single_table(cx, root, "store");
     let store = store::read_store(cx, store_table);
+    let server_table = single_table(cx, root, "server");
+    let server = server::read_server(cx, server_table);
 
     let mut source_ids = Ids::new("source");
     let sources: Vec<_> = array_of_tables(cx, root, "source")
@@ -246,6 +253,7 @@ fn read_config(cx: &mut Ctx, root: &DeTable, path: &Path) -> Option<Config> {
         daemon,
         fetch,
         store,
+        server,
         sources,
         feeds,
         email,

@@ -8,11 +8,15 @@
 //! - [`subscribe`]: the public sign-up, confirm and unsubscribe pages.
 //! - [`admin`]: the admin API (loopback + bearer token) behind `tidings subscribers` and
 //!   `tidings chats list`.
+//! - `listen`: the accept loop with the `[server]` limits (header timeout, connection cap);
+//!   `harden`: security headers on every answer, the whole-request timeout.
 
 pub mod admin;
 mod feeds;
+mod harden;
 mod health;
 mod limit;
+mod listen;
 pub mod metrics;
 mod status;
 mod subscribe;
@@ -26,7 +30,6 @@ use crate::templates::Templates;
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::routing::get;
-use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio_util::sync::CancellationToken;
@@ -34,8 +37,6 @@ use tokio_util::sync::CancellationToken;
 /// Sign-ups one client address may make per window.
 const SIGNUPS_PER_WINDOW: u32 = 5;
 const SIGNUP_WINDOW: Duration = Duration::from_secs(600);
-/// The largest form or admin request body accepted.
-const FORM_BODY_LIMIT: usize = 16 * 1024;
 
 /// What the server needs from the daemon.
 pub struct ServerState {
@@ -101,6 +102,15 @@ impl Shared {
 
 /// The routes, ready to serve.
 fn router(state: ServerState) -> Router {
+    let config = state.config.get();
+    let limits = config.server.clone();
+    let public = config.daemon.public_url.origin().ascii_serialization();
+    let csp = harden::content_security_policy(&public)
+        .parse::<axum::http::HeaderValue>()
+        .unwrap_or_else(|_| {
+            // An origin is ASCII without control characters: always a valid header.
+            axum::http::HeaderValue::from_static("default-src 'none'")
+        });
     let shared = Arc::new(Shared {
         cache_generation: std::sync::atomic::AtomicU64::new(state.config.generation()),
         config: state.config,
@@ -127,7 +137,8 @@ fn router(state: ServerState) -> Router {
             get(admin::list).post(admin::add).delete(admin::remove),
         )
         .route("/admin/chats", get(admin::chats))
-        .layer(DefaultBodyLimit::max(FORM_BODY_LIMIT));
+        .layer(DefaultBodyLimit::max(limits.max_form_bytes));
+    let timeout = limits.request_timeout();
     Router::new()
         .route("/", get(status::page))
         .route("/feeds/{file}", get(feeds::feed))
@@ -136,21 +147,30 @@ fn router(state: ServerState) -> Router {
         .route("/metrics", get(metrics::render))
         .merge(forms)
         .with_state(shared)
+        .layer(axum::middleware::from_fn(move |req, next| {
+            harden::deadline(timeout, req, next)
+        }))
+        .layer(axum::middleware::from_fn(move |req, next| {
+            harden::headers(csp.clone(), req, next)
+        }))
 }
 
-/// Serve until `cancel` fires, then finish the requests in flight and return.
+/// Serve until `cancel` fires, then finish the requests in flight and return. The
+/// `[server]` limits are read once here (a reload does not change them).
 pub async fn serve(
     listener: tokio::net::TcpListener,
     state: ServerState,
     cancel: CancellationToken,
 ) -> std::io::Result<()> {
+    let limits = state.config.get().server.clone();
     if let Ok(addr) = listener.local_addr() {
-        tracing::info!(%addr, "serving feeds");
+        tracing::info!(
+            %addr,
+            max_connections = limits.max_connections,
+            header_timeout_secs = limits.header_timeout_secs,
+            request_timeout_secs = limits.request_timeout_secs,
+            "serving feeds"
+        );
     }
-    axum::serve(
-        listener,
-        router(state).into_make_service_with_connect_info::<SocketAddr>(),
-    )
-    .with_graceful_shutdown(cancel.cancelled_owned())
-    .await
+    listen::accept_loop(listener, router(state), &limits, cancel).await
 }
