@@ -14,8 +14,11 @@ use tidings::notify::telegram::html as tg;
 use tidings::notify::view::{Content, FeedGroup, ItemView};
 use url::Url;
 
+/// One target: arbitrary bytes in.
+pub type Target = fn(&[u8]);
+
 /// Every target, by name, for the stable loop.
-pub const TARGETS: &[(&str, fn(&[u8]))] = &[
+pub const TARGETS: &[(&str, Target)] = &[
     ("feed", feed),
     ("charset", charset),
     ("html", html),
@@ -88,7 +91,7 @@ pub fn html(data: &[u8]) {
 /// must point into the file.
 pub fn config(data: &[u8]) {
     let text = String::from_utf8_lossy(data);
-    let env = |name: &str| (name.len() % 3 != 0).then(|| format!("v{name}"));
+    let env = |name: &str| (!name.len().is_multiple_of(3)).then(|| format!("v{name}"));
     match Config::parse_with_env(&text, Path::new("/fuzz/feeds.toml"), &env) {
         Ok(config) => {
             let _ = config.summary();
