@@ -83,6 +83,12 @@ pub struct ParsedFeed {
     pub link: Option<String>,
     pub description: Option<String>,
     pub entries: Vec<Entry>,
+    /// WebSub hubs the feed advertises (`<link rel="hub">`, `atom:link rel="hub"`,
+    /// JSON Feed `hubs`), absolute, in document order.
+    pub hubs: Vec<String>,
+    /// The feed's own URL as it names it (`rel="self"`, JSON Feed `feed_url`): the
+    /// topic to subscribe to at its hub.
+    pub self_url: Option<String>,
 }
 
 /// One entry as a source yields it. Every field is optional: real feeds omit anything.

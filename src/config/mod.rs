@@ -15,6 +15,7 @@ mod notify;
 mod reader;
 mod select;
 mod source;
+mod websub;
 
 pub use daemon::{CronSpec, DaemonConfig, FetchConfig};
 pub use error::{ConfigError, ConfigErrors};
@@ -24,6 +25,7 @@ pub use notify::{
 };
 pub use select::{Css, ListSelectors};
 pub use source::{FeedConfig, Filter, SourceConfig, SourceKind};
+pub use websub::WebSubConfig;
 
 use chrono_tz::Tz;
 use ids::Ids;
@@ -54,11 +56,13 @@ pub struct Config {
     pub chats: Vec<ChatConfig>,
     /// `[[webhook]]`: group robots.
     pub webhooks: Vec<WebhookConfig>,
+    /// `[websub]`: the hub of our feeds, and subscriptions to the hubs of sources.
+    pub websub: WebSubConfig,
 }
 
 /// The top-level sections, in the order the example file presents them.
 const SECTIONS: &[&str] = &[
-    "daemon", "fetch", "source", "feed", "email", "list", "telegram", "chat", "webhook",
+    "daemon", "fetch", "source", "feed", "email", "list", "telegram", "chat", "webhook", "websub",
 ];
 
 impl Config {
@@ -226,6 +230,8 @@ fn read_config(cx: &mut Ctx, root: &DeTable, path: &Path) -> Option<Config> {
         })
         .collect();
     daemon.alerts = webhook_ids.resolve(cx, &alert_refs, "alerts");
+    let websub_table = single_table(cx, root, "websub");
+    let websub = websub::read_websub(cx, websub_table);
 
     Some(Config {
         path: path.to_path_buf(),
@@ -238,5 +244,6 @@ fn read_config(cx: &mut Ctx, root: &DeTable, path: &Path) -> Option<Config> {
         telegram,
         chats,
         webhooks,
+        websub,
     })
 }

@@ -8,6 +8,8 @@
 //! - [`subscribe`]: the public sign-up, confirm and unsubscribe pages.
 //! - [`admin`]: the admin API (loopback + bearer token) behind `tidings subscribers` and
 //!   `tidings chats list`.
+//! - `websub`: our WebSub hub (`POST /websub`) and our subscriber callbacks
+//!   (`/websub/callback/{source}`).
 
 pub mod admin;
 mod feeds;
@@ -16,13 +18,16 @@ mod limit;
 pub mod metrics;
 mod status;
 mod subscribe;
+mod websub;
 
 pub use health::Health;
 
 use crate::config::{Config, LiveConfig};
+use crate::poll::Poller;
 use crate::publish::cache::FeedCache;
 use crate::store::Store;
 use crate::templates::Templates;
+use crate::websub::WebSub;
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::routing::get;
@@ -36,6 +41,8 @@ const SIGNUPS_PER_WINDOW: u32 = 5;
 const SIGNUP_WINDOW: Duration = Duration::from_secs(600);
 /// The largest form or admin request body accepted.
 const FORM_BODY_LIMIT: usize = 16 * 1024;
+/// WebSub hub requests one client address may make per window.
+const HUB_REQUESTS_PER_WINDOW: u32 = 60;
 
 /// What the server needs from the daemon.
 pub struct ServerState {
@@ -46,6 +53,10 @@ pub struct ServerState {
     pub templates: Arc<Templates>,
     /// Woken when a request queued mail (a confirmation).
     pub outbox_wake: Arc<tokio::sync::Notify>,
+    /// The WebSub hub and subscriber.
+    pub websub: Arc<WebSub>,
+    /// Handles the bodies hubs push to us; without it pushes are refused (503).
+    pub poller: Option<Poller>,
 }
 
 impl ServerState {
@@ -56,12 +67,20 @@ impl ServerState {
         store: Arc<Store>,
         health: Arc<Health>,
     ) -> ServerState {
+        let config = config.into();
         ServerState {
-            config: config.into(),
+            websub: Arc::new(WebSub::new(
+                config.clone(),
+                store.clone(),
+                tokio_util::task::TaskTracker::new(),
+                CancellationToken::new(),
+            )),
+            config,
             store,
             health,
             templates: Arc::new(Templates::embedded()),
             outbox_wake: Arc::new(tokio::sync::Notify::new()),
+            poller: None,
         }
     }
 }
@@ -79,6 +98,10 @@ struct Shared {
     templates: Arc<Templates>,
     outbox_wake: Arc<tokio::sync::Notify>,
     signups: limit::IpLimiter,
+    websub: Arc<WebSub>,
+    poller: Option<Poller>,
+    /// Hub requests per client address (each may make us call a callback).
+    hub_requests: limit::IpLimiter,
 }
 
 impl Shared {
@@ -111,7 +134,19 @@ fn router(state: ServerState) -> Router {
         templates: state.templates,
         outbox_wake: state.outbox_wake,
         signups: limit::IpLimiter::new(SIGNUPS_PER_WINDOW, SIGNUP_WINDOW),
+        websub: state.websub,
+        poller: state.poller,
+        hub_requests: limit::IpLimiter::new(HUB_REQUESTS_PER_WINDOW, SIGNUP_WINDOW),
     });
+    let push_limit = shared.config().fetch.max_body_bytes;
+    let websub = Router::new()
+        .route(
+            "/websub/callback/{source}",
+            get(websub::verify).post(websub::push),
+        )
+        .layer(DefaultBodyLimit::max(
+            usize::try_from(push_limit).unwrap_or(usize::MAX),
+        ));
     let forms = Router::new()
         .route(
             "/subscribe/{list}",
@@ -127,6 +162,7 @@ fn router(state: ServerState) -> Router {
             get(admin::list).post(admin::add).delete(admin::remove),
         )
         .route("/admin/chats", get(admin::chats))
+        .route("/websub", axum::routing::post(websub::hub))
         .layer(DefaultBodyLimit::max(FORM_BODY_LIMIT));
     Router::new()
         .route("/", get(status::page))
@@ -135,6 +171,7 @@ fn router(state: ServerState) -> Router {
         .route("/healthz", get(health::healthz))
         .route("/metrics", get(metrics::render))
         .merge(forms)
+        .merge(websub)
         .with_state(shared)
 }
 

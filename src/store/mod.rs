@@ -4,7 +4,8 @@
 //! source, id → ()), `sources` (source → [`SourceState`]), `meta` (schema version);
 //! the notification stage's `outbox`, `deliveries` and `held` ([`outbox`]), and
 //! `subscribers` and `tokens` ([`subscribers`]); `chats` (Telegram chats and robots,
-//! [`chats`]).
+//! [`chats`]); `websub_hub` and `websub_sources` (WebSub subscriptions both ways,
+//! [`websub`]).
 //! Values are JSON behind a one-byte schema version so the schema can grow.
 //!
 //! [`Store::store_routed`] takes what a poll found and returns only what is new or
@@ -16,6 +17,7 @@ mod health;
 mod keys;
 pub mod outbox;
 pub mod subscribers;
+pub mod websub;
 
 pub use chats::{ChatKind, ChatState, ChatSub, Incident, Reach};
 pub use outbox::{
@@ -23,6 +25,7 @@ pub use outbox::{
     delivery_id,
 };
 pub use subscribers::{Subscriber, SubscriberState, Token, new_token};
+pub use websub::{HubSubscription, PushState, PushSubscription, hub_subscription_id};
 
 pub use health::SourceHealth;
 
@@ -115,6 +118,8 @@ pub struct Store {
     tokens: sled::Tree,
     chats: sled::Tree,
     alerts: sled::Tree,
+    websub_hub: sled::Tree,
+    websub_sources: sled::Tree,
     /// Per source, a counter bumped whenever its items change, so publishers can cache
     /// serialised feeds until then. In memory: a restart rebuilds every cache anyway.
     generations: Mutex<HashMap<String, u64>>,
@@ -229,6 +234,8 @@ impl Store {
             chats: db.open_tree("chats")?,
             alerts: db.open_tree("alerts")?,
             tokens: db.open_tree("tokens")?,
+            websub_hub: db.open_tree("websub_hub")?,
+            websub_sources: db.open_tree("websub_sources")?,
             db,
             dir: dir.to_path_buf(),
             generations: Mutex::new(HashMap::new()),
