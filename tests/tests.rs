@@ -20,3 +20,4 @@ mod poll_html;
 mod publish;
 mod reload;
 mod smtp_sink;
+mod websub;
