@@ -210,8 +210,9 @@ struct SubscriberShared {
     push_status: Arc<Mutex<u16>>,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq)]
+#[derive(Clone, Copy, Debug, PartialEq, Default)]
 pub enum Echo {
+    #[default]
     Challenge,
     Wrong,
     NotFound,
