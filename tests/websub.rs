@@ -26,6 +26,9 @@ use tidings::websub::WebSub;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
+/// Query or form parameters, in order.
+pub type Params = Vec<(String, String)>;
+
 /// A hang guard, never a speed expectation.
 pub const PATIENCE: Duration = Duration::from_secs(15);
 
@@ -202,7 +205,7 @@ pub struct Received {
 
 #[derive(Clone, Default)]
 struct SubscriberShared {
-    verifications: Arc<Mutex<Vec<Vec<(String, String)>>>>,
+    verifications: Arc<Mutex<Vec<Params>>>,
     pushes: Arc<Mutex<Vec<Received>>>,
     /// How it answers verifications: echo the challenge, answer something else, or 404.
     echo: Arc<Mutex<Echo>>,
@@ -314,12 +317,12 @@ pub fn hmac_hex<M: hmac::Mac + hmac::KeyInit>(secret: &str, body: &[u8]) -> Stri
 /// publish pings) and answers them 202.
 pub struct TestHub {
     pub addr: SocketAddr,
-    forms: Arc<Mutex<Vec<Vec<(String, String)>>>>,
+    forms: Arc<Mutex<Vec<Params>>>,
 }
 
 impl TestHub {
     pub async fn start() -> TestHub {
-        let forms: Arc<Mutex<Vec<Vec<(String, String)>>>> = Arc::default();
+        let forms: Arc<Mutex<Vec<Params>>> = Arc::default();
         let f = forms.clone();
         let app = axum::Router::new().route(
             "/hub",

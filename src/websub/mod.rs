@@ -11,7 +11,7 @@
 //!   `[websub] subscribe = true`), the hub's verification answered for the topics we
 //!   asked for, pushes checked against the secret we gave and handled like a poll, and
 //!   leases renewed before they end. Such a source is then polled only now and then.
-//! - [`signature`]: `X-Hub-Signature`.
+//! - [`signature`]: signing and checking `X-Hub-Signature`.
 //! - [`address`]: callbacks and hubs on private addresses are refused unless allowed.
 
 pub mod address;
