@@ -157,6 +157,13 @@ impl WebSub {
             ),
             Err(e) => warn!(error = %e, "cannot purge expired WebSub subscriptions"),
         }
+        if let Ok(subs) = self.store.hub_subscriptions() {
+            metrics::gauge!("tidings_websub_subscribers").set(subs.len() as f64);
+        }
+        if let Ok(subs) = self.store.push_subscriptions() {
+            let active = subs.iter().filter(|s| s.is_active(now)).count();
+            metrics::gauge!("tidings_websub_pushing_sources").set(active as f64);
+        }
         if let Err(e) = self.renew(now).await {
             warn!(error = %e, "cannot renew WebSub subscriptions");
         }
