@@ -6,7 +6,7 @@
 
 use crate::config::{LiveConfig, SourceConfig, SourceKind};
 use crate::fetch::{FetchError, FetchOutcome, Fetched, Fetcher, Validators};
-use crate::model::Entry;
+use crate::model::{Entry, HubLink};
 use crate::notify::route::{self, Audience, Backlog};
 use crate::parse::feed::FeedError;
 use crate::parse::html::SelectError;
@@ -88,13 +88,6 @@ pub struct PollOutcome {
     pub deferred: usize,
     /// The WebSub hub the feed advertises, and the topic to subscribe to.
     pub hub: Option<HubLink>,
-}
-
-/// A feed's `rel="hub"` and its topic (`rel="self"`, else the URL it was fetched from).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct HubLink {
-    pub hub: String,
-    pub topic: String,
 }
 
 /// Backoff after `failures` failures in a row: 1 min, 2, 4 … capped at 6 h while the

@@ -13,7 +13,7 @@
 
 use super::{WebSub, address, signature};
 use crate::config::{Config, SourceConfig};
-use crate::poll::HubLink;
+use crate::model::HubLink;
 use crate::store::{PushState, PushSubscription, StoreError, new_token};
 use chrono::{DateTime, Duration, Utc};
 use std::sync::Arc;
