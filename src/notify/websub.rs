@@ -22,21 +22,14 @@ use std::time::Duration;
 const TIMEOUT: Duration = Duration::from_secs(30);
 
 pub struct WebSubChannel {
-    client: reqwest::Client,
+    clients: address::Clients,
     config: LiveConfig,
 }
 
 impl WebSubChannel {
     pub fn new(config: LiveConfig) -> WebSubChannel {
-        let user_agent = config.get().fetch.user_agent.clone();
-        let client = reqwest::Client::builder()
-            .user_agent(user_agent)
-            .timeout(TIMEOUT)
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            // Only a TLS backend that fails to load makes this fail: nothing would work.
-            .expect("building the WebSub HTTP client");
-        WebSubChannel { client, config }
+        let clients = address::clients(&config.get().fetch.user_agent, TIMEOUT);
+        WebSubChannel { clients, config }
     }
 
     async fn push(&self, message: &Outgoing) -> Result<(), SendError> {
@@ -52,7 +45,8 @@ impl WebSubChannel {
             return Err(SendError::gone(format!("callback refused: {why}")));
         }
         let mut request = self
-            .client
+            .clients
+            .get(allow_private)
             .post(url)
             .header(reqwest::header::CONTENT_TYPE, &push.content_type)
             .header(
@@ -68,11 +62,13 @@ impl WebSubChannel {
                 signature::sign(secret, push.body.as_bytes()),
             );
         }
-        let response = request
-            .body(push.body.clone())
-            .send()
-            .await
-            .map_err(|e| SendError::transient(format!("{}: {e}", push.callback)))?;
+        let response = request.body(push.body.clone()).send().await.map_err(|e| {
+            // The name resolved to a private address when connecting (rebinding).
+            match crate::fetch::guard::find_refused(&e) {
+                Some(r) => SendError::gone(format!("callback {}: {r}", push.callback)),
+                None => SendError::transient(format!("{}: {e}", push.callback)),
+            }
+        })?;
         classify(
             response.status(),
             retry_after(response.headers()),

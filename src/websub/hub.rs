@@ -185,7 +185,7 @@ impl WebSub {
         }
         // The lease is measured from the verification request (§5.3).
         let asked = Utc::now();
-        let answer = match self.client.get(url).send().await {
+        let answer = match self.client().get(url).send().await {
             Ok(r) if r.status().is_success() => read_capped(r, MAX_ANSWER_BYTES).await,
             Ok(r) => {
                 info!(callback = %request.callback, status = %r.status(), mode = request.mode.as_str(), "the subscriber did not confirm");

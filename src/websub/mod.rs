@@ -43,7 +43,7 @@ const MAINTAIN_EVERY: Duration = Duration::from_secs(300);
 pub struct WebSub {
     pub(crate) config: LiveConfig,
     pub(crate) store: Arc<Store>,
-    client: reqwest::Client,
+    clients: address::Clients,
     tracker: TaskTracker,
     cancel: CancellationToken,
 }
@@ -55,25 +55,22 @@ impl WebSub {
         tracker: TaskTracker,
         cancel: CancellationToken,
     ) -> WebSub {
-        let user_agent = config.get().fetch.user_agent.clone();
-        let client = reqwest::Client::builder()
-            .user_agent(user_agent)
-            .timeout(TIMEOUT)
-            // A redirect could lead anywhere, a private address included.
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            // Only a TLS backend that fails to load makes this fail: nothing would work.
-            .expect("building the WebSub HTTP client");
+        let clients = address::clients(&config.get().fetch.user_agent, TIMEOUT);
         WebSub {
             config,
             store,
-            client,
+            clients,
             tracker,
             cancel,
         }
     }
 
     /// Run `work` as a task that stops at shutdown.
+    /// The client for requests to URLs others chose, under the configuration in force.
+    fn client(&self) -> &reqwest::Client {
+        self.clients.get(self.config.get().websub.allow_private)
+    }
+
     fn spawn(&self, work: impl std::future::Future<Output = ()> + Send + 'static) {
         let cancel = self.cancel.clone();
         self.tracker.spawn(async move {
@@ -115,7 +112,15 @@ impl WebSub {
             let mut wait = Duration::from_secs(2);
             for attempt in 1..=4 {
                 let form = [("hub.mode", "publish"), ("hub.url", topic.as_str())];
-                match self.client.post(hub.clone()).form(&form).send().await {
+                // The operator named this hub: it may be on a private address.
+                match self
+                    .clients
+                    .get(true)
+                    .post(hub.clone())
+                    .form(&form)
+                    .send()
+                    .await
+                {
                     Ok(r) if r.status().is_success() => {
                         debug!(%hub, %topic, "hub pinged");
                         break;

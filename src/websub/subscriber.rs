@@ -149,7 +149,7 @@ impl WebSub {
             ("hub.lease_seconds", lease.as_str()),
         ];
         let response = self
-            .client
+            .client()
             .post(hub)
             .form(&form)
             .send()
