@@ -22,7 +22,8 @@
 //! - [`publish`]: stored items → RSS 2.0, Atom, JSON Feed, OPML.
 //! - [`notify`]: routing, the outbox worker and its channels (email), digests.
 //! - [`templates`]: the mail and page templates, embedded and overridable.
-//! - [`server`]: the HTTP server (feeds, status page, health, metrics).
+//! - [`websub`]: WebSub: the hub of our feeds, and subscriptions to the hubs of sources.
+//! - [`server`]: the HTTP server (feeds, status page, health, metrics, WebSub routes).
 //! - [`app`]: `tidings run`: the long-lived tasks and their graceful shutdown.
 //! - [`reload`]: `feeds.toml` read again on SIGHUP or when it changes, validated first.
 //! - [`cli`]: the command line.
@@ -50,3 +51,4 @@ pub mod server;
 pub mod store;
 pub mod templates;
 pub mod text;
+pub mod websub;

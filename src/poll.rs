@@ -5,8 +5,8 @@
 //! never affects other sources.
 
 use crate::config::{LiveConfig, SourceConfig, SourceKind};
-use crate::fetch::{FetchError, FetchOutcome, Fetcher, Validators};
-use crate::model::Entry;
+use crate::fetch::{FetchError, FetchOutcome, Fetched, Fetcher, Validators};
+use crate::model::{Entry, HubLink};
 use crate::notify::route::{self, Audience, Backlog};
 use crate::parse::feed::FeedError;
 use crate::parse::html::SelectError;
@@ -33,6 +33,9 @@ pub struct Poller {
     pub max_articles: usize,
     /// Woken when a poll queued deliveries (the daemon's outbox worker waits on it).
     pub outbox_wake: Arc<tokio::sync::Notify>,
+    /// WebSub: pings an external hub when feeds change, and subscribes to the hubs
+    /// sources advertise. `None` for one-off commands.
+    pub websub: Option<Arc<crate::websub::WebSub>>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -83,6 +86,8 @@ pub struct PollOutcome {
     pub alarm: Option<String>,
     /// Article pages left for the next poll (over the cap, failed, or cut short).
     pub deferred: usize,
+    /// The WebSub hub the feed advertises, and the topic to subscribe to.
+    pub hub: Option<HubLink>,
 }
 
 /// Backoff after `failures` failures in a row: 1 min, 2, 4 … capped at 6 h while the
@@ -107,6 +112,7 @@ impl Poller {
             fetcher,
             max_articles: MAX_ARTICLES_PER_POLL,
             outbox_wake: Arc::new(tokio::sync::Notify::new()),
+            websub: None,
         })
     }
 
@@ -161,6 +167,9 @@ impl Poller {
                         state.alarm = alarm.clone();
                     }
                 })?;
+                if let (Some(websub), Some(link)) = (&self.websub, &outcome.hub) {
+                    websub.source_polled(source, link);
+                }
                 Ok(outcome)
             }
             Err(err) => {
@@ -221,6 +230,22 @@ impl Poller {
             .increment(fetched.body.len() as u64);
         metrics::histogram!("tidings_fetch_seconds", "source" => source.id.clone())
             .record(fetched.elapsed.as_secs_f64());
+        let outcome = self
+            .handle_body(source, state, &fetched, dry_run, cancel)
+            .await?;
+        Ok((outcome, Some(fetched.validators.clone())))
+    }
+
+    /// A source's body, fetched or pushed to us by its WebSub hub: parse, extract,
+    /// process, store and route, the same way for both.
+    async fn handle_body(
+        &self,
+        source: &SourceConfig,
+        state: &SourceState,
+        fetched: &Fetched,
+        dry_run: bool,
+        cancel: &CancellationToken,
+    ) -> Result<PollOutcome, PollError> {
         let config = self.config.get();
         let tz = config.source_tz(source);
         let is_feed = match source.kind {
@@ -233,7 +258,7 @@ impl Poller {
             ..Default::default()
         };
         let mut entries = if is_feed {
-            parse::feed::parse_feed(
+            let parsed = parse::feed::parse_feed(
                 &fetched.body,
                 fetched.content_type.as_deref(),
                 &fetched.url,
@@ -242,8 +267,15 @@ impl Poller {
             .map_err(|source| PollError::Feed {
                 url: fetched.url.to_string(),
                 source,
-            })?
-            .entries
+            })?;
+            outcome.hub = parsed.hubs.first().map(|hub| HubLink {
+                hub: hub.clone(),
+                topic: parsed
+                    .self_url
+                    .clone()
+                    .unwrap_or_else(|| fetched.url.to_string()),
+            });
+            parsed.entries
         } else {
             let html = crate::text::decode(&fetched.body, fetched.content_type.as_deref());
             let entries =
@@ -288,6 +320,9 @@ impl Poller {
             let stored = self.store.store_routed(&source.id, items, &route)?;
             if !stored.is_empty() {
                 self.outbox_wake.notify_one();
+                if let Some(websub) = &self.websub {
+                    websub.feeds_changed(&config, &stored);
+                }
             }
             stored
         };
@@ -297,7 +332,27 @@ impl Poller {
             new_or_updated = outcome.stored.len(),
             "polled"
         );
-        Ok((outcome, Some(fetched.validators)))
+        Ok(outcome)
+    }
+
+    /// A body the source's WebSub hub pushed (its signature already checked): handled
+    /// like a poll's, and recorded as the source's last success.
+    pub async fn ingest_push(
+        &self,
+        source: &SourceConfig,
+        fetched: &Fetched,
+        cancel: &CancellationToken,
+    ) -> Result<PollOutcome, PollError> {
+        let state = self.store.source_state(&source.id)?;
+        let outcome = self
+            .handle_body(source, &state, fetched, false, cancel)
+            .await?;
+        let now = Utc::now();
+        self.store.update_source_state(&source.id, |state| {
+            state.last_success = Some(now);
+            state.last_entries = Some(outcome.entries);
+        })?;
+        Ok(outcome)
     }
 
     /// Open the article page of each entry that needs it and fill in what extraction

@@ -22,3 +22,4 @@ mod reliability;
 mod reload;
 mod security;
 mod smtp_sink;
+mod websub;

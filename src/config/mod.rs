@@ -17,6 +17,7 @@ mod select;
 mod server;
 mod source;
 mod store;
+mod websub;
 
 pub use daemon::{CronSpec, DaemonConfig, FetchConfig};
 pub use error::{ConfigError, ConfigErrors};
@@ -28,6 +29,7 @@ pub use select::{Css, ListSelectors};
 pub use server::ServerConfig;
 pub use source::{FeedConfig, Filter, SourceConfig, SourceKind};
 pub use store::StoreConfig;
+pub use websub::WebSubConfig;
 
 use chrono_tz::Tz;
 use ids::Ids;
@@ -62,12 +64,14 @@ pub struct Config {
     pub chats: Vec<ChatConfig>,
     /// `[[webhook]]`: group robots.
     pub webhooks: Vec<WebhookConfig>,
+    /// `[websub]`: the hub of our feeds, and subscriptions to the hubs of sources.
+    pub websub: WebSubConfig,
 }
 
 /// The top-level sections, in the order the example file presents them.
 const SECTIONS: &[&str] = &[
     "daemon", "fetch", "store", "server", "source", "feed", "email", "list", "telegram", "chat",
-    "webhook",
+    "webhook", "websub",
 ];
 
 impl Config {
@@ -247,6 +251,8 @@ fn read_config(cx: &mut Ctx, root: &DeTable, path: &Path) -> Option<Config> {
         })
         .collect();
     daemon.alerts = webhook_ids.resolve(cx, &alert_refs, "alerts");
+    let websub_table = single_table(cx, root, "websub");
+    let websub = websub::read_websub(cx, websub_table);
 
     Some(Config {
         path: path.to_path_buf(),
@@ -261,5 +267,6 @@ fn read_config(cx: &mut Ctx, root: &DeTable, path: &Path) -> Option<Config> {
         telegram,
         chats,
         webhooks,
+        websub,
     })
 }

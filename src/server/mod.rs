@@ -10,6 +10,8 @@
 //!   `tidings chats list`.
 //! - `listen`: the accept loop with the `[server]` limits (header timeout, connection cap);
 //!   `harden`: security headers on every answer, the whole-request timeout.
+//! - `websub`: our WebSub hub (`POST /websub`) and our subscriber callbacks
+//!   (`/websub/callback/{source}`).
 
 pub mod admin;
 mod feeds;
@@ -20,13 +22,16 @@ mod listen;
 pub mod metrics;
 mod status;
 mod subscribe;
+mod websub;
 
 pub use health::Health;
 
 use crate::config::{Config, LiveConfig};
+use crate::poll::Poller;
 use crate::publish::cache::FeedCache;
 use crate::store::Store;
 use crate::templates::Templates;
+use crate::websub::WebSub;
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::routing::get;
@@ -37,6 +42,8 @@ use tokio_util::sync::CancellationToken;
 /// Sign-ups one client address may make per window.
 const SIGNUPS_PER_WINDOW: u32 = 5;
 const SIGNUP_WINDOW: Duration = Duration::from_secs(600);
+/// WebSub hub requests one client address may make per window.
+const HUB_REQUESTS_PER_WINDOW: u32 = 60;
 
 /// What the server needs from the daemon.
 pub struct ServerState {
@@ -47,6 +54,10 @@ pub struct ServerState {
     pub templates: Arc<Templates>,
     /// Woken when a request queued mail (a confirmation).
     pub outbox_wake: Arc<tokio::sync::Notify>,
+    /// The WebSub hub and subscriber.
+    pub websub: Arc<WebSub>,
+    /// Handles the bodies hubs push to us; without it pushes are refused (503).
+    pub poller: Option<Poller>,
 }
 
 impl ServerState {
@@ -57,12 +68,20 @@ impl ServerState {
         store: Arc<Store>,
         health: Arc<Health>,
     ) -> ServerState {
+        let config = config.into();
         ServerState {
-            config: config.into(),
+            websub: Arc::new(WebSub::new(
+                config.clone(),
+                store.clone(),
+                tokio_util::task::TaskTracker::new(),
+                CancellationToken::new(),
+            )),
+            config,
             store,
             health,
             templates: Arc::new(Templates::embedded()),
             outbox_wake: Arc::new(tokio::sync::Notify::new()),
+            poller: None,
         }
     }
 }
@@ -80,6 +99,10 @@ struct Shared {
     templates: Arc<Templates>,
     outbox_wake: Arc<tokio::sync::Notify>,
     signups: limit::IpLimiter,
+    websub: Arc<WebSub>,
+    poller: Option<Poller>,
+    /// Hub requests per client address (each may make us call a callback).
+    hub_requests: limit::IpLimiter,
 }
 
 impl Shared {
@@ -121,7 +144,19 @@ fn router(state: ServerState) -> Router {
         templates: state.templates,
         outbox_wake: state.outbox_wake,
         signups: limit::IpLimiter::new(SIGNUPS_PER_WINDOW, SIGNUP_WINDOW),
+        websub: state.websub,
+        poller: state.poller,
+        hub_requests: limit::IpLimiter::new(HUB_REQUESTS_PER_WINDOW, SIGNUP_WINDOW),
     });
+    let push_limit = shared.config().fetch.max_body_bytes;
+    let websub = Router::new()
+        .route(
+            "/websub/callback/{source}",
+            get(websub::verify).post(websub::push),
+        )
+        .layer(DefaultBodyLimit::max(
+            usize::try_from(push_limit).unwrap_or(usize::MAX),
+        ));
     let forms = Router::new()
         .route(
             "/subscribe/{list}",
@@ -137,6 +172,7 @@ fn router(state: ServerState) -> Router {
             get(admin::list).post(admin::add).delete(admin::remove),
         )
         .route("/admin/chats", get(admin::chats))
+        .route("/websub", axum::routing::post(websub::hub))
         .layer(DefaultBodyLimit::max(limits.max_form_bytes));
     let timeout = limits.request_timeout();
     Router::new()
@@ -146,6 +182,7 @@ fn router(state: ServerState) -> Router {
         .route("/healthz", get(health::healthz))
         .route("/metrics", get(metrics::render))
         .merge(forms)
+        .merge(websub)
         .with_state(shared)
         .layer(axum::middleware::from_fn(move |req, next| {
             harden::deadline(timeout, req, next)

@@ -5,7 +5,8 @@
 //! the notification stage's `outbox`, `deliveries` and `held` ([`outbox`]), and
 //! `subscribers` and `tokens` ([`subscribers`]); `chats` (Telegram chats and robots,
 //! [`chats`]); `gone` (items removed by retention, [`retention`]) and `quarantine`
-//! (queue rows that no longer decode, moved aside).
+//! (queue rows that no longer decode, moved aside); `websub_hub` and `websub_sources`
+//! (WebSub subscriptions both ways, [`websub`]).
 //! Values are JSON behind a one-byte schema version so the schema can grow.
 //!
 //! A value that no longer decodes (a disk error, a bug, an older build's leftovers) is
@@ -23,6 +24,7 @@ mod keys;
 pub mod outbox;
 pub mod retention;
 pub mod subscribers;
+pub mod websub;
 
 pub use chats::{ChatKind, ChatState, ChatSub, Incident, Reach};
 pub use outbox::{
@@ -30,6 +32,7 @@ pub use outbox::{
     delivery_id,
 };
 pub use subscribers::{Subscriber, SubscriberState, Token, new_token};
+pub use websub::{HubSubscription, PushState, PushSubscription, hub_subscription_id};
 
 pub use health::SourceHealth;
 pub use retention::{Keep, Retained};
@@ -125,6 +128,8 @@ pub struct Store {
     alerts: sled::Tree,
     gone: sled::Tree,
     quarantine: sled::Tree,
+    websub_hub: sled::Tree,
+    websub_sources: sled::Tree,
     /// Per source, a counter bumped whenever its items change, so publishers can cache
     /// serialised feeds until then. In memory: a restart rebuilds every cache anyway.
     generations: Mutex<HashMap<String, u64>>,
@@ -271,6 +276,8 @@ impl Store {
             tokens: db.open_tree("tokens")?,
             gone: db.open_tree("gone")?,
             quarantine: db.open_tree("quarantine")?,
+            websub_hub: db.open_tree("websub_hub")?,
+            websub_sources: db.open_tree("websub_sources")?,
             db,
             dir: dir.to_path_buf(),
             generations: Mutex::new(HashMap::new()),
