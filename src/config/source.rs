@@ -44,6 +44,11 @@ pub struct SourceConfig {
     pub select: Option<ListSelectors>,
     /// `timezone`: the zone of dates printed without an offset, else the daemon's.
     pub timezone: Option<Tz>,
+    /// `charset`: read this source's pages (list and articles) in this encoding whatever
+    /// they declare and whatever the bytes suggest, for the rare site whose declarations
+    /// and bytes both lie. A WHATWG label (`"gb18030"`, `"big5"`, `"shift_jis"` …);
+    /// GB2312/GBK read as GB18030.
+    pub charset: Option<&'static encoding_rs::Encoding>,
 }
 
 /// A keyword, or a `/regex/`, matched on title and text.
@@ -93,6 +98,7 @@ const SOURCE_FIELDS: &[&str] = &[
     "notify_existing",
     "select",
     "timezone",
+    "charset",
 ];
 
 /// Read one `[[source]]`; its id is recorded in `ids` whenever it is valid, even when
@@ -131,6 +137,7 @@ pub(super) fn read_source(
         .integer(cx, "notify_existing", 0, i64::from(u32::MAX))
         .map_or(0, |n| n as u32);
     let timezone = sec.parsed(cx, "timezone", parse_tz);
+    let charset = sec.parsed(cx, "charset", parse_charset);
     let select = sec.table(cx, "select").and_then(|(table, span)| {
         if kind == SourceKind::Feed {
             cx.error(
@@ -154,6 +161,16 @@ pub(super) fn read_source(
         notify_existing,
         select,
         timezone,
+        charset,
+    })
+}
+
+/// A charset label as `encoding_rs` knows it (WHATWG names and aliases).
+fn parse_charset(s: &str) -> Result<&'static encoding_rs::Encoding, String> {
+    crate::text::charset::encoding_for_label(s).ok_or_else(|| {
+        format!(
+            "unknown charset \"{s}\"; expected an encoding label such as \"gb18030\", \"big5\", \"utf-8\" or \"shift_jis\""
+        )
     })
 }
 
