@@ -295,8 +295,15 @@ impl Poller {
                 configured,
                 list: tz,
             };
-            self.fill_full_text(source, &mut entries, &fetched.url, zones, cancel, &mut outcome)
-                .await?;
+            self.fill_full_text(
+                source,
+                &mut entries,
+                &fetched.url,
+                zones,
+                cancel,
+                &mut outcome,
+            )
+            .await?;
         }
         let items = process::to_items(&entries, &source.id, Some(&fetched.url), Utc::now());
         outcome.stored = if dry_run {

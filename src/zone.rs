@@ -172,7 +172,8 @@ pub fn evidence(text: &str, url: &Url) -> Option<Zone> {
     if let Some((phrase, tz)) = STATEMENTS.iter().find(|(p, _)| text.contains(p)) {
         return Some(page(*tz, phrase.to_string()));
     }
-    if let Some((lang, tz)) = declared_language(text).and_then(|l| language_zone(&l).map(|z| (l, z)))
+    if let Some((lang, tz)) =
+        declared_language(text).and_then(|l| language_zone(&l).map(|z| (l, z)))
     {
         return Some(page(tz, format!("lang=\"{lang}\"")));
     }
@@ -186,8 +187,7 @@ pub fn evidence(text: &str, url: &Url) -> Option<Zone> {
             return Some(page(*tz, format!("host .{tld}")));
         }
     }
-    script_zone(&visible_text(text))
-        .map(|(tz, what)| page(tz, what.to_string()))
+    script_zone(&visible_text(text)).map(|(tz, what)| page(tz, what.to_string()))
 }
 
 /// The first language declared: `<html lang>`, a root `xml:lang`, RSS `<language>`,
@@ -309,7 +309,11 @@ mod tests {
             (r#"<HTML LANG=zh-Hans-CN><p>x</p>"#, NEUTRAL, "lang"),
             ("<p>发布于 北京时间 10:45</p>", NEUTRAL, "北京时间"),
             ("<footer>京ICP备05070218号</footer>", NEUTRAL, "ICP备"),
-            ("<footer>新公网安备 65270102000101号</footer>", NEUTRAL, "公网安备"),
+            (
+                "<footer>新公网安备 65270102000101号</footer>",
+                NEUTRAL,
+                "公网安备",
+            ),
             ("<p>x</p>", "https://www.boz.gov.cn/zwdt/1.html", "host .cn"),
             (
                 "<rss><channel><language>zh-cn</language></channel></rss>",
@@ -335,10 +339,17 @@ mod tests {
             zone(r#"<html lang="zh-TW">"#, NEUTRAL).unwrap().0,
             Tz::Asia__Taipei
         );
-        assert_eq!(zone(r#"<html lang="ja">"#, NEUTRAL).unwrap().0, Tz::Asia__Tokyo);
-        assert_eq!(zone("<p>x</p>", "https://a.example.jp/").unwrap().0, Tz::Asia__Tokyo);
+        assert_eq!(
+            zone(r#"<html lang="ja">"#, NEUTRAL).unwrap().0,
+            Tz::Asia__Tokyo
+        );
+        assert_eq!(
+            zone("<p>x</p>", "https://a.example.jp/").unwrap().0,
+            Tz::Asia__Tokyo
+        );
         // Traditional characters alone do not tell Taipei from Hong Kong: no evidence.
-        let traditional = "<p>這是一個關於縣裡經濟發展的新聞報導，記者在現場進行了採訪，我們看到了很多變化。</p>";
+        let traditional =
+            "<p>這是一個關於縣裡經濟發展的新聞報導，記者在現場進行了採訪，我們看到了很多變化。</p>";
         assert_eq!(zone(traditional, NEUTRAL), None);
         assert_eq!(zone(r#"<html lang="en-US"><p>News</p>"#, NEUTRAL), None);
         assert_eq!(zone("", NEUTRAL), None);

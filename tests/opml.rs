@@ -89,13 +89,18 @@ async fn folders_become_feeds_and_duplicates_are_skipped_with_reasons() {
     assert!(said.contains(
         "added source \"rust-blog-official\" (\"Rust Blog — official\"): https://blog.rust-lang.org/feed.xml"
     ), "{said}");
-    assert!(said.contains("skipped line 15 \"A bookmark\": no xmlUrl"), "{said}");
+    assert!(
+        said.contains("skipped line 15 \"A bookmark\": no xmlUrl"),
+        "{said}"
+    );
     assert!(
         said.contains("skipped line 19: https://blog.rust-lang.org/feed.xml#top: listed before (line 11) as source \"rust-blog-official\""),
         "{said}"
     );
     assert!(
-        said.contains("skipped line 21: https://news.ycombinator.com/rss: already configured as source \"hn\""),
+        said.contains(
+            "skipped line 21: https://news.ycombinator.com/rss: already configured as source \"hn\""
+        ),
         "{said}"
     );
     assert!(said.contains("skipped line 22 \"broken\": xmlUrl \"javascript:alert(1)\" is not an http:// or https:// URL"), "{said}");
@@ -103,7 +108,10 @@ async fn folders_become_feeds_and_duplicates_are_skipped_with_reasons() {
     assert!(said.contains("3 sources added, 4 skipped"), "{said}");
 
     let text = std::fs::read_to_string(&c).unwrap();
-    assert!(text.starts_with("# My feeds, kept by hand.\n[daemon]\ndata_dir = \"data\" # the store\n"), "{text}");
+    assert!(
+        text.starts_with("# My feeds, kept by hand.\n[daemon]\ndata_dir = \"data\" # the store\n"),
+        "{text}"
+    );
     assert!(text.contains("# What readers see\n[[feed]]"), "{text}");
     let check = tidings(&["check", "-c", &c]).await;
     assert!(check.status.success(), "{}", stderr(&check));
@@ -112,7 +120,12 @@ async fn folders_become_feeds_and_duplicates_are_skipped_with_reasons() {
     let ids: Vec<&str> = config.sources.iter().map(|s| s.id.as_str()).collect();
     assert_eq!(
         ids,
-        ["hn", "rust-blog-official", "lwn-net", "example-gov-cn-zwdt-qnyw-rss"]
+        [
+            "hn",
+            "rust-blog-official",
+            "lwn-net",
+            "example-gov-cn-zwdt-qnyw-rss"
+        ]
     );
     let rust = config.source("rust-blog-official").unwrap();
     assert_eq!(rust.title.as_deref(), Some("Rust Blog — official"));
@@ -122,7 +135,10 @@ async fn folders_become_feeds_and_duplicates_are_skipped_with_reasons() {
         feed_sources(&config, "tech"),
         ["hn", "rust-blog-official", "lwn-net"]
     );
-    assert!(said.contains("feed \"tech\" (\"Tech News\") names 2 more sources"), "{said}");
+    assert!(
+        said.contains("feed \"tech\" (\"Tech News\") names 2 more sources"),
+        "{said}"
+    );
     // A nested folder is a feed of its own; a Chinese title gets a valid id.
     assert_eq!(feed_sources(&config, "deep"), ["lwn-net"]);
     let gov = config
@@ -139,8 +155,16 @@ async fn folders_become_feeds_and_duplicates_are_skipped_with_reasons() {
     // Importing again adds nothing and leaves the file as it is.
     let again = tidings(&["import", "opml", &fixture("freshrss.opml"), "-c", &c]).await;
     assert!(again.status.success());
-    assert!(stdout(&again).contains("0 sources added"), "{}", stdout(&again));
-    assert!(stdout(&again).contains("nothing to change"), "{}", stdout(&again));
+    assert!(
+        stdout(&again).contains("0 sources added"),
+        "{}",
+        stdout(&again)
+    );
+    assert!(
+        stdout(&again).contains("nothing to change"),
+        "{}",
+        stdout(&again)
+    );
     assert_eq!(std::fs::read_to_string(&c).unwrap(), text);
 }
 
@@ -160,10 +184,7 @@ async fn each_readers_export_imports_into_a_new_file() {
         ),
         (
             "rsshub.opml",
-            &[
-                "bilibili-dynamic",
-                "rsshub-app-gov-beijing-mhc-wnjwzc",
-            ],
+            &["bilibili-dynamic", "rsshub-app-gov-beijing-mhc-wnjwzc"],
             &[],
         ),
     ];
@@ -171,8 +192,17 @@ async fn each_readers_export_imports_into_a_new_file() {
         let dir = tempfile::tempdir().unwrap();
         let c = dir.path().join("feeds.toml").display().to_string();
         let out = tidings(&["import", "opml", &fixture(file), "-c", &c]).await;
-        assert!(out.status.success(), "{file}: {}{}", stdout(&out), stderr(&out));
-        assert!(stdout(&out).contains("created;"), "{file}: {}", stdout(&out));
+        assert!(
+            out.status.success(),
+            "{file}: {}{}",
+            stdout(&out),
+            stderr(&out)
+        );
+        assert!(
+            stdout(&out).contains("created;"),
+            "{file}: {}",
+            stdout(&out)
+        );
         let config = load(&c);
         let ids: Vec<&str> = config.sources.iter().map(|s| s.id.as_str()).collect();
         assert_eq!(ids, sources, "{file}");
@@ -219,10 +249,21 @@ async fn a_malformed_file_is_a_clear_error_and_changes_nothing() {
 async fn dry_run_reports_and_writes_nothing() {
     let dir = tempfile::tempdir().unwrap();
     let c = write_config(dir.path(), CONFIG);
-    let out = tidings(&["import", "opml", &fixture("feedly.opml"), "-c", &c, "--dry-run"]).await;
+    let out = tidings(&[
+        "import",
+        "opml",
+        &fixture("feedly.opml"),
+        "-c",
+        &c,
+        "--dry-run",
+    ])
+    .await;
     assert!(out.status.success(), "{}", stderr(&out));
     let said = stdout(&out);
-    assert!(said.contains("would add source \"this-week-in-rust\""), "{said}");
+    assert!(
+        said.contains("would add source \"this-week-in-rust\""),
+        "{said}"
+    );
     assert!(said.contains("would be created"), "{said}");
     assert!(said.contains("dry run:"), "{said}");
     assert_eq!(std::fs::read_to_string(&c).unwrap(), CONFIG);

@@ -150,7 +150,10 @@ pub(super) async fn opml(target: &str, config: &Path, dry_run: bool) -> anyhow::
         tally.feeds_extended
     );
     if tally.added == 0 && tally.feeds_created == 0 && tally.feeds_extended == 0 {
-        println!("{summary}: nothing to change; {} unchanged", config.display());
+        println!(
+            "{summary}: nothing to change; {} unchanged",
+            config.display()
+        );
         return Ok(0);
     }
     let saved = if dry_run { edit.check() } else { edit.write() };
@@ -212,7 +215,11 @@ fn file_folders(
                 println!(
                     "feed \"{feed}\" (\"{}\") {} with {} source{}: {}",
                     folder.title,
-                    if dry_run { "would be created" } else { "created" },
+                    if dry_run {
+                        "would be created"
+                    } else {
+                        "created"
+                    },
                     ids.len(),
                     plural(ids.len()),
                     ids.join(", ")
@@ -235,9 +242,11 @@ async fn read(target: &str, edit: &ConfigEdit) -> anyhow::Result<String> {
     {
         let fetcher = Fetcher::new(&edit.config().fetch)?;
         let page = fetcher.get_fresh(&url).await?;
-        return Ok(crate::text::decode(&page.body, page.content_type.as_deref()));
+        return Ok(crate::text::decode(
+            &page.body,
+            page.content_type.as_deref(),
+        ));
     }
-    let bytes =
-        std::fs::read(target).map_err(|e| anyhow::anyhow!("{target}: cannot read: {e}"))?;
+    let bytes = std::fs::read(target).map_err(|e| anyhow::anyhow!("{target}: cannot read: {e}"))?;
     Ok(crate::text::decode(&bytes, None))
 }

@@ -114,7 +114,12 @@ impl ConfigEdit {
             feed_titles: config
                 .feeds
                 .iter()
-                .map(|f| (f.id.clone(), f.title.clone().unwrap_or_else(|| f.id.clone())))
+                .map(|f| {
+                    (
+                        f.id.clone(),
+                        f.title.clone().unwrap_or_else(|| f.id.clone()),
+                    )
+                })
                 .collect(),
             config,
         };
@@ -283,7 +288,9 @@ impl ConfigEdit {
         table.insert("sources", value(list));
         table.decor_mut().set_prefix("\n");
         if !self.doc.contains_key("feed") {
-            if let Some(next) = self.first_position_of(&["email", "list", "telegram", "chat", "webhook"]) {
+            if let Some(next) =
+                self.first_position_of(&["email", "list", "telegram", "chat", "webhook"])
+            {
                 table.set_position(Some(next - 1));
             }
             self.doc
@@ -299,7 +306,8 @@ impl ConfigEdit {
             }
         }
         self.feeds.push(id.clone());
-        self.feed_titles.push((id.clone(), title.trim().to_string()));
+        self.feed_titles
+            .push((id.clone(), title.trim().to_string()));
         Ok(id)
     }
 
@@ -396,7 +404,11 @@ pub fn derive_id(title: Option<&str>, url: &Url, taken: &HashSet<String>) -> Str
 /// letters ("Tech News" → `tech-news`), else `folder`, with `-2`, `-3` … when taken.
 pub fn derive_feed_id(title: &str, taken: &HashSet<String>) -> String {
     let base = Some(slug(title))
-        .filter(|s| s.len() >= 2 && title.chars().filter(char::is_ascii_alphanumeric).count() * 2 >= title.trim().chars().count())
+        .filter(|s| {
+            s.len() >= 2
+                && title.chars().filter(char::is_ascii_alphanumeric).count() * 2
+                    >= title.trim().chars().count()
+        })
         .unwrap_or_else(|| "folder".to_string());
     if !taken.contains(&base) {
         return base;

@@ -56,7 +56,11 @@ pub fn render_sources(config: &Config) -> String {
             t = attr(title),
             id = attr(&feed.id)
         ));
-        for s in config.sources.iter().filter(|s| feed.sources.contains(&s.id)) {
+        for s in config
+            .sources
+            .iter()
+            .filter(|s| feed.sources.contains(&s.id))
+        {
             out.push_str(&source_outline(s, "      "));
         }
         out.push_str("    </outline>\n");

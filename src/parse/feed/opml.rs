@@ -100,7 +100,11 @@ pub fn parse_opml(text: &str) -> Result<Opml, OpmlError> {
         .children
         .iter()
         .find(|c| c.name.eq_ignore_ascii_case("head"))
-        .and_then(|h| h.children.iter().find(|c| c.name.eq_ignore_ascii_case("title")))
+        .and_then(|h| {
+            h.children
+                .iter()
+                .find(|c| c.name.eq_ignore_ascii_case("title"))
+        })
         .and_then(|t| clean(&t.text));
     let body = root
         .children
@@ -136,7 +140,10 @@ fn walk(text: &str, parent: &xml::Node, folders: &mut Vec<Folder>, out: &mut Opm
             .children
             .iter()
             .any(|c| c.name.eq_ignore_ascii_case("outline"));
-        match attr(node, "xmlUrl").map(str::trim).filter(|u| !u.is_empty()) {
+        match attr(node, "xmlUrl")
+            .map(str::trim)
+            .filter(|u| !u.is_empty())
+        {
             Some(raw) => match web_url(raw) {
                 Ok(url) => out.feeds.push(OpmlFeed {
                     url,
@@ -200,9 +207,7 @@ fn clean(s: &str) -> Option<String> {
 fn web_url(raw: &str) -> Result<Url, String> {
     let url = Url::parse(raw).map_err(|e| format!("xmlUrl {raw:?} is not a URL ({e})"))?;
     if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
-        return Err(format!(
-            "xmlUrl {raw:?} is not an http:// or https:// URL"
-        ));
+        return Err(format!("xmlUrl {raw:?} is not an http:// or https:// URL"));
     }
     Ok(url)
 }
@@ -232,7 +237,12 @@ mod tests {
             o.feeds[0].title.as_deref(),
             Some("This Week in Rust \u{2014} weekly")
         );
-        let names = |f: &OpmlFeed| f.folders.iter().map(|x| x.title.clone()).collect::<Vec<_>>();
+        let names = |f: &OpmlFeed| {
+            f.folders
+                .iter()
+                .map(|x| x.title.clone())
+                .collect::<Vec<_>>()
+        };
         assert_eq!(names(&o.feeds[0]), ["Tech", "Rust"]);
         assert_eq!(names(&o.feeds[1]), ["Tech"]);
         assert_eq!(o.feeds[1].title.as_deref(), Some("HN & more"));
@@ -250,17 +260,17 @@ mod tests {
     #[test]
     fn what_is_not_opml_is_an_error() {
         assert_eq!(parse_opml(""), Err(OpmlError::Empty));
-        assert!(matches!(parse_opml("name,url\na,b"), Err(OpmlError::NotXml(_))));
+        assert!(matches!(
+            parse_opml("name,url\na,b"),
+            Err(OpmlError::NotXml(_))
+        ));
         let e = parse_opml("<!DOCTYPE html><html><body>x</body></html>").unwrap_err();
         assert!(e.to_string().contains("web page"), "{e}");
         assert!(matches!(
             parse_opml("<rss><channel/></rss>"),
             Err(OpmlError::NotOpml(_))
         ));
-        assert_eq!(
-            parse_opml("<opml><head/></opml>"),
-            Err(OpmlError::NoBody)
-        );
+        assert_eq!(parse_opml("<opml><head/></opml>"), Err(OpmlError::NoBody));
         let cut = "<opml><body>\n<outline xmlUrl=\"https://a.org/f\"/>\n<outline xmlU";
         assert!(matches!(parse_opml(cut), Err(OpmlError::Truncated(3))));
     }
