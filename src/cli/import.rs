@@ -140,15 +140,27 @@ pub(super) async fn opml(target: &str, config: &Path, dry_run: bool) -> anyhow::
         eprintln!("error: {e}; {} unchanged", config.display());
         return Ok(1);
     }
-    let summary = format!(
-        "{} source{} {verb}, {} skipped; {} feed{} created, {} extended",
-        tally.added,
-        plural(tally.added),
-        tally.skipped,
-        tally.feeds_created,
-        plural(tally.feeds_created),
-        tally.feeds_extended
-    );
+    let summary = if dry_run {
+        format!(
+            "would add {} source{}, skip {}; would create {} feed{}, extend {}",
+            tally.added,
+            plural(tally.added),
+            tally.skipped,
+            tally.feeds_created,
+            plural(tally.feeds_created),
+            tally.feeds_extended
+        )
+    } else {
+        format!(
+            "{} source{} added, {} skipped; {} feed{} created, {} extended",
+            tally.added,
+            plural(tally.added),
+            tally.skipped,
+            tally.feeds_created,
+            plural(tally.feeds_created),
+            tally.feeds_extended
+        )
+    };
     if tally.added == 0 && tally.feeds_created == 0 && tally.feeds_extended == 0 {
         println!(
             "{summary}: nothing to change; {} unchanged",
