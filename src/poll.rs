@@ -228,7 +228,11 @@ impl Poller {
                 last_modified: state.last_modified.clone(),
             }
         };
-        let fetched = match self.fetcher.get(&source.url, &validators).await? {
+        let fetched = match self
+            .fetcher
+            .get_within(&source.url, &validators, &source.reach())
+            .await?
+        {
             FetchOutcome::NotModified => {
                 debug!(source = %source.id, "not modified");
                 return Ok((
@@ -352,6 +356,7 @@ impl Poller {
         outcome: &mut PollOutcome,
     ) -> Result<(), PollError> {
         let mut opened = 0;
+        let reach = source.reach();
         let mut keep = Vec::with_capacity(entries.len());
         let now = Utc::now();
         // Links the list no longer shows are not waited for.
@@ -382,6 +387,11 @@ impl Poller {
                 keep.push(entry);
                 continue;
             }
+            if self.store.retired(&source.id, &id)? {
+                // Removed by retention and still listed: the store skips it.
+                keep.push(entry);
+                continue;
+            }
             let has_own_text = entry.summary.is_some() || entry.content_html.is_some();
             if let Some(t) = outcome.article_tries.get(&id)
                 && t.next_try > now
@@ -396,7 +406,7 @@ impl Poller {
                 continue;
             }
             opened += 1;
-            match self.fetcher.get_fresh(&url).await {
+            match self.fetcher.get_fresh_within(&url, &reach).await {
                 Ok(page) => {
                     outcome.article_tries.remove(&id);
                     let text = decode(source, &page.body, page.content_type.as_deref());
@@ -413,6 +423,15 @@ impl Poller {
                     let article = extract::extract_html(&text, &page.url, tz);
                     process::merge_article(&mut entry, article);
                     keep.push(entry);
+                }
+                Err(e) if e.is_refused() => {
+                    // Not for later: the address rule will refuse it again. A feed entry
+                    // keeps the feed's own text; a list link is left out.
+                    warn!(source = %source.id, error = %e, "article link refused");
+                    outcome.article_errors.push(e.to_string());
+                    if entry.summary.is_some() || entry.content_html.is_some() {
+                        keep.push(entry);
+                    }
                 }
                 Err(e) => {
                     outcome.article_errors.push(e.to_string());

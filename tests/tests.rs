@@ -19,5 +19,6 @@ mod opml;
 mod poll;
 mod poll_html;
 mod publish;
+mod reliability;
 mod reload;
 mod smtp_sink;
