@@ -12,6 +12,8 @@
 //!   ([`parse::html`]: CSS selectors, or automatic list detection).
 //! - [`extract`]: an article page → title, date, author, origin and main content.
 //! - [`dates`]: dates as pages print them.
+//! - [`zone`]: the time zone of dates printed without an offset, from the configuration
+//!   or the page's own evidence (`lang="zh-CN"`, a `.cn` host, an ICP 备案 number …).
 //! - [`discover`]: a site's home page → its feeds and news columns (`tidings discover`).
 //! - [`process`]: entries → items: canonical URLs, stable ids, revisions, sanitising.
 //! - [`filter`]: which items a feed takes: the one rule publish and notify share.
@@ -52,3 +54,4 @@ pub mod store;
 pub mod templates;
 pub mod text;
 pub mod websub;
+pub mod zone;

@@ -15,6 +15,7 @@ mod fetch;
 mod list_corpus;
 mod list_fixtures;
 mod notify;
+mod opml;
 mod poll;
 mod poll_html;
 mod publish;

@@ -23,6 +23,10 @@ pub struct DaemonConfig {
     /// `timezone`: IANA name (default `UTC`) in which cron schedules are evaluated and dates
     /// printed without an offset are read.
     pub timezone: Tz,
+    /// Whether `timezone` was written. When it was not, a page's dates without an offset
+    /// are read in the zone the page itself points to (see [`crate::zone`]), and UTC only
+    /// when it points nowhere.
+    pub timezone_set: bool,
     /// `schedule`: the default poll schedule (default `0 */15 * * * *`, every 15 minutes).
     pub schedule: CronSpec,
     /// `templates_dir`: a directory whose files override the embedded templates of the same
@@ -149,6 +153,7 @@ pub(super) fn read_daemon(
         listen: listen_default,
         public_url: http_base(listen_default),
         timezone: Tz::UTC,
+        timezone_set: false,
         schedule: parse_cron(DEFAULT_SCHEDULE).expect("the default schedule is valid"),
         templates_dir: None,
         admin_token: None,
@@ -202,6 +207,7 @@ pub(super) fn read_daemon(
         }
         if let Some(tz) = sec.parsed(cx, "timezone", parse_tz) {
             daemon.timezone = tz;
+            daemon.timezone_set = true;
         }
         if let Some(schedule) = sec.parsed(cx, "schedule", parse_cron) {
             daemon.schedule = schedule;

@@ -161,6 +161,13 @@ impl Config {
         s.timezone.unwrap_or(self.daemon.timezone)
     }
 
+    /// The zone the operator configured for a source's dates (its own `timezone`, else
+    /// `daemon.timezone` when written); `None` lets the pages' evidence decide.
+    pub fn configured_zone(&self, s: &SourceConfig) -> Option<Tz> {
+        s.timezone
+            .or(self.daemon.timezone_set.then_some(self.daemon.timezone))
+    }
+
     /// Every source with what retention keeps of it.
     pub fn retention(&self) -> Vec<(String, crate::store::Keep)> {
         self.sources

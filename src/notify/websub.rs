@@ -116,7 +116,12 @@ pub fn resolve(
         ));
     }
     found.sort_by_key(|i| std::cmp::Reverse(i.sort_time()));
-    let body = match publish::render(&FeedDoc::new(config, feed, found), format) {
+    let body = match publish::render(
+        &FeedDoc::new(config, feed, found, |source| {
+            publish::source_zone(config, store, source)
+        }),
+        format,
+    ) {
         Ok(bytes) => String::from_utf8_lossy(&bytes).into_owned(),
         Err(e) => return Ok(Err(e.to_string())),
     };

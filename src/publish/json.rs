@@ -41,6 +41,16 @@ struct JsonItem<'a> {
     date_modified: String,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     authors: Vec<Author<'a>>,
+    /// Our extension (JSON Feed extensions start with `_`): `{"origin": "…"}`.
+    #[serde(rename = "_tidings", skip_serializing_if = "Option::is_none")]
+    tidings: Option<Extension<'a>>,
+}
+
+/// `_tidings` of an item: fields the standard has no name for.
+#[derive(Serialize)]
+struct Extension<'a> {
+    /// The original publisher named on the page (来源).
+    origin: &'a str,
 }
 
 #[derive(Serialize)]
@@ -82,5 +92,6 @@ fn item(e: &FeedEntry) -> JsonItem<'_> {
             .map(|name| Author { name })
             .into_iter()
             .collect(),
+        tidings: e.origin.as_deref().map(|origin| Extension { origin }),
     }
 }

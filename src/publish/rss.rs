@@ -62,8 +62,10 @@ fn item(e: &FeedEntry) -> Item {
         }),
         pub_date: Some(e.published.unwrap_or(e.updated).to_rfc2822()),
         content: e.content_html.clone(),
-        dublin_core_ext: e.author.as_ref().map(|a| DublinCoreExtension {
-            creators: vec![a.clone()],
+        // dc:creator is the writer; dc:source the origin (来源).
+        dublin_core_ext: (e.author.is_some() || e.origin.is_some()).then(|| DublinCoreExtension {
+            creators: e.author.iter().cloned().collect(),
+            sources: e.origin.iter().cloned().collect(),
             ..Default::default()
         }),
         ..Default::default()

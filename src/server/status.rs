@@ -37,6 +37,12 @@ struct SourceRow {
     alarm: Option<String>,
     items_7d: Option<usize>,
     next_poll: Option<String>,
+    /// The zone dates without an offset were last read in, and why.
+    zone: Option<String>,
+    /// Article pages failing and retried with backoff.
+    articles_waiting: usize,
+    /// Article pages given up on (their entries stored as teasers), newest first.
+    given_up: Vec<String>,
 }
 
 /// A chat or robot with its times in the configured zone.
@@ -95,6 +101,9 @@ pub(super) async fn page(State(shared): State<Arc<Shared>>) -> Response {
                 alarm: None,
                 items_7d,
                 next_poll: None,
+                zone: None,
+                articles_waiting: 0,
+                given_up: Vec::new(),
             };
             match state {
                 Ok(state) => with_state(row, &state, tz),
@@ -169,6 +178,9 @@ impl SourceRow {
             alarm => self.alarm.clone(),
             items_7d => self.items_7d,
             next_poll => self.next_poll.clone(),
+            zone => self.zone.clone(),
+            articles_waiting => self.articles_waiting,
+            given_up => self.given_up.clone(),
         }
     }
 }
@@ -184,6 +196,22 @@ fn with_state(row: SourceRow, s: &SourceState, tz: Tz) -> SourceRow {
         alarm: s.alarm.as_deref().map(crate::text::redact_urls_in),
         // A backoff or Retry-After can hold the scheduled poll back.
         next_poll: s.next_poll.max(s.not_before).map(|t| when(t, tz)),
+        zone: s.zone_reason.clone(),
+        articles_waiting: s.article_tries.len(),
+        given_up: s
+            .given_up
+            .iter()
+            .rev()
+            .map(|g| {
+                format!(
+                    "{} ({} tries, {}): {}",
+                    crate::text::redact_url(&g.url),
+                    g.tries,
+                    when(g.at, tz),
+                    crate::text::redact_urls_in(&g.last_error)
+                )
+            })
+            .collect(),
         ..row
     }
 }

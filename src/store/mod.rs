@@ -103,6 +103,45 @@ pub struct SourceState {
     /// [`SourceState::health`].
     #[serde(default)]
     pub error_permanent: bool,
+    /// The IANA name of the zone the last poll read dates without an offset in
+    /// (configured, else the page's evidence, else UTC): bare days are published as
+    /// midnight in it.
+    #[serde(default)]
+    pub zone: Option<String>,
+    /// Why that zone: "configured", or the evidence (`lang="zh-CN"`, `host .cn` …).
+    #[serde(default)]
+    pub zone_reason: Option<String>,
+    /// Article pages of list links that failed to load, by item id: tried again with
+    /// backoff, then given up (see [`ArticleTries`]).
+    #[serde(default)]
+    pub article_tries: std::collections::BTreeMap<String, ArticleTries>,
+    /// Article pages given up on (the newest last, at most [`GIVEN_UP_KEPT`]): their list
+    /// entries were stored as teasers (the list's title and date, a link).
+    #[serde(default)]
+    pub given_up: Vec<GivenUp>,
+}
+
+/// How many given-up article pages a source remembers for the status page.
+pub const GIVEN_UP_KEPT: usize = 20;
+
+/// A list link whose article page keeps failing.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ArticleTries {
+    pub url: String,
+    /// Failed fetches so far.
+    pub tries: u32,
+    /// Not fetched again before this.
+    pub next_try: DateTime<Utc>,
+    pub last_error: String,
+}
+
+/// An article page given up on, and why.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct GivenUp {
+    pub url: String,
+    pub tries: u32,
+    pub last_error: String,
+    pub at: DateTime<Utc>,
 }
 
 /// One stored item and whether it was new or an update.
@@ -440,15 +479,19 @@ impl Store {
         Ok(out)
     }
 
-    /// How many items of `source` sort at or after `since` (published, else first seen).
+    /// How many items of `source` this daemon first saw at or after `since` (the status
+    /// page's "items, 7 days"). By first seen, not published: a site that backdates its
+    /// articles, or lists old ones, still shows what it brought in.
     pub fn count_since(&self, source: &str, since: DateTime<Utc>) -> Result<usize, StoreError> {
+        /// Only the field counted: the rest of each item is skipped unread.
+        #[derive(Deserialize)]
+        struct FirstSeen {
+            first_seen: DateTime<Utc>,
+        }
         let mut n = 0;
-        for entry in self
-            .recent
-            .range(keys::ts_bytes(since.timestamp()).to_vec()..)
-        {
-            let (key, _) = entry?;
-            if keys::split_recent(&key).is_some_and(|(_, s, _)| s == source) {
+        for entry in self.items.scan_prefix(keys::source_prefix(source)) {
+            let (_, bytes) = entry?;
+            if decode::<FirstSeen>("items", &bytes)?.first_seen >= since {
                 n += 1;
             }
         }

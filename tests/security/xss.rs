@@ -245,7 +245,8 @@ fn published_feeds_carry_no_executable_markup() {
     let config = config("127.0.0.1:8080".parse().unwrap());
     let items = hostile_items();
     assert_eq!(items.len(), HOSTILE.len() + HOSTILE_URLS.len());
-    let doc = tidings::publish::FeedDoc::new(&config, &config.feeds[0], items);
+    let doc =
+        tidings::publish::FeedDoc::new(&config, &config.feeds[0], items, |_| chrono_tz::Tz::UTC);
     let tag = regex::Regex::new(r"<\s*/?\s*[a-zA-Z!]").unwrap();
     for format in [
         tidings::publish::Format::Atom,

@@ -11,6 +11,7 @@ mod atom;
 pub mod date;
 pub(crate) mod html;
 mod json;
+pub mod opml;
 mod rss;
 mod xml;
 
