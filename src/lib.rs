@@ -7,7 +7,8 @@
 //! - [`config`]: `feeds.toml` → a validated [`config::Config`] (errors carry `file:line:col`).
 //! - [`schedule`]: cron schedules in the configured time zone → "poll source S now".
 //! - [`fetch`]: one polite HTTP client: conditional GET, size caps, per-host limits,
-//!   `Retry-After`, backoff.
+//!   `Retry-After`, backoff; the one address rule against request forgery
+//!   (`fetch::guard`).
 //! - [`parse`]: bodies → entries: feeds ([`parse::feed`]) and HTML list pages
 //!   ([`parse::html`]: CSS selectors, or automatic list detection).
 //! - [`extract`]: an article page → title, date, author, origin and main content.
@@ -16,12 +17,14 @@
 //! - [`process`]: entries → items: canonical URLs, stable ids, revisions, sanitising.
 //! - [`filter`]: which items a feed takes: the one rule publish and notify share.
 //! - [`store`]: sled; dedup lives here: storing a batch returns only what is new or
-//!   updated, and queues its deliveries in the same transaction.
+//!   updated, and queues its deliveries in the same transaction; retention keeps it
+//!   bounded, and an unreadable value is skipped, never fatal.
 //! - [`poll`]: one source, end to end: fetch → parse → extract → process → store.
 //! - [`publish`]: stored items → RSS 2.0, Atom, JSON Feed, OPML.
 //! - [`notify`]: routing, the outbox worker and its channels (email), digests.
 //! - [`templates`]: the mail and page templates, embedded and overridable.
-//! - [`server`]: the HTTP server (feeds, status page, health, metrics).
+//! - [`server`]: the HTTP server (feeds, status page, health, metrics), with timeouts,
+//!   a connection cap and security headers.
 //! - [`app`]: `tidings run`: the long-lived tasks and their graceful shutdown.
 //! - [`reload`]: `feeds.toml` read again on SIGHUP or when it changes, validated first.
 //! - [`cli`]: the command line.

@@ -338,6 +338,11 @@ impl Poller {
                 keep.push(entry);
                 continue;
             }
+            if self.store.retired(&source.id, &id)? {
+                // Removed by retention and still listed: the store skips it.
+                keep.push(entry);
+                continue;
+            }
             if opened >= self.max_articles || cancel.is_cancelled() {
                 outcome.deferred += 1;
                 continue;

@@ -18,6 +18,7 @@ mod notify;
 mod poll;
 mod poll_html;
 mod publish;
+mod reliability;
 mod reload;
 mod security;
 mod smtp_sink;

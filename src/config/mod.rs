@@ -16,6 +16,7 @@ mod reader;
 mod select;
 mod server;
 mod source;
+mod store;
 
 pub use daemon::{CronSpec, DaemonConfig, FetchConfig};
 pub use error::{ConfigError, ConfigErrors};
@@ -26,6 +27,7 @@ pub use notify::{
 pub use select::{Css, ListSelectors};
 pub use server::ServerConfig;
 pub use source::{FeedConfig, Filter, SourceConfig, SourceKind};
+pub use store::StoreConfig;
 
 use chrono_tz::Tz;
 use ids::Ids;
@@ -44,6 +46,8 @@ pub struct Config {
     pub fetch: FetchConfig,
     /// `[server]`: limits of the HTTP server.
     pub server: ServerConfig,
+    /// `[store]`: retention.
+    pub store: StoreConfig,
     /// `[[source]]`, in file order.
     pub sources: Vec<SourceConfig>,
     /// `[[feed]]`, in file order.
@@ -62,7 +66,8 @@ pub struct Config {
 
 /// The top-level sections, in the order the example file presents them.
 const SECTIONS: &[&str] = &[
-    "daemon", "fetch", "server", "source", "feed", "email", "list", "telegram", "chat", "webhook",
+    "daemon", "fetch", "server", "store", "source", "feed", "email", "list", "telegram", "chat",
+    "webhook",
 ];
 
 impl Config {
@@ -152,6 +157,14 @@ impl Config {
         s.timezone.unwrap_or(self.daemon.timezone)
     }
 
+    /// Every source with what retention keeps of it.
+    pub fn retention(&self) -> Vec<(String, crate::store::Keep)> {
+        self.sources
+            .iter()
+            .map(|s| (s.id.clone(), s.keep))
+            .collect()
+    }
+
     pub fn source(&self, id: &str) -> Option<&SourceConfig> {
         self.sources.iter().find(|s| s.id == id)
     }
@@ -174,11 +187,13 @@ fn read_config(cx: &mut Ctx, root: &DeTable, path: &Path) -> Option<Config> {
     let fetch = daemon::read_fetch(cx, fetch_table);
     let server_table = single_table(cx, root, "server");
     let server = server::read_server(cx, server_table);
+    let store_table = single_table(cx, root, "store");
+    let store = store::read_store(cx, store_table);
 
     let mut source_ids = Ids::new("source");
     let sources: Vec<_> = array_of_tables(cx, root, "source")
         .into_iter()
-        .filter_map(|(t, span)| source::read_source(cx, t, span, &mut source_ids))
+        .filter_map(|(t, span)| source::read_source(cx, t, span, &mut source_ids, store.keep))
         .collect();
 
     let mut feed_ids = Ids::new("feed");
@@ -238,6 +253,7 @@ fn read_config(cx: &mut Ctx, root: &DeTable, path: &Path) -> Option<Config> {
         daemon,
         fetch,
         server,
+        store,
         sources,
         feeds,
         email,
