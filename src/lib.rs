@@ -7,7 +7,8 @@
 //! - [`config`]: `feeds.toml` → a validated [`config::Config`] (errors carry `file:line:col`).
 //! - [`schedule`]: cron schedules in the configured time zone → "poll source S now".
 //! - [`fetch`]: one polite HTTP client: conditional GET, size caps, per-host limits,
-//!   `Retry-After`, backoff.
+//!   `Retry-After`, backoff; the one address rule against request forgery
+//!   (`fetch::guard`).
 //! - [`parse`]: bodies → entries: feeds ([`parse::feed`]) and HTML list pages
 //!   ([`parse::html`]: CSS selectors, or automatic list detection).
 //! - [`extract`]: an article page → title, date, author, origin and main content.
@@ -25,7 +26,8 @@
 //! - [`notify`]: routing, the outbox worker and its channels (email), digests.
 //! - [`templates`]: the mail and page templates, embedded and overridable.
 //! - [`websub`]: WebSub: the hub of our feeds, and subscriptions to the hubs of sources.
-//! - [`server`]: the HTTP server (feeds, status page, health, metrics, WebSub routes).
+//! - [`server`]: the HTTP server (feeds, status page, health, metrics, WebSub routes),
+//!   with timeouts, a connection cap and security headers.
 //! - [`app`]: `tidings run`: the long-lived tasks and their graceful shutdown.
 //! - [`reload`]: `feeds.toml` read again on SIGHUP or when it changes, validated first.
 //! - [`cli`]: the command line.

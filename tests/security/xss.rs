@@ -467,11 +467,10 @@ fn urlencode(s: &str) -> String {
 
 #[test]
 fn the_checks_catch_every_sample_left_raw() {
-    // The checks above can fail: each hostile sample, unsanitised, is caught.
-    for h in HOSTILE
-        .iter()
-        .filter(|h| !h.starts_with("\"><") && !h.starts_with("'><"))
-    {
+    // The checks above can fail: each hostile sample, unsanitised, is caught. (Not
+    // `<scr<script>ipt>`: as it stands a browser reads an element named `scr<script`;
+    // it is there for filters that would remove the inner tag and join the rest.)
+    for h in HOSTILE.iter().filter(|h| !h.starts_with("<scr<")) {
         let html = format!("<html><body>{h}</body></html>");
         let caught = std::panic::catch_unwind(|| assert_inert(&html, "raw")).is_err();
         assert!(caught, "not caught: {h}");
