@@ -19,6 +19,7 @@ use crate::schedule;
 use crate::server::{self, Health, ServerState};
 use crate::store::Store;
 use crate::templates::Templates;
+use crate::websub::WebSub;
 use anyhow::Context;
 use chrono::Utc;
 use std::net::SocketAddr;
@@ -75,9 +76,6 @@ pub async fn start(config: Config) -> anyhow::Result<Running> {
         store.clone(),
         templates.clone(),
     )?);
-    let mut poller =
-        Poller::new(live.clone(), store.clone()).context("building the HTTP client")?;
-    poller.outbox_wake = notifier.waker();
     let listener = TcpListener::bind(config.daemon.listen)
         .await
         .with_context(|| format!("cannot listen on {}", config.daemon.listen))?;
@@ -85,6 +83,16 @@ pub async fn start(config: Config) -> anyhow::Result<Running> {
     let cancel = CancellationToken::new();
     let tracker = TaskTracker::new();
     let health = Arc::new(Health::new());
+    let websub = Arc::new(WebSub::new(
+        live.clone(),
+        store.clone(),
+        tracker.clone(),
+        cancel.child_token(),
+    ));
+    let mut poller =
+        Poller::new(live.clone(), store.clone()).context("building the HTTP client")?;
+    poller.outbox_wake = notifier.waker();
+    poller.websub = Some(websub.clone());
 
     let state = ServerState {
         config: live.clone(),
@@ -92,6 +100,8 @@ pub async fn start(config: Config) -> anyhow::Result<Running> {
         health: health.clone(),
         templates,
         outbox_wake: notifier.waker(),
+        websub: websub.clone(),
+        poller: Some(poller.clone()),
     };
     let server_cancel = cancel.child_token();
     tracker.spawn(async move {
@@ -100,6 +110,7 @@ pub async fn start(config: Config) -> anyhow::Result<Running> {
         }
     });
     tracker.spawn(notifier.clone().run(cancel.child_token()));
+    tracker.spawn(websub.run(cancel.child_token()));
     use notify::digest::DigestOwner;
     let owners = config
         .lists
@@ -193,6 +204,21 @@ async fn shutdown_signal() {
     let _ = ctrl_c.await;
 }
 
+/// Whether a source's hub pushes its news to us and it was polled within
+/// `[websub] fallback_poll_secs`: then the scheduled poll is skipped.
+fn pushed_recently(
+    poller: &Poller,
+    source: &SourceConfig,
+    state: &crate::store::SourceState,
+) -> bool {
+    let Some(websub) = &poller.websub else {
+        return false;
+    };
+    let now = Utc::now();
+    let fallback = chrono::Duration::seconds(poller.config.get().websub.fallback_poll_secs as i64);
+    websub.is_pushed(&source.id, now) && state.last_poll.is_some_and(|t| now - t < fallback)
+}
+
 /// Apply retention ([`crate::store::retention`]) to every configured source a minute
 /// after start and hourly after that, off the async threads (it walks whole trees).
 async fn retention_loop(store: Arc<Store>, config: LiveConfig, cancel: CancellationToken) {
@@ -261,6 +287,10 @@ pub(crate) async fn source_loop(poller: Poller, source: SourceConfig, cancel: Ca
         }
         if let Some(not_before) = state.not_before.filter(|t| *t > Utc::now()) {
             debug!(source = %source.id, %not_before, "backing off; poll skipped");
+            continue;
+        }
+        if pushed_recently(&poller, &source, &state) {
+            debug!(source = %source.id, "its WebSub hub pushes; poll skipped");
             continue;
         }
         let poll = poller.poll(&source, false, &cancel);

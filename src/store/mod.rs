@@ -5,7 +5,8 @@
 //! the notification stage's `outbox`, `deliveries` and `held` ([`outbox`]), and
 //! `subscribers` and `tokens` ([`subscribers`]); `chats` (Telegram chats and robots,
 //! [`chats`]); `gone` (items removed by retention, [`retention`]) and `quarantine`
-//! (queue rows that no longer decode, moved aside).
+//! (queue rows that no longer decode, moved aside); `websub_hub` and `websub_sources`
+//! (WebSub subscriptions both ways, [`websub`]).
 //! Values are JSON behind a one-byte schema version so the schema can grow.
 //!
 //! A value that no longer decodes (a disk error, a bug, an older build's leftovers) is
@@ -23,6 +24,7 @@ mod keys;
 pub mod outbox;
 pub mod retention;
 pub mod subscribers;
+pub mod websub;
 
 pub use chats::{ChatKind, ChatState, ChatSub, Incident, Reach};
 pub use outbox::{
@@ -30,6 +32,7 @@ pub use outbox::{
     delivery_id,
 };
 pub use subscribers::{Subscriber, SubscriberState, Token, new_token};
+pub use websub::{HubSubscription, PushState, PushSubscription, hub_subscription_id};
 
 pub use health::SourceHealth;
 pub use retention::{Keep, Retained};
@@ -100,6 +103,45 @@ pub struct SourceState {
     /// [`SourceState::health`].
     #[serde(default)]
     pub error_permanent: bool,
+    /// The IANA name of the zone the last poll read dates without an offset in
+    /// (configured, else the page's evidence, else UTC): bare days are published as
+    /// midnight in it.
+    #[serde(default)]
+    pub zone: Option<String>,
+    /// Why that zone: "configured", or the evidence (`lang="zh-CN"`, `host .cn` …).
+    #[serde(default)]
+    pub zone_reason: Option<String>,
+    /// Article pages of list links that failed to load, by item id: tried again with
+    /// backoff, then given up (see [`ArticleTries`]).
+    #[serde(default)]
+    pub article_tries: std::collections::BTreeMap<String, ArticleTries>,
+    /// Article pages given up on (the newest last, at most [`GIVEN_UP_KEPT`]): their list
+    /// entries were stored as teasers (the list's title and date, a link).
+    #[serde(default)]
+    pub given_up: Vec<GivenUp>,
+}
+
+/// How many given-up article pages a source remembers for the status page.
+pub const GIVEN_UP_KEPT: usize = 20;
+
+/// A list link whose article page keeps failing.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ArticleTries {
+    pub url: String,
+    /// Failed fetches so far.
+    pub tries: u32,
+    /// Not fetched again before this.
+    pub next_try: DateTime<Utc>,
+    pub last_error: String,
+}
+
+/// An article page given up on, and why.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct GivenUp {
+    pub url: String,
+    pub tries: u32,
+    pub last_error: String,
+    pub at: DateTime<Utc>,
 }
 
 /// One stored item and whether it was new or an update.
@@ -125,6 +167,8 @@ pub struct Store {
     alerts: sled::Tree,
     gone: sled::Tree,
     quarantine: sled::Tree,
+    websub_hub: sled::Tree,
+    websub_sources: sled::Tree,
     /// Per source, a counter bumped whenever its items change, so publishers can cache
     /// serialised feeds until then. In memory: a restart rebuilds every cache anyway.
     generations: Mutex<HashMap<String, u64>>,
@@ -271,6 +315,8 @@ impl Store {
             tokens: db.open_tree("tokens")?,
             gone: db.open_tree("gone")?,
             quarantine: db.open_tree("quarantine")?,
+            websub_hub: db.open_tree("websub_hub")?,
+            websub_sources: db.open_tree("websub_sources")?,
             db,
             dir: dir.to_path_buf(),
             generations: Mutex::new(HashMap::new()),
@@ -433,15 +479,19 @@ impl Store {
         Ok(out)
     }
 
-    /// How many items of `source` sort at or after `since` (published, else first seen).
+    /// How many items of `source` this daemon first saw at or after `since` (the status
+    /// page's "items, 7 days"). By first seen, not published: a site that backdates its
+    /// articles, or lists old ones, still shows what it brought in.
     pub fn count_since(&self, source: &str, since: DateTime<Utc>) -> Result<usize, StoreError> {
+        /// Only the field counted: the rest of each item is skipped unread.
+        #[derive(Deserialize)]
+        struct FirstSeen {
+            first_seen: DateTime<Utc>,
+        }
         let mut n = 0;
-        for entry in self
-            .recent
-            .range(keys::ts_bytes(since.timestamp()).to_vec()..)
-        {
-            let (key, _) = entry?;
-            if keys::split_recent(&key).is_some_and(|(_, s, _)| s == source) {
+        for entry in self.items.scan_prefix(keys::source_prefix(source)) {
+            let (_, bytes) = entry?;
+            if decode::<FirstSeen>("items", &bytes)?.first_seen >= since {
                 n += 1;
             }
         }

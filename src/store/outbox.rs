@@ -36,6 +36,10 @@ pub enum Target {
     Telegram { chat_id: i64 },
     /// A group robot (`[[webhook]]`).
     Webhook { id: String },
+    /// A WebSub subscriber of one of our feeds, by subscription id
+    /// ([`crate::store::hub_subscription_id`]).
+    #[serde(rename = "websub")]
+    WebSub { id: String },
 }
 
 impl Target {
@@ -46,6 +50,7 @@ impl Target {
             Target::Email { list, address } => format!("email:{list}:{address}"),
             Target::Telegram { chat_id } => format!("telegram:{chat_id}"),
             Target::Webhook { id } => format!("webhook:{id}"),
+            Target::WebSub { id } => format!("websub:{id}"),
         }
     }
 
@@ -55,6 +60,7 @@ impl Target {
             Target::Email { .. } => "email",
             Target::Telegram { .. } => "telegram",
             Target::Webhook { .. } => "webhook",
+            Target::WebSub { .. } => "websub",
         }
     }
 }
@@ -92,6 +98,9 @@ pub enum Payload {
     Digest { run: String, items: Vec<Held> },
     /// The double opt-in mail of an email subscription.
     Confirm { token: String },
+    /// New or updated items of one feed, for a WebSub subscriber of it: the feed
+    /// document holding them is pushed to the callback.
+    Feed { feed: String, items: Vec<ItemRef> },
     /// An operator alert: an incident opened, or closed (`recovered`).
     Alert {
         title: String,

@@ -156,6 +156,9 @@ impl Store {
                 Payload::Digest { items, .. } => {
                     pinned.extend(items.into_iter().map(|h| (h.item.source, h.item.id)));
                 }
+                Payload::Feed { items, .. } => {
+                    pinned.extend(items.into_iter().map(|r| (r.source, r.id)));
+                }
                 Payload::Confirm { .. } | Payload::Alert { .. } => {}
             }
         }
