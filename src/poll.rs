@@ -6,6 +6,7 @@
 
 use crate::config::{LiveConfig, SourceConfig, SourceKind};
 use crate::fetch::{FetchError, FetchOutcome, Fetcher, Validators};
+use crate::guard::{self, CpuPool, Panicked};
 use crate::model::Entry;
 use crate::notify::route::{self, Audience, Backlog};
 use crate::parse::feed::FeedError;
@@ -22,6 +23,10 @@ use url::Url;
 /// wait for the next poll (a first poll of a long list must not hammer the site).
 pub const MAX_ARTICLES_PER_POLL: usize = 60;
 
+/// At most this many entries of one feed or list are processed in one poll, the newest
+/// (see [`process::newest_entries`]): a feed of 100,000 entries costs no more than this.
+pub const MAX_ENTRIES_PER_POLL: usize = 500;
+
 /// What polling needs, shared by every poll.
 #[derive(Clone)]
 pub struct Poller {
@@ -31,6 +36,10 @@ pub struct Poller {
     pub fetcher: Arc<Fetcher>,
     /// At most this many article pages opened per poll of one source.
     pub max_articles: usize,
+    /// At most this many entries processed per poll of one source.
+    pub max_entries: usize,
+    /// Where parsing, extraction and sanitising run (off the async threads).
+    pub cpu: CpuPool,
     /// Woken when a poll queued deliveries (the daemon's outbox worker waits on it).
     pub outbox_wake: Arc<tokio::sync::Notify>,
 }
@@ -45,6 +54,10 @@ pub enum PollError {
     Select { url: String, source: SelectError },
     #[error("{0}")]
     Store(#[from] StoreError),
+    /// A bug met an input it did not expect: the source backs off like after any
+    /// transient error, the daemon goes on.
+    #[error("{0}")]
+    Panicked(#[from] Panicked),
 }
 
 impl PollError {
@@ -54,7 +67,10 @@ impl PollError {
     pub fn is_transient(&self) -> bool {
         match self {
             PollError::Fetch(e) => e.is_transient(),
-            PollError::Feed { .. } | PollError::Select { .. } | PollError::Store(_) => true,
+            PollError::Feed { .. }
+            | PollError::Select { .. }
+            | PollError::Store(_)
+            | PollError::Panicked(_) => true,
         }
     }
 
@@ -106,6 +122,8 @@ impl Poller {
             store,
             fetcher,
             max_articles: MAX_ARTICLES_PER_POLL,
+            max_entries: MAX_ENTRIES_PER_POLL,
+            cpu: CpuPool::sized_to_cores(),
             outbox_wake: Arc::new(tokio::sync::Notify::new()),
         })
     }
@@ -120,7 +138,15 @@ impl Poller {
     ) -> Result<PollOutcome, PollError> {
         let started = std::time::Instant::now();
         let state = self.store.source_state(&source.id)?;
-        let result = self.poll_inner(source, &state, dry_run, cancel).await;
+        // A panic anywhere in the poll is this source's error, not the end of its task.
+        let result = guard::catch(self.poll_inner(source, &state, dry_run, cancel))
+            .await
+            .unwrap_or_else(|p| Err(p.into()));
+        if let Err(PollError::Panicked(p)) = &result {
+            metrics::counter!("tidings_poll_panics_total", "source" => source.id.clone())
+                .increment(1);
+            tracing::error!(source = %source.id, error = %p.message, "poll panicked");
+        }
         metrics::counter!("tidings_polls_total", "source" => source.id.clone()).increment(1);
         metrics::histogram!("tidings_poll_seconds", "source" => source.id.clone())
             .record(started.elapsed().as_secs_f64());
@@ -228,26 +254,33 @@ impl Poller {
             first: is_backlog(state),
             ..Default::default()
         };
-        let mut entries = if is_feed {
-            parse::feed::parse_feed(
-                &fetched.body,
-                fetched.content_type.as_deref(),
-                &fetched.url,
-                tz,
-            )
-            .map_err(|source| PollError::Feed {
-                url: fetched.url.to_string(),
-                source,
-            })?
-            .entries
+        let (body, content_type, url) = (
+            fetched.body.clone(),
+            fetched.content_type.clone(),
+            fetched.url.clone(),
+        );
+        let entries = if is_feed {
+            self.cpu
+                .run(move || parse::feed::parse_feed(&body, content_type.as_deref(), &url, tz))
+                .await?
+                .map_err(|source| PollError::Feed {
+                    url: fetched.url.to_string(),
+                    source,
+                })?
+                .entries
         } else {
-            let html = crate::text::decode(&fetched.body, fetched.content_type.as_deref());
-            let entries =
-                parse::html::list_entries(&html, &fetched.url, source.select.as_ref(), tz)
-                    .map_err(|error| PollError::Select {
-                        url: fetched.url.to_string(),
-                        source: error,
-                    })?;
+            let select = source.select.clone();
+            let entries = self
+                .cpu
+                .run(move || {
+                    let html = crate::text::decode(&body, content_type.as_deref());
+                    parse::html::list_entries(&html, &url, select.as_ref(), tz)
+                })
+                .await?
+                .map_err(|error| PollError::Select {
+                    url: fetched.url.to_string(),
+                    source: error,
+                })?;
             if entries.is_empty() && state.last_entries.is_some_and(|n| n > 0) {
                 let alarm = format!(
                     "the list at {} yielded no items (it had {} before): the page layout may have changed",
@@ -262,11 +295,16 @@ impl Poller {
             entries
         };
         outcome.entries = entries.len();
+        let mut entries = process::newest_entries(entries, self.max_entries);
         if source.full_text_for(is_feed) {
             self.fill_full_text(source, &mut entries, &fetched.url, tz, cancel, &mut outcome)
                 .await?;
         }
-        let items = process::to_items(&entries, &source.id, Some(&fetched.url), Utc::now());
+        let (id, base) = (source.id.clone(), fetched.url.clone());
+        let items = self
+            .cpu
+            .run(move || process::to_items(&entries, &id, Some(&base), Utc::now()))
+            .await?;
         outcome.stored = if dry_run {
             self.store.diff_batch(&source.id, items)?
         } else {
@@ -340,8 +378,17 @@ impl Poller {
             opened += 1;
             match self.fetcher.get_fresh(&url).await {
                 Ok(page) => {
-                    let article =
-                        extract::extract(&page.body, &page.url, page.content_type.as_deref(), tz);
+                    let article = self
+                        .cpu
+                        .run(move || {
+                            extract::extract(
+                                &page.body,
+                                &page.url,
+                                page.content_type.as_deref(),
+                                tz,
+                            )
+                        })
+                        .await?;
                     process::merge_article(&mut entry, article);
                     keep.push(entry);
                 }
