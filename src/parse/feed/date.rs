@@ -425,6 +425,36 @@ mod tests {
         assert_eq!(utc("Wed, ٠٧ Sep 2022 10:45:00 GMT"), "none");
     }
 
+    /// Every reader of dates, on dates written with the digits of many scripts and
+    /// full-width separators: none may panic (a `\d` matching a digit that `str::parse`
+    /// refuses, then a byte slice, used to).
+    #[test]
+    fn no_digit_or_separator_form_panics() {
+        let digits = [
+            "0", "9", "０", "９", "٠", "٩", "۹", "०", "৯", "߉", "𝟗", "〇",
+        ];
+        let seps = [
+            "-", "/", ".", "年", "月", ":", "：", "＋", "－", "T", " ", "\u{3000}",
+        ];
+        let zones = ["+", "＋", "-", "Z", ""];
+        for a in digits {
+            for sep in seps {
+                for b in digits {
+                    for z in zones {
+                        let t =
+                            format!("20{a}2{sep}0{b}{sep}0{a} 1{b}{sep}4{a}{z}{a}{b}{sep}{b}{a}");
+                        let _ = parse_date(&t, SH);
+                        let _ = crate::dates::find_date(&t, SH);
+                        let _ = crate::dates::parse_date(&t, SH);
+                        let _ = crate::dates::find_date_words(&t);
+                        let _ = crate::dates::url_date(&t);
+                        let _ = crate::dates::find_issue_month(&format!("《刊》{t}月号"));
+                    }
+                }
+            }
+        }
+    }
+
     #[test]
     fn garbage_is_not_a_date() {
         for s in [
