@@ -18,7 +18,7 @@
 //! - [`store`]: sled; dedup lives here: storing a batch returns only what is new or
 //!   updated, and queues its deliveries in the same transaction.
 //! - [`poll`]: one source, end to end: fetch → parse → extract → process → store.
-//! - [`guard`]: a panic while polling is that source's error; CPU-heavy stages run on
+//! - [`isolate`]: a panic while polling is that source's error; CPU-heavy stages run on
 //!   blocking threads, one per core.
 //! - [`publish`]: stored items → RSS 2.0, Atom, JSON Feed, OPML.
 //! - [`notify`]: routing, the outbox worker and its channels (email), digests.
@@ -39,7 +39,7 @@ pub mod discover;
 pub mod extract;
 pub mod fetch;
 pub mod filter;
-pub mod guard;
+pub mod isolate;
 pub mod model;
 pub mod notify;
 pub mod parse;

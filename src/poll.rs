@@ -6,7 +6,7 @@
 
 use crate::config::{LiveConfig, SourceConfig, SourceKind};
 use crate::fetch::{FetchError, FetchOutcome, Fetcher, Validators};
-use crate::guard::{self, CpuPool, Panicked};
+use crate::isolate::{self, CpuPool, Panicked};
 use crate::model::Entry;
 use crate::notify::route::{self, Audience, Backlog};
 use crate::parse::feed::FeedError;
@@ -139,7 +139,7 @@ impl Poller {
         let started = std::time::Instant::now();
         let state = self.store.source_state(&source.id)?;
         // A panic anywhere in the poll is this source's error, not the end of its task.
-        let result = guard::catch(self.poll_inner(source, &state, dry_run, cancel))
+        let result = isolate::catch(self.poll_inner(source, &state, dry_run, cancel))
             .await
             .unwrap_or_else(|p| Err(p.into()));
         if let Err(PollError::Panicked(p)) = &result {

@@ -443,7 +443,7 @@ impl<'a> Flattener<'a> {
                 let Some(gt) = tag_end(b, name_end) else {
                     return;
                 };
-                let self_closing = b[gt - 1] == b'/' && gt - 1 >= name_end;
+                let self_closing = gt > name_end && b[gt - 1] == b'/';
                 match self.start_tag(&b[start..name_end], lt, gt, self_closing) {
                     Some(resume) => resume,
                     None => return,

@@ -1,4 +1,4 @@
-//! Work on hostile input, guarded. A panic while polling one source becomes an error
+//! Each poll isolated from hostile input. A panic while polling one source becomes an error
 //! for that source ([`Panicked`]), never the end of the daemon's task for it; and the
 //! CPU-heavy stages (parsing, extraction, sanitising) run on tokio's blocking threads
 //! behind a semaphore sized to the cores ([`CpuPool`]), so that a large page being
