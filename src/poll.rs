@@ -139,9 +139,10 @@ impl Poller {
         let started = std::time::Instant::now();
         let state = self.store.source_state(&source.id)?;
         // A panic anywhere in the poll is this source's error, not the end of its task.
-        let result = isolate::catch(self.poll_inner(source, &state, dry_run, cancel))
-            .await
-            .unwrap_or_else(|p| Err(p.into()));
+        let result = match isolate::catch(self.poll_inner(source, &state, dry_run, cancel)).await {
+            Ok(result) => result,
+            Err(panicked) => Err(PollError::Panicked(panicked)),
+        };
         if let Err(PollError::Panicked(p)) = &result {
             metrics::counter!("tidings_poll_panics_total", "source" => source.id.clone())
                 .increment(1);
