@@ -5,9 +5,9 @@
 //! never affects other sources.
 
 use crate::config::{LiveConfig, SourceConfig, SourceKind};
-use crate::fetch::{FetchError, FetchOutcome, Fetcher, Validators};
+use crate::fetch::{FetchError, FetchOutcome, Fetched, Fetcher, Validators};
 use crate::isolate::{self, CpuPool, Panicked};
-use crate::model::Entry;
+use crate::model::{Entry, HubLink};
 use crate::notify::route::{self, Audience, Backlog};
 use crate::parse::feed::FeedError;
 use crate::parse::html::SelectError;
@@ -42,15 +42,18 @@ pub struct Poller {
     pub cpu: CpuPool,
     /// Woken when a poll queued deliveries (the daemon's outbox worker waits on it).
     pub outbox_wake: Arc<tokio::sync::Notify>,
+    /// WebSub: pings an external hub when feeds change, and subscribes to the hubs
+    /// sources advertise. `None` for one-off commands.
+    pub websub: Option<Arc<crate::websub::WebSub>>,
 }
 
 #[derive(Debug, thiserror::Error)]
 pub enum PollError {
     #[error("{0}")]
     Fetch(#[from] FetchError),
-    #[error("{url}: {source}")]
+    #[error("{}: {source}", crate::text::redact_url(url))]
     Feed { url: String, source: FeedError },
-    #[error("{url}: {source}")]
+    #[error("{}: {source}", crate::text::redact_url(url))]
     Select { url: String, source: SelectError },
     #[error("{0}")]
     Store(#[from] StoreError),
@@ -99,6 +102,8 @@ pub struct PollOutcome {
     pub alarm: Option<String>,
     /// Article pages left for the next poll (over the cap, failed, or cut short).
     pub deferred: usize,
+    /// The WebSub hub the feed advertises, and the topic to subscribe to.
+    pub hub: Option<HubLink>,
 }
 
 /// Backoff after `failures` failures in a row: 1 min, 2, 4 … capped at 6 h while the
@@ -125,6 +130,7 @@ impl Poller {
             max_entries: MAX_ENTRIES_PER_POLL,
             cpu: CpuPool::sized_to_cores(),
             outbox_wake: Arc::new(tokio::sync::Notify::new()),
+            websub: None,
         })
     }
 
@@ -188,6 +194,9 @@ impl Poller {
                         state.alarm = alarm.clone();
                     }
                 })?;
+                if let (Some(websub), Some(link)) = (&self.websub, &outcome.hub) {
+                    websub.source_polled(source, link);
+                }
                 Ok(outcome)
             }
             Err(err) => {
@@ -248,6 +257,22 @@ impl Poller {
             .increment(fetched.body.len() as u64);
         metrics::histogram!("tidings_fetch_seconds", "source" => source.id.clone())
             .record(fetched.elapsed.as_secs_f64());
+        let outcome = self
+            .handle_body(source, state, &fetched, dry_run, cancel)
+            .await?;
+        Ok((outcome, Some(fetched.validators.clone())))
+    }
+
+    /// A source's body, fetched or pushed to us by its WebSub hub: parse, extract,
+    /// process, store and route, the same way for both.
+    async fn handle_body(
+        &self,
+        source: &SourceConfig,
+        state: &SourceState,
+        fetched: &Fetched,
+        dry_run: bool,
+        cancel: &CancellationToken,
+    ) -> Result<PollOutcome, PollError> {
         let config = self.config.get();
         let tz = config.source_tz(source);
         let is_feed = match source.kind {
@@ -265,14 +290,22 @@ impl Poller {
             fetched.url.clone(),
         );
         let entries = if is_feed {
-            self.cpu
+            let parsed = self
+                .cpu
                 .run(move || parse::feed::parse_feed(&body, content_type.as_deref(), &url, tz))
                 .await?
                 .map_err(|source| PollError::Feed {
                     url: fetched.url.to_string(),
                     source,
-                })?
-                .entries
+                })?;
+            outcome.hub = parsed.hubs.first().map(|hub| HubLink {
+                hub: hub.clone(),
+                topic: parsed
+                    .self_url
+                    .clone()
+                    .unwrap_or_else(|| fetched.url.to_string()),
+            });
+            parsed.entries
         } else {
             let select = source.select.clone();
             let entries = self
@@ -289,7 +322,7 @@ impl Poller {
             if entries.is_empty() && state.last_entries.is_some_and(|n| n > 0) {
                 let alarm = format!(
                     "the list at {} yielded no items (it had {} before): the page layout may have changed",
-                    source.url,
+                    crate::text::redact_url(source.url.as_str()),
                     state.last_entries.unwrap_or(0)
                 );
                 warn!(source = %source.id, "{alarm}");
@@ -327,6 +360,9 @@ impl Poller {
             let stored = self.store.store_routed(&source.id, items, &route)?;
             if !stored.is_empty() {
                 self.outbox_wake.notify_one();
+                if let Some(websub) = &self.websub {
+                    websub.feeds_changed(&config, &stored);
+                }
             }
             stored
         };
@@ -336,7 +372,27 @@ impl Poller {
             new_or_updated = outcome.stored.len(),
             "polled"
         );
-        Ok((outcome, Some(fetched.validators)))
+        Ok(outcome)
+    }
+
+    /// A body the source's WebSub hub pushed (its signature already checked): handled
+    /// like a poll's, and recorded as the source's last success.
+    pub async fn ingest_push(
+        &self,
+        source: &SourceConfig,
+        fetched: &Fetched,
+        cancel: &CancellationToken,
+    ) -> Result<PollOutcome, PollError> {
+        let state = self.store.source_state(&source.id)?;
+        let outcome = self
+            .handle_body(source, &state, fetched, false, cancel)
+            .await?;
+        let now = Utc::now();
+        self.store.update_source_state(&source.id, |state| {
+            state.last_success = Some(now);
+            state.last_entries = Some(outcome.entries);
+        })?;
+        Ok(outcome)
     }
 
     /// Open the article page of each entry that needs it and fill in what extraction
@@ -374,6 +430,11 @@ impl Poller {
                 entry.published = stored.published.or(entry.published);
                 entry.author = stored.author;
                 entry.origin = stored.origin;
+                keep.push(entry);
+                continue;
+            }
+            if self.store.retired(&source.id, &id)? {
+                // Removed by retention and still listed: the store skips it.
                 keep.push(entry);
                 continue;
             }

@@ -19,5 +19,8 @@ mod notify;
 mod poll;
 mod poll_html;
 mod publish;
+mod reliability;
 mod reload;
+mod security;
 mod smtp_sink;
+mod websub;

@@ -39,6 +39,9 @@ pub struct DaemonConfig {
     pub alerts: Vec<String>,
     /// `alert_after_secs`: how long a source must fail before it is an alert (default 3600).
     pub alert_after_secs: u64,
+    /// `websub_hub`: an external WebSub hub. Feeds advertise it instead of Tidings' own
+    /// hub (`/websub`), and it is pinged (`hub.mode=publish`) when a feed changes.
+    pub websub_hub: Option<Url>,
 }
 
 /// `[fetch]`: how the daemon talks to sites. Every field is optional.
@@ -151,6 +154,7 @@ pub(super) fn read_daemon(
         admin_token: None,
         alerts: Vec::new(),
         alert_after_secs: 3600,
+        websub_hub: None,
     };
     let mut alert_refs = Vec::new();
     if let Some((table, span)) = table {
@@ -169,6 +173,7 @@ pub(super) fn read_daemon(
                 "admin_token",
                 "alerts",
                 "alert_after_secs",
+                "websub_hub",
             ],
         );
         if let Some(dir) = sec.string(cx, "data_dir") {
@@ -220,6 +225,9 @@ pub(super) fn read_daemon(
         alert_refs = sec.strings(cx, "alerts").unwrap_or_default();
         if let Some(secs) = sec.integer(cx, "alert_after_secs", 0, i64::from(u32::MAX)) {
             daemon.alert_after_secs = secs as u64;
+        }
+        if let Some(url) = sec.parsed(cx, "websub_hub", |s| parse_http_url(s, "websub_hub")) {
+            daemon.websub_hub = Some(url);
         }
     }
     let base = config_path.parent().unwrap_or(Path::new(""));

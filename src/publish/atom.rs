@@ -13,6 +13,7 @@ pub fn render(doc: &FeedDoc) -> Result<Vec<u8>, String> {
         authors: vec![person(&doc.title)],
         links: vec![
             link(doc.url(Format::Atom), "self", Some(Format::Atom)),
+            link(doc.hub.clone(), "hub", None),
             link(format!("{}/", doc.base_url), "alternate", None),
         ],
         generator: Some(Generator {

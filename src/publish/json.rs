@@ -11,7 +11,16 @@ struct JsonFeed<'a> {
     feed_url: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     description: Option<&'a str>,
+    /// WebSub hubs (JSON Feed 1.1 `hubs`).
+    hubs: Vec<Hub<'a>>,
     items: Vec<JsonItem<'a>>,
+}
+
+#[derive(Serialize)]
+struct Hub<'a> {
+    #[serde(rename = "type")]
+    kind: &'static str,
+    url: &'a str,
 }
 
 #[derive(Serialize)]
@@ -46,6 +55,10 @@ pub fn render(doc: &FeedDoc) -> Result<Vec<u8>, String> {
         home_page_url: format!("{}/", doc.base_url),
         feed_url: doc.url(Format::Json),
         description: doc.description.as_deref(),
+        hubs: vec![Hub {
+            kind: "WebSub",
+            url: &doc.hub,
+        }],
         items: doc.entries.iter().map(item).collect(),
     };
     serde_json::to_vec_pretty(&feed).map_err(|e| e.to_string())

@@ -81,6 +81,8 @@ pub struct FeedDoc {
     pub description: Option<String>,
     /// The daemon's public base URL, without a trailing slash.
     pub base_url: String,
+    /// The WebSub hub the feed advertises ([`crate::websub::hub_url`]).
+    pub hub: String,
     pub entries: Vec<FeedEntry>,
 }
 
@@ -92,6 +94,7 @@ impl FeedDoc {
             title: xml_text(feed.title.as_deref().unwrap_or(&feed.id)),
             description: feed.description.as_deref().map(xml_text),
             base_url: base_url(config),
+            hub: crate::websub::hub_url(config),
             entries: items.iter().map(FeedEntry::from_item).collect(),
         }
     }
