@@ -3,7 +3,7 @@
 //! the source's time zone, and a bare day stays a day ([`PubDate::Day`]).
 
 use crate::model::PubDate;
-use crate::text::months;
+use crate::text::{ascii_forms, months};
 use chrono::{DateTime, NaiveDate, NaiveDateTime, NaiveTime, TimeZone};
 use chrono_tz::Tz;
 use regex::Regex;
@@ -14,19 +14,19 @@ static DATE_RE: LazyLock<Regex> = LazyLock::new(|| {
     // portals; `\b` is not used because CJK text has no word boundaries.
     Regex::new(
         r"(?x)
-        (?P<y>(?:19|20)\d{2})\s*(?:[-/.]|年)\s*(?P<m>\d{1,2})\s*(?:[-/.]|月)\s*(?P<d>\d{1,2})(?:\s*日)?
+        (?P<y>(?:19|20)[0-9]{2})\s*(?:[-/.]|年)\s*(?P<m>[0-9]{1,2})\s*(?:[-/.]|月)\s*(?P<d>[0-9]{1,2})(?:\s*日)?
         (?:
             (?:\s*|T|\s*日\s*)
-            (?P<H>\d{1,2})\s*[:：时]\s*(?P<M>\d{1,2})(?:\s*[:：分]\s*(?P<S>\d{1,2}))?
-            (?:\.\d+)?
-            (?P<z>Z|[+-]\d{2}:?\d{2})?
+            (?P<H>[0-9]{1,2})\s*[:：时]\s*(?P<M>[0-9]{1,2})(?:\s*[:：分]\s*(?P<S>[0-9]{1,2}))?
+            (?:\.[0-9]+)?
+            (?P<z>Z|[+-][0-9]{2}:?[0-9]{2})?
         )?",
     )
     .expect("static regex")
 });
 
 static ISSUE_RE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"《[^》]{1,30}》\s*(?P<y>(?:19|20)\d{2})\s*年\s*(?P<m>\d{1,2})\s*月号")
+    Regex::new(r"《[^》]{1,30}》\s*(?P<y>(?:19|20)[0-9]{2})\s*年\s*(?P<m>[0-9]{1,2})\s*月号")
         .expect("static regex")
 });
 
@@ -34,7 +34,8 @@ static ISSUE_RE: LazyLock<Regex> = LazyLock::new(|| {
 /// the usual closing line of a reprinted magazine article): the month is all the page
 /// says of the date, and an issue is dated from its month's start.
 pub fn find_issue_month(text: &str) -> Option<NaiveDate> {
-    let caps = ISSUE_RE.captures(text)?;
+    let text = ascii_forms(text);
+    let caps = ISSUE_RE.captures(&text)?;
     let y = caps.name("y")?.as_str().parse().ok()?;
     let m = caps.name("m")?.as_str().parse().ok()?;
     NaiveDate::from_ymd_opt(y, m, 1)
@@ -43,6 +44,7 @@ pub fn find_issue_month(text: &str) -> Option<NaiveDate> {
 /// The first date in `text`, or `None`. The match must not be glued to more digits
 /// (a phone number or an id is not a date).
 pub fn find_date(text: &str, tz: Tz) -> Option<PubDate> {
+    let text = &*ascii_forms(text);
     for caps in DATE_RE.captures_iter(text) {
         let whole = caps.get(0)?;
         let before = text[..whole.start()].chars().next_back();
@@ -72,8 +74,8 @@ pub fn find_date(text: &str, tz: Tz) -> Option<PubDate> {
             } else {
                 let sign = if z.starts_with('-') { -1 } else { 1 };
                 let digits: String = z.chars().filter(|c| c.is_ascii_digit()).collect();
-                let h: i32 = digits[..2].parse().ok()?;
-                let mi: i32 = digits[2..].parse().ok()?;
+                let h: i32 = digits.get(..2)?.parse().ok()?;
+                let mi: i32 = digits.get(2..)?.parse().ok()?;
                 chrono::FixedOffset::east_opt(sign * (h * 3600 + mi * 60))
             };
             if let Some(off) = offset
@@ -104,10 +106,10 @@ static WORD_DATE_RE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
         r"(?ix)
         (?:
-            (?P<m1>[a-zäéû\p{Cyrillic}]{3,10})\.?\s+(?P<d1>\d{1,2})(?:st|nd|rd|th)?,?\s+(?P<y1>(?:19|20)\d{2})
-          | (?P<d2>\d{1,2})(?:st|nd|rd|th|\.)?\s+(?:de\s+)?(?P<m2>[a-zäéû\p{Cyrillic}]{3,10})\.?,?\s+(?:de\s+)?(?P<y2>(?:19|20)\d{2})
-          | (?P<d3>\d{1,2})\.(?P<m3>\d{1,2})\.(?P<y3>(?:19|20)\d{2})
-          | (?P<m4>\d{1,2})/(?P<d4>\d{1,2})/(?P<y4>(?:19|20)\d{2})
+            (?P<m1>[a-zäéû\p{Cyrillic}]{3,10})\.?\s+(?P<d1>[0-9]{1,2})(?:st|nd|rd|th)?,?\s+(?P<y1>(?:19|20)[0-9]{2})
+          | (?P<d2>[0-9]{1,2})(?:st|nd|rd|th|\.)?\s+(?:de\s+)?(?P<m2>[a-zäéû\p{Cyrillic}]{3,10})\.?,?\s+(?:de\s+)?(?P<y2>(?:19|20)[0-9]{2})
+          | (?P<d3>[0-9]{1,2})\.(?P<m3>[0-9]{1,2})\.(?P<y3>(?:19|20)[0-9]{2})
+          | (?P<m4>[0-9]{1,2})/(?P<d4>[0-9]{1,2})/(?P<y4>(?:19|20)[0-9]{2})
         )",
     )
     .expect("static regex")
@@ -117,6 +119,7 @@ static WORD_DATE_RE: LazyLock<Regex> = LazyLock::new(|| {
 /// numeric forms `05.03.2019` (day first, European) and `7/5/2005` (month first, US). Only a day: such text rarely has a
 /// reliable time.
 pub fn find_date_words(text: &str) -> Option<NaiveDate> {
+    let text = &*ascii_forms(text);
     for caps in WORD_DATE_RE.captures_iter(text) {
         let whole = caps.get(0)?;
         let before = text[..whole.start()].chars().next_back();
@@ -154,8 +157,8 @@ static URL_DATE_RE: LazyLock<Regex> = LazyLock::new(|| {
     // /2019/03/05/, /2019-03-05, /20190305/, gov portals' /201909/t20190905_123.html
     Regex::new(
         r"(?x)
-        [/_-](?P<y>(?:19|20)\d{2})[/_-](?P<m>\d{1,2})[/_-](?P<d>\d{1,2})(?:[/_.-]|$)
-      | [/t_-](?P<y2>(?:19|20)\d{2})(?P<m2>[01]\d)(?P<d2>[0-3]\d)(?:[/_.-]|$)",
+        [/_-](?P<y>(?:19|20)[0-9]{2})[/_-](?P<m>[0-9]{1,2})[/_-](?P<d>[0-9]{1,2})(?:[/_.-]|$)
+      | [/t_-](?P<y2>(?:19|20)[0-9]{2})(?P<m2>[01][0-9])(?P<d2>[0-3][0-9])(?:[/_.-]|$)",
     )
     .expect("static regex")
 });
@@ -251,6 +254,29 @@ mod tests {
         );
         assert_eq!(find_issue_month("1998年3月号"), None);
         assert_eq!(find_issue_month("《北京之春》1998年第3期"), None);
+    }
+
+    #[test]
+    fn full_width_forms_are_read_and_other_digits_refused() {
+        assert_eq!(s("2022-09-07 10:45+０８００"), "2022-09-07T10:45:00+08:00");
+        assert_eq!(
+            s("２０２２年９月７日　１０：４５"),
+            "2022-09-07T10:45:00+08:00"
+        );
+        assert_eq!(
+            s("2022-09-07 10:45＋０８：００"),
+            "2022-09-07T10:45:00+08:00"
+        );
+        // Arabic-Indic and Devanagari digits are not read as numbers, and do not panic.
+        assert_eq!(s("2022-09-07 10:45+٠٨٠٠"), "2022-09-07T10:45:00+08:00");
+        assert_eq!(s("٢٠٢٢-٠٩-٠٧"), "");
+        assert_eq!(s("२०२२-०९-०७ १०:४५"), "");
+        assert_eq!(
+            find_date_words("５ March ２０１９").map(|d| d.to_string()),
+            Some("2019-03-05".into())
+        );
+        assert_eq!(find_date_words("٥ March ٢٠١٩"), None);
+        assert_eq!(url_date("/٢٠١٩/٠٣/٠٥/"), None);
     }
 
     #[test]

@@ -22,6 +22,8 @@
 //!   updated, and queues its deliveries in the same transaction; retention keeps it
 //!   bounded, and an unreadable value is skipped, never fatal.
 //! - [`poll`]: one source, end to end: fetch → parse → extract → process → store.
+//! - [`isolate`]: a panic while polling is that source's error; CPU-heavy stages run on
+//!   blocking threads, one per core.
 //! - [`publish`]: stored items → RSS 2.0, Atom, JSON Feed, OPML.
 //! - [`notify`]: routing, the outbox worker and its channels (email), digests.
 //! - [`templates`]: the mail and page templates, embedded and overridable.
@@ -43,6 +45,7 @@ pub mod discover;
 pub mod extract;
 pub mod fetch;
 pub mod filter;
+pub mod isolate;
 pub mod model;
 pub mod notify;
 pub mod parse;

@@ -6,6 +6,7 @@
 
 use crate::config::{LiveConfig, SourceConfig, SourceKind};
 use crate::fetch::{FetchError, FetchOutcome, Fetched, Fetcher, Validators};
+use crate::isolate::{self, CpuPool, Panicked};
 use crate::model::{Entry, HubLink};
 use crate::notify::route::{self, Audience, Backlog};
 use crate::parse::feed::FeedError;
@@ -23,6 +24,10 @@ use url::Url;
 /// wait for the next poll (a first poll of a long list must not hammer the site).
 pub const MAX_ARTICLES_PER_POLL: usize = 60;
 
+/// At most this many entries of one feed or list are processed in one poll, the newest
+/// (see [`process::newest_entries`]): a feed of 100,000 entries costs no more than this.
+pub const MAX_ENTRIES_PER_POLL: usize = 500;
+
 /// What polling needs, shared by every poll.
 #[derive(Clone)]
 pub struct Poller {
@@ -32,6 +37,10 @@ pub struct Poller {
     pub fetcher: Arc<Fetcher>,
     /// At most this many article pages opened per poll of one source.
     pub max_articles: usize,
+    /// At most this many entries processed per poll of one source.
+    pub max_entries: usize,
+    /// Where parsing, extraction and sanitising run (off the async threads).
+    pub cpu: CpuPool,
     /// Woken when a poll queued deliveries (the daemon's outbox worker waits on it).
     pub outbox_wake: Arc<tokio::sync::Notify>,
     /// WebSub: pings an external hub when feeds change, and subscribes to the hubs
@@ -49,6 +58,10 @@ pub enum PollError {
     Select { url: String, source: SelectError },
     #[error("{0}")]
     Store(#[from] StoreError),
+    /// A bug met an input it did not expect: the source backs off like after any
+    /// transient error, the daemon goes on.
+    #[error("{0}")]
+    Panicked(#[from] Panicked),
 }
 
 impl PollError {
@@ -58,7 +71,10 @@ impl PollError {
     pub fn is_transient(&self) -> bool {
         match self {
             PollError::Fetch(e) => e.is_transient(),
-            PollError::Feed { .. } | PollError::Select { .. } | PollError::Store(_) => true,
+            PollError::Feed { .. }
+            | PollError::Select { .. }
+            | PollError::Store(_)
+            | PollError::Panicked(_) => true,
         }
     }
 
@@ -129,6 +145,8 @@ impl Poller {
             store,
             fetcher,
             max_articles: MAX_ARTICLES_PER_POLL,
+            max_entries: MAX_ENTRIES_PER_POLL,
+            cpu: CpuPool::sized_to_cores(),
             outbox_wake: Arc::new(tokio::sync::Notify::new()),
             websub: None,
         })
@@ -144,7 +162,16 @@ impl Poller {
     ) -> Result<PollOutcome, PollError> {
         let started = std::time::Instant::now();
         let state = self.store.source_state(&source.id)?;
-        let result = self.poll_inner(source, &state, dry_run, cancel).await;
+        // A panic anywhere in the poll is this source's error, not the end of its task.
+        let result = match isolate::catch(self.poll_inner(source, &state, dry_run, cancel)).await {
+            Ok(result) => result,
+            Err(panicked) => Err(PollError::Panicked(panicked)),
+        };
+        if let Err(PollError::Panicked(p)) = &result {
+            metrics::counter!("tidings_poll_panics_total", "source" => source.id.clone())
+                .increment(1);
+            tracing::error!(source = %source.id, error = %p.message, "poll panicked");
+        }
         metrics::counter!("tidings_polls_total", "source" => source.id.clone()).increment(1);
         metrics::histogram!("tidings_poll_seconds", "source" => source.id.clone())
             .record(started.elapsed().as_secs_f64());
@@ -291,13 +318,15 @@ impl Poller {
             article_tries: state.article_tries.clone(),
             ..Default::default()
         };
-        let mut entries = if is_feed {
-            let parsed =
-                parse::feed::parse_feed_text(&text, &fetched.url, tz).map_err(|source| {
-                    PollError::Feed {
-                        url: fetched.url.to_string(),
-                        source,
-                    }
+        let url = fetched.url.clone();
+        let entries = if is_feed {
+            let parsed = self
+                .cpu
+                .run(move || parse::feed::parse_feed_text(&text, &url, tz))
+                .await?
+                .map_err(|source| PollError::Feed {
+                    url: fetched.url.to_string(),
+                    source,
                 })?;
             outcome.hub = parsed.hubs.first().map(|hub| HubLink {
                 hub: hub.clone(),
@@ -308,12 +337,15 @@ impl Poller {
             });
             parsed.entries
         } else {
-            let entries =
-                parse::html::list_entries(&text, &fetched.url, source.select.as_ref(), tz)
-                    .map_err(|error| PollError::Select {
-                        url: fetched.url.to_string(),
-                        source: error,
-                    })?;
+            let select = source.select.clone();
+            let entries = self
+                .cpu
+                .run(move || parse::html::list_entries(&text, &url, select.as_ref(), tz))
+                .await?
+                .map_err(|error| PollError::Select {
+                    url: fetched.url.to_string(),
+                    source: error,
+                })?;
             if entries.is_empty() && state.last_entries.is_some_and(|n| n > 0) {
                 let alarm = format!(
                     "the list at {} yielded no items (it had {} before): the page layout may have changed",
@@ -328,6 +360,7 @@ impl Poller {
             entries
         };
         outcome.entries = entries.len();
+        let mut entries = process::newest_entries(entries, self.max_entries);
         if source.full_text_for(is_feed) {
             let zones = ArticleZones {
                 configured,
@@ -343,7 +376,11 @@ impl Poller {
             )
             .await?;
         }
-        let items = process::to_items(&entries, &source.id, Some(&fetched.url), Utc::now());
+        let (id, base) = (source.id.clone(), fetched.url.clone());
+        let items = self
+            .cpu
+            .run(move || process::to_items(&entries, &id, Some(&base), Utc::now()))
+            .await?;
         outcome.stored = if dry_run {
             self.store.diff_batch(&source.id, items)?
         } else {
@@ -477,7 +514,11 @@ impl Poller {
                             None => zones.list,
                         },
                     };
-                    let article = extract::extract_html(&text, &page.url, tz);
+                    let page_url = page.url.clone();
+                    let article = self
+                        .cpu
+                        .run(move || extract::extract_html(&text, &page_url, tz))
+                        .await?;
                     process::merge_article(&mut entry, article);
                     keep.push(entry);
                 }

@@ -6,9 +6,9 @@
 //! and text, whitespace folded), so a re-rendered page with the same words is not an
 //! update, and an edited one is.
 
-use crate::model::{Article, Entry, Item};
+use crate::model::{Article, Entry, Item, PubDate};
 use crate::text::{
-    fold_whitespace, html_to_text, might_contain_tags, text_to_paragraphs, truncate_chars,
+    fold_whitespace, head, html_to_text, might_contain_tags, text_to_paragraphs, truncate_chars,
 };
 use chrono::{DateTime, Utc};
 use sha2::{Digest, Sha256};
@@ -32,7 +32,8 @@ pub fn sanitize_html(html: &str, base: Option<&Url>) -> String {
     } else {
         b.url_relative(ammonia::UrlRelative::Deny);
     }
-    b.clean(html).to_string()
+    // ammonia parses with html5ever: nesting bounded first, as everywhere.
+    b.clean(&crate::text::nesting::flatten(html)).to_string()
 }
 
 fn hash64(parts: &[&str]) -> u64 {
@@ -47,6 +48,50 @@ fn hash64(parts: &[&str]) -> u64 {
 
 /// The longest summary kept, in characters.
 const SUMMARY_CHARS: usize = 400;
+/// An entry's content is cut to this many bytes before it is sanitised and stored: no
+/// article needs more, and one hostile entry cannot cost a poll its time or the store
+/// its space.
+pub const MAX_CONTENT_BYTES: usize = 1 << 20;
+/// Ids longer than this (bytes) are stored as their hash: keys stay small whatever a
+/// feed puts in its `<guid>`.
+pub const MAX_ID_BYTES: usize = 1024;
+/// A publication date further ahead of the clock than this is not believed (a wrong
+/// zone, a typo, or a feed pinning its entries to the top): the item is dated from
+/// when it was first seen instead.
+pub const FUTURE_SKEW_MINUTES: i64 = 60;
+
+/// The newest `max` entries (by published date; undated ones count as newest, since
+/// lists put new items first and leave them undated as often as not), kept in the
+/// source's order. A feed of 100,000 entries costs one poll no more than `max`.
+pub fn newest_entries(entries: Vec<Entry>, max: usize) -> Vec<Entry> {
+    if entries.len() <= max {
+        return entries;
+    }
+    let mut order: Vec<usize> = (0..entries.len()).collect();
+    // Stable: among equal dates the source's order decides.
+    order.sort_by_key(|&i| {
+        std::cmp::Reverse(entries[i].published.map_or(i64::MAX, |p| p.timestamp()))
+    });
+    let mut keep = vec![false; entries.len()];
+    for &i in order.iter().take(max) {
+        keep[i] = true;
+    }
+    entries
+        .into_iter()
+        .zip(keep)
+        .filter_map(|(e, k)| k.then_some(e))
+        .collect()
+}
+
+/// Whether a date is not ahead of `now` by more than [`FUTURE_SKEW_MINUTES`]. A bare day is
+/// believed up to the day it already is somewhere on Earth (UTC+14).
+fn not_in_future(date: &PubDate, now: DateTime<Utc>) -> bool {
+    let skew = chrono::Duration::minutes(FUTURE_SKEW_MINUTES);
+    match date {
+        PubDate::Instant(t) => *t <= now + skew,
+        PubDate::Day(d) => *d <= (now + chrono::Duration::hours(14) + skew).date_naive(),
+    }
+}
 
 /// An entry's stable id when it has one: the publisher's id, else its canonical URL
 /// (resolved against `base`). Without either, [`to_item`] falls back to a hash of title
@@ -67,6 +112,13 @@ pub fn item_id(entry: &Entry, base: Option<&Url>) -> Option<String> {
             let url = canonical_url(entry.url.as_deref()?, base)?;
             Some(url.to_string())
         })
+        .map(|id| {
+            if id.len() > MAX_ID_BYTES {
+                format!("sha256:{:016x}", hash64(&[&id]))
+            } else {
+                id
+            }
+        })
 }
 
 /// Turn one entry into an item. `base` resolves relative links; `now` is first-seen.
@@ -76,12 +128,13 @@ pub fn to_item(entry: &Entry, source: &str, base: Option<&Url>, now: DateTime<Ut
         .content_html
         .as_deref()
         .filter(|s| !s.trim().is_empty())
-        .map(|h| sanitize_html(h, url.as_ref().or(base)));
+        .map(|h| sanitize_html(head(h, MAX_CONTENT_BYTES), url.as_ref().or(base)));
     let content_text = content_html
         .as_deref()
         .map(html_to_text)
         .filter(|t| !t.is_empty());
     let summary = entry.summary.as_deref().map(|s| {
+        let s = head(s, MAX_CONTENT_BYTES);
         if might_contain_tags(s) {
             html_to_text(s)
         } else {
@@ -119,8 +172,12 @@ pub fn to_item(entry: &Entry, source: &str, base: Option<&Url>, now: DateTime<Ut
         url: url.map(|u| u.to_string()),
         title,
         subtitle: plain_opt(&entry.subtitle),
-        published: entry.published,
-        updated: entry.updated,
+        // A date in the future is dropped: the item is then dated from its first-seen
+        // time, which the store keeps across updates.
+        published: entry.published.filter(|p| not_in_future(p, now)),
+        updated: entry
+            .updated
+            .filter(|u| *u <= now + chrono::Duration::minutes(FUTURE_SKEW_MINUTES)),
         author: plain_opt(&entry.author),
         origin: plain_opt(&entry.origin),
         summary,
@@ -315,5 +372,88 @@ mod tests {
         assert!(!out.contains("script") && !out.contains("onclick") && !out.contains("javascript"));
         assert!(!out.contains("iframe") && !out.contains("onerror"));
         assert!(out.contains(r#"src="http://x.org/a/i.png""#), "{out}");
+    }
+
+    #[test]
+    fn long_ids_are_hashed_and_stay_stable() {
+        let entry = |id: String| Entry {
+            id: Some(id),
+            title: Some("t".into()),
+            ..Default::default()
+        };
+        let long = "x".repeat(MAX_ID_BYTES + 1);
+        let id = item_id(&entry(long.clone()), None).unwrap();
+        assert!(id.starts_with("sha256:") && id.len() < 40, "{id}");
+        assert_eq!(item_id(&entry(long), None).unwrap(), id);
+        let short = "y".repeat(MAX_ID_BYTES);
+        assert_eq!(item_id(&entry(short.clone()), None).unwrap(), short);
+    }
+
+    #[test]
+    fn dates_in_the_future_give_way_to_first_seen() {
+        let now: DateTime<Utc> = "2026-12-01T12:00:00Z".parse().unwrap();
+        let dated = |published: &str| Entry {
+            id: Some("1".into()),
+            title: Some("t".into()),
+            published: crate::dates::parse_date(published, chrono_tz::UTC),
+            ..Default::default()
+        };
+        let item = to_item(&dated("9999-12-31T00:00:00Z"), "s", None, now);
+        assert_eq!(item.published, None);
+        assert_eq!(item.sort_time(), now.timestamp());
+        // A clock a little ahead, and a day that has begun east of here, are believed.
+        assert!(
+            to_item(&dated("2026-12-01T12:30:00Z"), "s", None, now)
+                .published
+                .is_some()
+        );
+        assert!(
+            to_item(&dated("2026-12-02"), "s", None, now)
+                .published
+                .is_some()
+        );
+        assert!(
+            to_item(&dated("2026-12-01T14:00:00Z"), "s", None, now)
+                .published
+                .is_none()
+        );
+        assert!(
+            to_item(&dated("2026-12-04"), "s", None, now)
+                .published
+                .is_none()
+        );
+    }
+
+    #[test]
+    fn newest_entries_keep_the_source_order() {
+        let e = |i: usize, day: Option<u32>| Entry {
+            id: Some(i.to_string()),
+            published: day
+                .map(|d| PubDate::Day(chrono::NaiveDate::from_ymd_opt(2022, 9, d).unwrap())),
+            ..Default::default()
+        };
+        let entries = vec![
+            e(0, Some(1)),
+            e(1, Some(9)),
+            e(2, None),
+            e(3, Some(5)),
+            e(4, Some(2)),
+        ];
+        let kept: Vec<String> = newest_entries(entries, 3)
+            .into_iter()
+            .filter_map(|e| e.id)
+            .collect();
+        assert_eq!(kept, ["1", "2", "3"]);
+    }
+
+    #[test]
+    fn huge_content_is_cut_before_it_is_sanitised() {
+        let entry = Entry {
+            id: Some("1".into()),
+            content_html: Some(format!("<p>{}</p>", "长".repeat(MAX_CONTENT_BYTES))),
+            ..Default::default()
+        };
+        let item = to_item(&entry, "s", None, Utc::now());
+        assert!(item.content_html.unwrap().len() <= MAX_CONTENT_BYTES + 16);
     }
 }

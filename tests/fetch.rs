@@ -164,8 +164,16 @@ async fn a_gzip_bomb_is_capped_on_its_decompressed_size() {
 async fn retry_after_is_reported_in_seconds_and_dates() {
     let s = FixtureServer::start().await;
     s.set("/busy", Reply::status(429).header("retry-after", "120"));
+    use chrono::Timelike;
+    let soon = (chrono::Utc::now() + chrono::Duration::minutes(10))
+        .with_nanosecond(0)
+        .unwrap();
     s.set(
         "/down",
+        Reply::status(503).header("retry-after", &httpdate::fmt_http_date(soon.into())),
+    );
+    s.set(
+        "/far",
         Reply::status(503).header("retry-after", "Wed, 21 Oct 2037 07:28:00 GMT"),
     );
     s.set("/gone", Reply::status(404));
@@ -185,11 +193,16 @@ async fn retry_after_is_reported_in_seconds_and_dates() {
         .get(&url(&s, "/down"), &Validators::default())
         .await
         .unwrap_err();
-    assert_eq!(
-        err.retry_after().unwrap().to_rfc3339(),
-        "2037-10-21T07:28:00+00:00"
-    );
+    assert_eq!(err.retry_after(), Some(soon));
     assert!(err.to_string().contains("HTTP 503"), "{err}");
+    // A date years ahead is capped like the seconds form: a day at most.
+    let err = f
+        .get(&url(&s, "/far"), &Validators::default())
+        .await
+        .unwrap_err();
+    let at = err.retry_after().expect("retry-after date");
+    assert!(at <= chrono::Utc::now() + chrono::Duration::days(1), "{at}");
+    assert!(at >= before + chrono::Duration::hours(23), "{at}");
     let err = f
         .get(&url(&s, "/gone"), &Validators::default())
         .await

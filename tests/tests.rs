@@ -10,6 +10,7 @@ mod config;
 mod discover;
 mod extract_corpus;
 mod extract_fixtures;
+mod faults;
 mod feed_corpus;
 mod fetch;
 mod list_corpus;

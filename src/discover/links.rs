@@ -77,7 +77,7 @@ static FEED_TYPES: &[&str] = &[
 
 /// Read a page for feeds and column links (resolved against `<base>`, else `page_url`).
 pub fn scan(html: &str, page_url: &Url) -> PageLinks {
-    let doc = Html::parse_document(html);
+    let doc = crate::text::parse_document(html);
     let base = select(&doc, "base[href]")
         .next()
         .and_then(|b| b.value().attr("href"))

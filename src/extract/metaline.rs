@@ -15,7 +15,7 @@ const WEAK: &str = "时间|日期|文字|文|编辑|浏览|点击|阅读|访问|
 
 static LABEL_RE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(&format!(
-        r"(?:(?P<strong>{STRONG})|(?:^|[\s|｜/【\[（(:：,，;；·•\u{{a0}}\u{{3000}}])(?P<weak>{WEAK}))\s*[:：]|(?:^|[\s|｜/【\[（(:：,，;；·•\u{{a0}}\u{{3000}}])(?P<bare>发表时间|发布时间|来源|作者)[\s\u{{a0}}\u{{3000}}]|(?:^|[\s|｜/【\[（(:：,，;；·•\u{{a0}}\u{{3000}}])(?P<at>发表于|发布于)|^[\s【\[（(]*(?P<slash>文|图文|撰文)\s*[/／|｜]|(?P<count>阅读|点击|浏览|访问|人气)\s*[:：]?\s*\d+\s*次"
+        r"(?:(?P<strong>{STRONG})|(?:^|[\s|｜/【\[（(:：,，;；·•\u{{a0}}\u{{3000}}])(?P<weak>{WEAK}))\s*[:：]|(?:^|[\s|｜/【\[（(:：,，;；·•\u{{a0}}\u{{3000}}])(?P<bare>发表时间|发布时间|来源|作者)[\s\u{{a0}}\u{{3000}}]|(?:^|[\s|｜/【\[（(:：,，;；·•\u{{a0}}\u{{3000}}])(?P<at>发表于|发布于)|^[\s【\[（(]*(?P<slash>文|图文|撰文)\s*[/／|｜]|(?P<count>阅读|点击|浏览|访问|人气)\s*[:：]?\s*[0-9]+\s*次"
     ))
     .expect("static regex")
 });
@@ -189,7 +189,7 @@ fn unlabelled_name(before: &str, first: Field, posted: bool) -> Option<String> {
 
 static POSTED_BY_RE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
-        r"(?:贴|帖|文|作者)?由\s*(?P<who>[^\s于]{1,16}?)\s*(?:于|张贴\s*@?)\s*(?P<date>(?:19|20)\d{2})",
+        r"(?:贴|帖|文|作者)?由\s*(?P<who>[^\s于]{1,16}?)\s*(?:于|张贴\s*@?)\s*(?P<date>(?:19|20)[0-9]{2})",
     )
         .expect("static regex")
 });
@@ -488,7 +488,7 @@ pub(crate) fn looks_like_names(value: &str) -> bool {
 
 static WRITTEN_BY_RE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
-        r"^(?:[Pp]osted by|[Ww]ritten by|[Pp]ublished by|[Bb]y|BY|[Vv]on|[Pp]ar|[Pp]or)\s*:?\s+(?P<name>\p{Lu}[\p{L}.'’-]*(?:\s+(?:\p{Lu}[\p{L}.'’-]*|de|van|von|der|da|di|del)){0,4})\s*(?:$|[@|,•·–—]|\s-\s|on\s|am\s|le\s|el\s|\d)",
+        r"^(?:[Pp]osted by|[Ww]ritten by|[Pp]ublished by|[Bb]y|BY|[Vv]on|[Pp]ar|[Pp]or)\s*:?\s+(?P<name>\p{Lu}[\p{L}.'’-]*(?:\s+(?:\p{Lu}[\p{L}.'’-]*|de|van|von|der|da|di|del)){0,4})\s*(?:$|[@|,•·–—]|\s-\s|on\s|am\s|le\s|el\s|[0-9])",
     )
     .expect("static regex")
 });

@@ -81,7 +81,7 @@ fn unwrap_noscript(html: &str) -> Option<String> {
 }
 
 fn extract_parsed(html: &str, url: &Url, tz: Tz) -> Article {
-    let parsed = scraper::Html::parse_document(html);
+    let parsed = crate::text::parse_document(html);
     let mut dom = Dom::from_html(&parsed);
     drop(parsed);
 

@@ -365,15 +365,20 @@ fn error_chain(e: &dyn std::error::Error) -> String {
     }
 }
 
-/// `Retry-After` as seconds or an HTTP date.
+/// The longest wait a `Retry-After` can impose, in either form.
+pub const MAX_RETRY_AFTER_SECS: i64 = 86_400;
+
+/// `Retry-After` as seconds or an HTTP date, at most [`MAX_RETRY_AFTER_SECS`] ahead.
 pub fn retry_after(headers: &HeaderMap, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
     let v = headers.get(header::RETRY_AFTER)?.to_str().ok()?.trim();
+    // A day is plenty; a larger value is more likely a mistake than a wish (and one 503
+    // naming the year 9999 must not park a source for good).
+    let cap = now + chrono::Duration::seconds(MAX_RETRY_AFTER_SECS);
     if let Ok(secs) = v.parse::<u64>() {
-        // A day is plenty; a larger value is more likely a mistake than a wish.
-        return Some(now + chrono::Duration::seconds(secs.min(86_400) as i64));
+        return Some(now + chrono::Duration::seconds(secs.min(MAX_RETRY_AFTER_SECS as u64) as i64));
     }
     let t = httpdate::parse_http_date(v).ok()?;
-    Some(DateTime::<Utc>::from(t))
+    Some(DateTime::<Utc>::from(t).min(cap))
 }
 
 #[cfg(test)]
@@ -401,5 +406,14 @@ mod tests {
         );
         h.insert(header::RETRY_AFTER, "soon".parse().unwrap());
         assert_eq!(retry_after(&h, now), None);
+        // Both forms are capped at a day: a date in the year 9999 parks nothing for good.
+        let day = Some(now + chrono::Duration::days(1));
+        h.insert(
+            header::RETRY_AFTER,
+            "Fri, 31 Dec 9999 23:59:59 GMT".parse().unwrap(),
+        );
+        assert_eq!(retry_after(&h, now), day);
+        h.insert(header::RETRY_AFTER, "99999999999".parse().unwrap());
+        assert_eq!(retry_after(&h, now), day);
     }
 }

@@ -3,6 +3,7 @@
 //!
 //! - [`charset`]: bytes → text (BOM, HTTP header, XML prolog, `<meta>`, detection).
 //! - [`months`]: month names as dates are written.
+//! - [`nesting`]: HTML nested too deep flattened before a parser sees it.
 //! - [`redact`]: URLs as they may be shown (no credentials, no secret parameters).
 //!
 //! Stored revisions hash text made by [`html_to_text`], [`fold_whitespace`] and
@@ -11,6 +12,7 @@
 
 pub mod charset;
 pub mod months;
+pub mod nesting;
 pub mod redact;
 pub mod url;
 
@@ -20,6 +22,26 @@ pub use redact::{redact_url, redact_urls_in};
 /// (see [`charset::decode`]).
 pub fn decode(bytes: &[u8], content_type: Option<&str>) -> String {
     charset::decode(bytes, content_type).text
+}
+
+/// Full-width ASCII forms (`０`–`９`, `：`, `＋`, `－`, `／`, `．`, full-width letters) and the
+/// ideographic space as their ASCII selves. Chinese pages type dates and offsets in them
+/// (`10:45+０８００`), and every reader of numbers here knows ASCII digits only. Borrowed
+/// when there is nothing to change.
+pub fn ascii_forms(s: &str) -> std::borrow::Cow<'_, str> {
+    let wide = |c: char| matches!(c, '\u{ff01}'..='\u{ff5e}' | '\u{3000}');
+    if !s.chars().any(wide) {
+        return s.into();
+    }
+    s.chars()
+        .map(|c| match c {
+            '\u{3000}' => ' ',
+            // The full-width block mirrors ASCII 0x21..=0x7e at a fixed distance.
+            '\u{ff01}'..='\u{ff5e}' => char::from_u32(c as u32 - 0xfee0).unwrap_or(c),
+            c => c,
+        })
+        .collect::<String>()
+        .into()
 }
 
 /// Runs of whitespace (ideographic space and no-break space included: Unicode
@@ -168,10 +190,25 @@ fn breaks_line(tag: &str) -> bool {
     )
 }
 
+/// A page parsed, its nesting bounded first ([`nesting::flatten`]): fetched HTML goes
+/// to html5ever only through this and [`parse_fragment`].
+pub fn parse_document(html: &str) -> scraper::Html {
+    scraper::Html::parse_document(&nesting::flatten(head(html, MAX_PARSED_BYTES)))
+}
+
+/// Pages are cut to this many bytes before parsing: no article or list page needs more,
+/// and parsing stays bounded in time and memory whatever the body cap lets through.
+pub const MAX_PARSED_BYTES: usize = 4 << 20;
+
+/// An HTML fragment (feed content) parsed, its nesting bounded first.
+pub fn parse_fragment(html: &str) -> scraper::Html {
+    scraper::Html::parse_fragment(&nesting::flatten(head(html, MAX_PARSED_BYTES)))
+}
+
 /// HTML → plain text: lines broken at [`breaks_line`] tags, whitespace folded within
 /// lines, empty lines dropped, scripts and styles ignored.
 pub fn html_to_text(html: &str) -> String {
-    let doc = scraper::Html::parse_fragment(html);
+    let doc = parse_fragment(html);
     let mut out = String::new();
     for node in doc.root_element().descendants() {
         match node.value() {
@@ -204,6 +241,21 @@ mod tests {
     fn whitespace_folds_ideographic_and_no_break_spaces() {
         assert_eq!(fold_whitespace("\u{3000} a \u{a0}\n b  "), "a b");
         assert_eq!(compact(" 时 间\u{3000}:"), "时间:");
+    }
+
+    #[test]
+    fn full_width_forms_read_as_ascii() {
+        assert_eq!(ascii_forms("10:45+０８００"), "10:45+0800");
+        assert_eq!(
+            ascii_forms("２０２２年９月７日\u{3000}１０：４５"),
+            "2022年9月7日 10:45"
+        );
+        assert!(matches!(
+            ascii_forms("plain"),
+            std::borrow::Cow::Borrowed(_)
+        ));
+        // Other scripts' digits are left alone (and no reader takes them for numbers).
+        assert_eq!(ascii_forms("٢٠٢٢"), "٢٠٢٢");
     }
 
     #[test]

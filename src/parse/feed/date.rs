@@ -14,8 +14,11 @@ use std::sync::LazyLock;
 
 /// Parse a feed date. `None` when the text is not a date we can read.
 pub fn parse_date(text: &str, tz: Tz) -> Option<PubDate> {
-    let t = text.trim();
-    if t.is_empty() {
+    // `2022-09-07 10:45+０８００`: full-width forms read as ASCII; other scripts' digits
+    // match no pattern here (all say `[0-9]`).
+    let t = crate::text::ascii_forms(text);
+    let t = t.trim();
+    if t.is_empty() || t.chars().any(|c| c.is_numeric() && !c.is_ascii_digit()) {
         return None;
     }
     if let Ok(d) = DateTime::parse_from_rfc3339(t) {
@@ -46,14 +49,14 @@ pub fn to_instant(date: PubDate, tz: Tz) -> Option<DateTime<FixedOffset>> {
 static ISO_RE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
         r"(?x)^
-        (?P<y>\d{4})
-        (?: -(?P<m>\d{1,3}) (?: -(?P<d>\d{1,2}) )?
-          | (?P<m2>\d{2}) (?P<d2>\d{2})
+        (?P<y>[0-9]{4})
+        (?: -(?P<m>[0-9]{1,3}) (?: -(?P<d>[0-9]{1,2}) )?
+          | (?P<m2>[0-9]{2}) (?P<d2>[0-9]{2})
         )?
         (?: (?:[Tt]|\s+)
-            (?P<H>\d{1,2}) :? (?P<M>\d{2})
-            (?: :? (?P<S>\d{2}) (?:[.,]\d+)? )?
-            \s*(?P<z> Z | [+-]\d{2}(?::?\d{2})? )?
+            (?P<H>[0-9]{1,2}) :? (?P<M>[0-9]{2})
+            (?: :? (?P<S>[0-9]{2}) (?:[.,][0-9]+)? )?
+            \s*(?P<z> Z | [+-][0-9]{2}(?::?[0-9]{2})? )?
         )?$",
     )
     .expect("static regex")
@@ -147,11 +150,11 @@ fn at(naive: NaiveDateTime, offset: Option<FixedOffset>, tz: Tz) -> Option<PubDa
 /// `2004년 05월 28일  01:31:15`, in Korean time.
 fn korean(t: &str) -> Option<PubDate> {
     static NATE: LazyLock<Regex> = LazyLock::new(|| {
-        Regex::new(r"^(\d{4})-(\d{2})-(\d{2})\s+(오전|오후)\s+(\d{1,2}):(\d{2}):(\d{2})$")
+        Regex::new(r"^([0-9]{4})-([0-9]{2})-([0-9]{2})\s+(오전|오후)\s+([0-9]{1,2}):([0-9]{2}):([0-9]{2})$")
             .expect("static regex")
     });
     static ONBLOG: LazyLock<Regex> = LazyLock::new(|| {
-        Regex::new(r"^(\d{4})년\s*(\d{1,2})월\s*(\d{1,2})일\s+(\d{1,2}):(\d{2}):(\d{2})$")
+        Regex::new(r"^([0-9]{4})년\s*([0-9]{1,2})월\s*([0-9]{1,2})일\s+([0-9]{1,2}):([0-9]{2}):([0-9]{2})$")
             .expect("static regex")
     });
     let (y, mo, d, mut h, mi, s) = if let Some(c) = NATE.captures(t) {
@@ -408,6 +411,48 @@ mod tests {
     fn korean_forms_are_korean_time() {
         assert_eq!(utc("2004-05-25 오후 11:23:17"), "2004-05-25 14:23:17");
         assert_eq!(utc("2004년 05월 28일  01:31:15"), "2004-05-27 16:31:15");
+    }
+
+    #[test]
+    fn full_width_offsets_are_read() {
+        assert_eq!(utc("2022-09-07 10:45+０８００"), "2022-09-07 02:45:00");
+        assert_eq!(
+            utc("２０２２－０９－０７Ｔ１０：４５：００＋０８：００"),
+            "2022-09-07 02:45:00"
+        );
+        // Digits of other scripts are no digits: refused, not a panic.
+        assert_eq!(utc("2022-09-07 10:45+٠٨٠٠"), "none");
+        assert_eq!(utc("Wed, ٠٧ Sep 2022 10:45:00 GMT"), "none");
+    }
+
+    /// Every reader of dates, on dates written with the digits of many scripts and
+    /// full-width separators: none may panic (a `\d` matching a digit that `str::parse`
+    /// refuses, then a byte slice, used to).
+    #[test]
+    fn no_digit_or_separator_form_panics() {
+        let digits = [
+            "0", "9", "０", "９", "٠", "٩", "۹", "०", "৯", "߉", "𝟗", "〇",
+        ];
+        let seps = [
+            "-", "/", ".", "年", "月", ":", "：", "＋", "－", "T", " ", "\u{3000}",
+        ];
+        let zones = ["+", "＋", "-", "Z", ""];
+        for a in digits {
+            for sep in seps {
+                for b in digits {
+                    for z in zones {
+                        let t =
+                            format!("20{a}2{sep}0{b}{sep}0{a} 1{b}{sep}4{a}{z}{a}{b}{sep}{b}{a}");
+                        let _ = parse_date(&t, SH);
+                        let _ = crate::dates::find_date(&t, SH);
+                        let _ = crate::dates::parse_date(&t, SH);
+                        let _ = crate::dates::find_date_words(&t);
+                        let _ = crate::dates::url_date(&t);
+                        let _ = crate::dates::find_issue_month(&format!("《刊》{t}月号"));
+                    }
+                }
+            }
+        }
     }
 
     #[test]

@@ -17,7 +17,7 @@ use crate::model::{Entry, ListItem};
 use chrono_tz::Tz;
 use page::{base_url, link_target, normalise, visible_text, visible_text_except};
 use row::link_title;
-use scraper::{ElementRef, Html};
+use scraper::ElementRef;
 use std::collections::HashSet;
 use url::Url;
 use when::{Shown, shown_date};
@@ -55,7 +55,7 @@ pub fn list_entries(
 /// Detect the main article list on a page with no configured selectors. Items come in
 /// page order; a page with no article list yields an empty list.
 pub fn detect_list(html: &str, page_url: &Url, tz: Tz) -> Vec<ListItem> {
-    let doc = Html::parse_document(html);
+    let doc = crate::text::parse_document(html);
     detect::detect(&doc, page_url, tz)
 }
 
@@ -73,7 +73,7 @@ pub fn select_list(
     let title_sel = selectors.title.as_ref().map(|c| &c.selector);
     let date_sel = selectors.date.as_ref().map(|c| &c.selector);
 
-    let doc = Html::parse_document(html);
+    let doc = crate::text::parse_document(html);
     let base = base_url(&doc, page_url);
     let mut matched_items = 0;
     let mut items: Vec<ListItem> = Vec::new();

@@ -22,7 +22,7 @@ pub(super) enum Shown {
 
 static RELATIVE_RE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
-        r"(?i)\d+\s*(?:秒|分钟|小时|天|周|个月)前|刚刚|昨天|前天|今天|\d+\s*(?:second|minute|hour|day|week|month)s?\s+ago|(?-u:\b)(?:yesterday|today)(?-u:\b)",
+        r"(?i)[0-9]+\s*(?:秒|分钟|小时|天|周|个月)前|刚刚|昨天|前天|今天|[0-9]+\s*(?:second|minute|hour|day|week|month)s?\s+ago|(?-u:\b)(?:yesterday|today)(?-u:\b)",
     )
     .expect("static regex")
 });
@@ -30,7 +30,7 @@ static RELATIVE_RE: LazyLock<Regex> = LazyLock::new(|| {
 static ENGLISH_RE: LazyLock<Regex> = LazyLock::new(|| {
     // "Sep 7, 2022", "September 7 2022", "7 Sep 2022".
     Regex::new(
-        r"(?i)(?-u:\b)(?:(?P<m1>jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?\s+(?P<d1>\d{1,2})(?:st|nd|rd|th)?,?\s+(?P<y1>(?:19|20)\d{2})|(?P<d2>\d{1,2})\s+(?P<m2>jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?,?\s+(?P<y2>(?:19|20)\d{2}))(?-u:\b)",
+        r"(?i)(?-u:\b)(?:(?P<m1>jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?\s+(?P<d1>[0-9]{1,2})(?:st|nd|rd|th)?,?\s+(?P<y1>(?:19|20)[0-9]{2})|(?P<d2>[0-9]{1,2})\s+(?P<m2>jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?,?\s+(?P<y2>(?:19|20)[0-9]{2}))(?-u:\b)",
     )
     .expect("static regex")
 });
@@ -39,21 +39,23 @@ static SPLIT_RE: LazyLock<Regex> = LazyLock::new(|| {
     // A day box and a year-month box, in either order: "07 2022-09", "2022-09 07",
     // "07 2022/09", "2022.09 07".
     Regex::new(
-        r"(?:^|[^\d])(?:(?P<d1>\d{1,2})\s+(?P<y1>(?:19|20)\d{2})\s*[-/.年]\s*(?P<m1>\d{1,2})月?|(?P<y2>(?:19|20)\d{2})\s*[-/.年]\s*(?P<m2>\d{1,2})月?\s+(?P<d2>\d{1,2})日?)(?:$|[^\d])",
+        r"(?:^|[^0-9])(?:(?P<d1>[0-9]{1,2})\s+(?P<y1>(?:19|20)[0-9]{2})\s*[-/.年]\s*(?P<m1>[0-9]{1,2})月?|(?P<y2>(?:19|20)[0-9]{2})\s*[-/.年]\s*(?P<m2>[0-9]{1,2})月?\s+(?P<d2>[0-9]{1,2})日?)(?:$|[^0-9])",
     )
     .expect("static regex")
 });
 
 static MONTH_DAY_RE: LazyLock<Regex> = LazyLock::new(|| {
     // "09-07", "[09/07]", "9月7日" without a year.
-    Regex::new(r"(?:^|[^\d\-/.])(?P<m>\d{1,2})\s*(?:[-/]|月)\s*(?P<d>\d{1,2})(?:日|[^\d\-/.:]|$)")
-        .expect("static regex")
+    Regex::new(
+        r"(?:^|[^0-9\-/.])(?P<m>[0-9]{1,2})\s*(?:[-/]|月)\s*(?P<d>[0-9]{1,2})(?:日|[^0-9\-/.:]|$)",
+    )
+    .expect("static regex")
 });
 
 static URL_YEAR_RE: LazyLock<Regex> = LazyLock::new(|| {
     // The publication year as CMSs put it into article paths: /2022/09/, /202209/,
     // t20220907_123, /20/0816/ is too short to trust.
-    Regex::new(r"(?:^|[^\d])(?P<y>20\d{2})(?:[-/_]?(?:0[1-9]|1[0-2]))").expect("static regex")
+    Regex::new(r"(?:^|[^0-9])(?P<y>20[0-9]{2})(?:[-/_]?(?:0[1-9]|1[0-2]))").expect("static regex")
 });
 
 /// What `text` (a row's text outside its title) shows as its date. `url` is the
@@ -62,6 +64,7 @@ pub(super) fn shown_date(text: &str, url: &str, tz: Tz) -> Shown {
     // A date shown beside a title is near it; a "row" with more text than this is a
     // whole block, and reading all of it would only cost time.
     let text = crate::text::head(text, 4096);
+    let text = &*crate::text::ascii_forms(text);
     if let Some(date) = find_date(text, tz) {
         return Shown::Date(date);
     }
