@@ -1,7 +1,7 @@
 //! `tidings run`: the daemon's long-lived tasks and their graceful shutdown.
 //!
 //! Every task (one scheduler loop per source, one digest loop per scheduled list, the
-//! outbox worker, the HTTP server, the heartbeat) gets a child of one
+//! outbox worker, the HTTP server, the heartbeat, retention) gets a child of one
 //! [`CancellationToken`] and is spawned on one [`TaskTracker`]. On SIGINT or SIGTERM the
 //! token is cancelled; a poll in flight gets a few seconds to finish (what it stores is
 //! one transaction, so cutting it off loses nothing), sends in flight finish and are
@@ -35,6 +35,9 @@ const POLL_GRACE: Duration = Duration::from_secs(5);
 const SHUTDOWN_LIMIT: Duration = Duration::from_secs(10);
 /// How often the scheduler reports itself alive to `/healthz`.
 const HEARTBEAT: Duration = Duration::from_secs(15);
+/// Retention first runs this long after start, then every [`RETENTION_EVERY`].
+const RETENTION_FIRST: Duration = Duration::from_secs(60);
+const RETENTION_EVERY: Duration = Duration::from_secs(3600);
 
 /// A started daemon: its address and the handles to stop it.
 pub struct Running {
@@ -131,6 +134,11 @@ pub async fn start(config: Config) -> anyhow::Result<Running> {
         notifier.clone(),
         cancel.child_token(),
     ));
+    tracker.spawn(retention_loop(
+        store.clone(),
+        live.clone(),
+        cancel.child_token(),
+    ));
     let loops = SourceLoops::start(poller.clone(), tracker.clone(), &cancel, &config);
     tracker.spawn(reload::watch(
         Reloader::new(live, loops),
@@ -183,6 +191,32 @@ async fn shutdown_signal() {
     }
     #[cfg(not(unix))]
     let _ = ctrl_c.await;
+}
+
+/// Apply retention ([`crate::store::retention`]) to every configured source a minute
+/// after start and hourly after that, off the async threads (it walks whole trees).
+async fn retention_loop(store: Arc<Store>, config: LiveConfig, cancel: CancellationToken) {
+    let mut wait = RETENTION_FIRST;
+    loop {
+        tokio::select! {
+            _ = cancel.cancelled() => return,
+            _ = tokio::time::sleep(wait) => {}
+        }
+        wait = RETENTION_EVERY;
+        let store = store.clone();
+        let sources = config.get().retention();
+        match tokio::task::spawn_blocking(move || store.retain_all(&sources, Utc::now())).await {
+            Ok(Ok(r)) => info!(
+                removed = r.removed,
+                pinned = r.pinned,
+                kept = r.kept,
+                forgotten = r.forgotten,
+                "retention"
+            ),
+            Ok(Err(e)) => warn!(error = %e, "retention failed"),
+            Err(e) => warn!(error = %e, "retention stopped"),
+        }
+    }
 }
 
 /// Poll one source on its schedule until cancelled. A source that was never polled, or

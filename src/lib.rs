@@ -16,7 +16,8 @@
 //! - [`process`]: entries → items: canonical URLs, stable ids, revisions, sanitising.
 //! - [`filter`]: which items a feed takes: the one rule publish and notify share.
 //! - [`store`]: sled; dedup lives here: storing a batch returns only what is new or
-//!   updated, and queues its deliveries in the same transaction.
+//!   updated, and queues its deliveries in the same transaction; retention keeps it
+//!   bounded, and an unreadable value is skipped, never fatal.
 //! - [`poll`]: one source, end to end: fetch → parse → extract → process → store.
 //! - [`publish`]: stored items → RSS 2.0, Atom, JSON Feed, OPML.
 //! - [`notify`]: routing, the outbox worker and its channels (email), digests.

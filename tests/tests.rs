@@ -18,5 +18,6 @@ mod notify;
 mod poll;
 mod poll_html;
 mod publish;
+mod reliability;
 mod reload;
 mod smtp_sink;

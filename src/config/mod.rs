@@ -15,6 +15,7 @@ mod notify;
 mod reader;
 mod select;
 mod source;
+mod store;
 
 pub use daemon::{CronSpec, DaemonConfig, FetchConfig};
 pub use error::{ConfigError, ConfigErrors};
@@ -24,6 +25,7 @@ pub use notify::{
 };
 pub use select::{Css, ListSelectors};
 pub use source::{FeedConfig, Filter, SourceConfig, SourceKind};
+pub use store::StoreConfig;
 
 use chrono_tz::Tz;
 use ids::Ids;
@@ -40,6 +42,8 @@ pub struct Config {
     pub daemon: DaemonConfig,
     /// `[fetch]`.
     pub fetch: FetchConfig,
+    /// `[store]`: retention.
+    pub store: StoreConfig,
     /// `[[source]]`, in file order.
     pub sources: Vec<SourceConfig>,
     /// `[[feed]]`, in file order.
@@ -58,7 +62,7 @@ pub struct Config {
 
 /// The top-level sections, in the order the example file presents them.
 const SECTIONS: &[&str] = &[
-    "daemon", "fetch", "source", "feed", "email", "list", "telegram", "chat", "webhook",
+    "daemon", "fetch", "store", "source", "feed", "email", "list", "telegram", "chat", "webhook",
 ];
 
 impl Config {
@@ -148,6 +152,14 @@ impl Config {
         s.timezone.unwrap_or(self.daemon.timezone)
     }
 
+    /// Every source with what retention keeps of it.
+    pub fn retention(&self) -> Vec<(String, crate::store::Keep)> {
+        self.sources
+            .iter()
+            .map(|s| (s.id.clone(), s.keep))
+            .collect()
+    }
+
     pub fn source(&self, id: &str) -> Option<&SourceConfig> {
         self.sources.iter().find(|s| s.id == id)
     }
@@ -168,11 +180,13 @@ fn read_config(cx: &mut Ctx, root: &DeTable, path: &Path) -> Option<Config> {
     let (mut daemon, alert_refs) = daemon::read_daemon(cx, daemon_table, path);
     let fetch_table = single_table(cx, root, "fetch");
     let fetch = daemon::read_fetch(cx, fetch_table);
+    let store_table = single_table(cx, root, "store");
+    let store = store::read_store(cx, store_table);
 
     let mut source_ids = Ids::new("source");
     let sources: Vec<_> = array_of_tables(cx, root, "source")
         .into_iter()
-        .filter_map(|(t, span)| source::read_source(cx, t, span, &mut source_ids))
+        .filter_map(|(t, span)| source::read_source(cx, t, span, &mut source_ids, store.keep))
         .collect();
 
     let mut feed_ids = Ids::new("feed");
@@ -231,6 +245,7 @@ fn read_config(cx: &mut Ctx, root: &DeTable, path: &Path) -> Option<Config> {
         path: path.to_path_buf(),
         daemon,
         fetch,
+        store,
         sources,
         feeds,
         email,
