@@ -219,7 +219,10 @@ pub(crate) fn headline(
 /// Whether a heading prints `title` and more after it (a second part, a count): at
 /// most twice as long, starting with the whole title.
 fn extends(heading: &str, title: &str) -> bool {
-    let (h, t) = (compact(heading).to_lowercase(), compact(title).to_lowercase());
+    let (h, t) = (
+        compact(heading).to_lowercase(),
+        compact(title).to_lowercase(),
+    );
     let (nh, nt) = (h.chars().count(), t.chars().count());
     if nt < 12 || nh <= nt + 3 || nh > nt * 2 + 10 || nh > 160 || !h.starts_with(&t) {
         return false;

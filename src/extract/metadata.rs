@@ -629,23 +629,30 @@ impl SiteName {
         self.name
             .as_deref()
             .is_some_and(|n| compact(n).to_lowercase() == compact(part).to_lowercase())
-            || !squashed.is_empty() && self.host_labels.iter().any(|l| squashed.contains(l.as_str()))
+            || !squashed.is_empty()
+                && self
+                    .host_labels
+                    .iter()
+                    .any(|l| squashed.contains(l.as_str()))
     }
 
     /// The article's part of a title: the site's name removed where it stands as a whole
     /// part before or after a separator, else [`strip_site`].
     fn strip(&self, title: &str) -> String {
         if let Some(name) = self.name.as_deref()
-            && let Some(rest) = SEPS.iter().filter(|sep| sep.len() > 1 || is_cjk_title(title)).find_map(|sep| {
-                title
-                    .strip_suffix(name)
-                    .and_then(|r| r.strip_suffix(sep.trim_start()))
-                    .or_else(|| {
-                        title
-                            .strip_prefix(name)
-                            .and_then(|r| r.strip_prefix(sep.trim_end()))
-                    })
-            })
+            && let Some(rest) = SEPS
+                .iter()
+                .filter(|sep| sep.len() > 1 || is_cjk_title(title))
+                .find_map(|sep| {
+                    title
+                        .strip_suffix(name)
+                        .and_then(|r| r.strip_suffix(sep.trim_start()))
+                        .or_else(|| {
+                            title
+                                .strip_prefix(name)
+                                .and_then(|r| r.strip_prefix(sep.trim_end()))
+                        })
+                })
             && !rest.trim().is_empty()
         {
             return rest.trim().to_string();

@@ -34,12 +34,18 @@ fn field_of(label: &str) -> Field {
     match label {
         "作者" | "记者" | "撰稿人" | "撰稿" | "撰文" | "执笔人" | "执笔" | "通讯员" | "文"
         | "文字" | "供稿" | "記者" | "通訊員" => Field::Author,
-        "文章來源" | "信息來源" | "稿件來源" | "新聞來源" | "來源" => Field::Origin,
+        "文章來源" | "信息來源" | "稿件來源" | "新聞來源" | "來源" => {
+            Field::Origin
+        }
         "本文来源" | "原文来源" | "文章出处" | "信息来源" | "文章来源" | "稿件来源"
         | "新闻来源" | "消息来源" | "内容来源" | "来源" | "稿源" | "出处" | "来自" | "转自"
         | "转载自" => Field::Origin,
         "图文" => Field::Author,
-        l if l.contains("时间") || l.contains("時間") || l.contains("日期") || l.ends_with('于') => {
+        l if l.contains("时间")
+            || l.contains("時間")
+            || l.contains("日期")
+            || l.ends_with('于') =>
+        {
             Field::Date
         }
         _ => Field::Other,
@@ -223,7 +229,8 @@ pub(crate) fn is_meta_line(text: &str, tz: Tz) -> bool {
     {
         let field = field_of(label);
         let publishing = [
-            "发布", "发表", "發布", "發佈", "發表", "发文", "更新", "录入", "上传", "添加", "刊发", "发稿", "创建",
+            "发布", "发表", "發布", "發佈", "發表", "发文", "更新", "录入", "上传", "添加", "刊发",
+            "发稿", "创建",
         ]
         .iter()
         .any(|p| label.contains(p));

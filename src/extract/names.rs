@@ -286,10 +286,16 @@ fn clean_byline(text: &str) -> Option<String> {
     let t = strip_byline_prefix(&t).unwrap_or(&t);
     // `Interview: Julia Lauter`, `Text: …`: the work credited, then the name.
     let lower = t.to_lowercase();
-    let t = ["text und interview:", "interview:", "text:", "texte:", "words:"]
-        .iter()
-        .find(|p| lower.starts_with(**p))
-        .map_or(t, |p| t[p.len()..].trim());
+    let t = [
+        "text und interview:",
+        "interview:",
+        "text:",
+        "texte:",
+        "words:",
+    ]
+    .iter()
+    .find(|p| lower.starts_with(**p))
+    .map_or(t, |p| t[p.len()..].trim());
     // What follows a bullet is the byline's time or role (`James Akinaka • 8h`).
     let t = t.split(" • ").next().unwrap_or(t);
     let t = ["Alle Artikel", "All posts", "View all posts"]
