@@ -251,9 +251,12 @@ fn extract_corpus_western() {
             ("scrapinghub-aeb", "body_f1", 0.955),
             ("mozilla-readability", "body_f1", 0.975),
             ("trafilatura", "date", 0.85),
-            // Issue 14 asks title ≥ 0.85 and author ≥ 0.75: held at the measured level.
-            ("trafilatura", "title", 0.81),
-            ("trafilatura", "author", 0.61),
+            // The issues ask title ≥ 0.85 and author ≥ 0.75: held at the measured level
+            // (0.827, 0.628). Most title misses left are labels typed as the page's CSS
+            // shows them (uppercase), or with other quotes or dashes than the markup;
+            // most author misses are pages printing no byline the extractor can see.
+            ("trafilatura", "title", 0.82),
+            ("trafilatura", "author", 0.62),
             ("mozilla-readability", "title", 0.74),
         ],
     );

@@ -179,13 +179,30 @@ pub(crate) fn headline(
     // `og:site_name`, in the domain, as the logo's heading far above the body, or in the
     // page's furniture around the body.
     let t = title.as_deref().unwrap_or("");
+    // What metadata adds around it: `Change Font Size in R` printed as `Change Font Size
+    // in R (5 Examples) | Axis Text`. The headline as printed wins.
+    if !t.is_empty()
+        && let Some(n) = near
+            .iter()
+            .filter(|n| n.rank <= 1 && extends(&n.text, t))
+            .min_by(|a, b| a.rank.cmp(&b.rank).then(a.gap.total_cmp(&b.gap)))
+    {
+        return Headline {
+            title: Some(n.text.clone()),
+            node: Some(n.node),
+        };
+    }
     // A title some heading shows is the site's name only when that heading is the logo.
-    let site_like = match anchor {
-        Some(a) => is_logo(dom, a),
-        None => {
-            title.is_none() || is_site_name(meta, t) || in_host(t, url) || in_footer(lines, t, body)
-        }
-    };
+    let site_like = is_generic(t)
+        || match anchor {
+            Some(a) => is_logo(dom, a) || links_home(dom, a),
+            None => {
+                title.is_none()
+                    || is_site_name(meta, t)
+                    || in_host(t, url)
+                    || in_footer(lines, t, body)
+            }
+        };
     let best = near
         .iter()
         .filter(|n| n.rank <= 1 && !links_home(dom, n.node))
@@ -197,6 +214,31 @@ pub(crate) fn headline(
         },
         _ => keep,
     }
+}
+
+/// Whether a heading prints `title` and more after it (a second part, a count): at
+/// most twice as long, starting with the whole title.
+fn extends(heading: &str, title: &str) -> bool {
+    let (h, t) = (
+        compact(heading).to_lowercase(),
+        compact(title).to_lowercase(),
+    );
+    let (nh, nt) = (h.chars().count(), t.chars().count());
+    if nt < 12 || nh <= nt + 3 || nh > nt * 2 + 10 || nh > 160 || !h.starts_with(&t) {
+        return false;
+    }
+    // The rest must read as the title's second part (` (5 Examples)`, ` – was ist
+    // günstiger?`), not a kicker, a date or a hidden site name run on after it.
+    let rest: String = h.chars().skip(nt).collect();
+    rest.starts_with(['(', '–', '—', '-', ':'])
+}
+
+/// Titles a template gives every page: never an article's.
+fn is_generic(t: &str) -> bool {
+    matches!(
+        compact(t).to_lowercase().as_str(),
+        "home" | "startseite" | "index" | "untitled" | "accueil" | "inicio" | "首页" | "主页"
+    )
 }
 
 /// Whether the domain spells `t` (`Anwalt Niemeyer` on anwaltniemeyer.de, `bumm film

@@ -5,6 +5,7 @@
 use super::dom::{Data, Dom};
 use crate::text::{compact, fold_whitespace, is_block, is_cjk};
 use serde_json::Value;
+use url::Url;
 
 /// One line of page text (a block's inline content), with the first node it came from.
 #[derive(Debug, Clone)]
@@ -498,7 +499,7 @@ fn walk_lines(dom: &Dom, id: usize, out: &mut Vec<Line>, cur: &mut String, cur_n
 }
 
 /// The article title.
-pub(crate) fn title(meta: &PageMeta) -> Option<String> {
+pub(crate) fn title(meta: &PageMeta, url: &Url) -> Option<String> {
     let portal = meta.tag("articletitle").map(clean_title);
     let structured = meta
         .ld_headline
@@ -527,6 +528,22 @@ pub(crate) fn title(meta: &PageMeta) -> Option<String> {
         .flatten()
         .map(|s| compact(s).to_lowercase())
         .collect();
+    // `Article | Site`: a heading printing the article's part is the headline, before a
+    // logo heading printing the site's.
+    let site = SiteName::of(meta, url);
+    let article_part = doc
+        .as_deref()
+        .or(structured.as_deref())
+        .map(|d| compact(&site.strip(d)).to_lowercase())
+        .filter(|p| !wrappers.contains(p));
+    if let Some(part) = article_part
+        && let Some((_, _, text)) = meta
+            .headings
+            .iter()
+            .find(|(_, _, h)| compact(h).to_lowercase() == part)
+    {
+        return Some(text.clone());
+    }
     let mut best_heading: Option<&str> = None;
     for (_, level, text) in &meta.headings {
         let c = compact(text).to_lowercase();
@@ -552,10 +569,10 @@ pub(crate) fn title(meta: &PageMeta) -> Option<String> {
         return Some(h.to_string());
     }
     if let Some(s) = structured.filter(|s| !s.is_empty()) {
-        return Some(strip_site(&s));
+        return Some(site.strip(&s));
     }
     if let Some(d) = doc.filter(|d| !d.is_empty()) {
-        return Some(strip_site(&d));
+        return Some(site.strip(&d));
     }
     meta.headings
         .iter()
@@ -574,11 +591,89 @@ pub(crate) fn clean_title(s: &str) -> String {
     }
 }
 
+/// Separators between a title's parts, strongest first.
+const SEPS: &[&str] = &[
+    " | ", " - ", " – ", " — ", " » ", " « ", "_", "｜", " :: ", " · ", "--", "——", "-",
+];
+
+/// How the page names its site: `og:site_name` and the domain's distinctive label.
+struct SiteName {
+    name: Option<String>,
+    host_labels: Vec<String>,
+}
+
+impl SiteName {
+    fn of(meta: &PageMeta, url: &Url) -> Self {
+        let name = meta
+            .tag("og:site_name")
+            .map(fold_whitespace)
+            .filter(|n| n.chars().count() >= 3);
+        let host_labels = url
+            .host_str()
+            .unwrap_or("")
+            .split('.')
+            .filter(|l| l.len() >= 6 && !matches!(*l, "archive" | "blogspot" | "wordpress"))
+            .map(|l| l.chars().filter(|c| c.is_alphanumeric()).collect())
+            .collect();
+        SiteName { name, host_labels }
+    }
+
+    /// Whether a part of a title is the site's name: `og:site_name`, or a name holding
+    /// the domain's label (`EFC Bayrische Bembel Regensburg` on bayrische-bembel.de).
+    fn is_site(&self, part: &str) -> bool {
+        let squashed: String = part
+            .chars()
+            .filter(|c| c.is_alphanumeric())
+            .flat_map(char::to_lowercase)
+            .collect();
+        self.name
+            .as_deref()
+            .is_some_and(|n| compact(n).to_lowercase() == compact(part).to_lowercase())
+            || !squashed.is_empty()
+                && self
+                    .host_labels
+                    .iter()
+                    .any(|l| squashed.contains(l.as_str()))
+    }
+
+    /// The article's part of a title: the site's name removed where it stands as a whole
+    /// part before or after a separator, else [`strip_site`].
+    fn strip(&self, title: &str) -> String {
+        if let Some(name) = self.name.as_deref()
+            && let Some(rest) = SEPS
+                .iter()
+                .filter(|sep| sep.len() > 1 || is_cjk_title(title))
+                .find_map(|sep| {
+                    title
+                        .strip_suffix(name)
+                        .and_then(|r| r.strip_suffix(sep.trim_start()))
+                        .or_else(|| {
+                            title
+                                .strip_prefix(name)
+                                .and_then(|r| r.strip_prefix(sep.trim_end()))
+                        })
+                })
+            && !rest.trim().is_empty()
+        {
+            return rest.trim().to_string();
+        }
+        // `Site - Article - Column`: the site's part set aside before choosing.
+        for sep in SEPS.iter().filter(|s| s.len() > 1 && s.starts_with(' ')) {
+            let parts: Vec<&str> = title.split(sep).map(str::trim).collect();
+            if parts.len() >= 3 && self.is_site(parts[0]) && !parts[1].is_empty() {
+                return strip_site(&parts[1..].join(sep));
+            }
+        }
+        strip_site(title)
+    }
+}
+
+fn is_cjk_title(title: &str) -> bool {
+    title.chars().any(is_cjk)
+}
+
 /// `文章标题_栏目_站点名` / `Title | Site` → the article's part.
 pub(crate) fn strip_site(title: &str) -> String {
-    const SEPS: &[&str] = &[
-        " | ", " - ", " – ", " — ", "_", "｜", " :: ", " · ", "--", "——", "-",
-    ];
     for sep in SEPS {
         // A bare hyphen separates only in Chinese titles (`标题-站点`); in Latin text it
         // joins words (`aria-hidden`).

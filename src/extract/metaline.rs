@@ -9,7 +9,7 @@ use regex::Regex;
 use std::sync::LazyLock;
 
 /// Labels that are distinctive wherever they stand, longest first within each family.
-const STRONG: &str = "发布时间|发布日期|发表时间|发表日期|发文日期|成文日期|印发日期|公开日期|生成日期|更新时间|更新日期|发稿时间|录入时间|上传时间|添加时间|创建时间|刊发时间|信息来源|文章来源|稿件来源|新闻来源|消息来源|内容来源|来源|稿源|出处|作者|记者|撰稿人|撰稿|撰文|执笔人|执笔|通讯员|发布者|发布人|发布机构|发布单位|本文来源|原文来源|文章出处|责任编辑|网络编辑|编审|审核|审校|校对|终审|责编|点击量|点击数|点击率|点击次数|浏览次数|浏览量|阅读次数|阅读量|阅读数|访问量|访问次数|访问统计|字号|字体|分享到|摄影|索引号|文号|发文机关|主题分类";
+const STRONG: &str = "發布時間|發佈時間|發表時間|發布日期|發佈日期|更新時間|文章來源|信息來源|稿件來源|新聞來源|來源|記者|通訊員|責任編輯|发布时间|发布日期|发表时间|发表日期|发文日期|成文日期|印发日期|公开日期|生成日期|更新时间|更新日期|发稿时间|录入时间|上传时间|添加时间|创建时间|刊发时间|信息来源|文章来源|稿件来源|新闻来源|消息来源|内容来源|来源|稿源|出处|作者|记者|撰稿人|撰稿|撰文|执笔人|执笔|通讯员|发布者|发布人|发布机构|发布单位|本文来源|原文来源|文章出处|责任编辑|网络编辑|编审|审核|审校|校对|终审|责编|点击量|点击数|点击率|点击次数|浏览次数|浏览量|阅读次数|阅读量|阅读数|访问量|访问次数|访问统计|字号|字体|分享到|摄影|索引号|文号|发文机关|主题分类";
 /// Short labels that are words elsewhere too: they need a separator before them.
 const WEAK: &str = "时间|日期|文字|文|编辑|浏览|点击|阅读|访问|图|编者|供稿|选稿|转载自|转自|来自";
 
@@ -33,12 +33,21 @@ pub(crate) enum Field {
 fn field_of(label: &str) -> Field {
     match label {
         "作者" | "记者" | "撰稿人" | "撰稿" | "撰文" | "执笔人" | "执笔" | "通讯员" | "文"
-        | "文字" | "供稿" => Field::Author,
+        | "文字" | "供稿" | "記者" | "通訊員" => Field::Author,
+        "文章來源" | "信息來源" | "稿件來源" | "新聞來源" | "來源" => {
+            Field::Origin
+        }
         "本文来源" | "原文来源" | "文章出处" | "信息来源" | "文章来源" | "稿件来源"
         | "新闻来源" | "消息来源" | "内容来源" | "来源" | "稿源" | "出处" | "来自" | "转自"
         | "转载自" => Field::Origin,
         "图文" => Field::Author,
-        l if l.contains("时间") || l.contains("日期") || l.ends_with('于') => Field::Date,
+        l if l.contains("时间")
+            || l.contains("時間")
+            || l.contains("日期")
+            || l.ends_with('于') =>
+        {
+            Field::Date
+        }
         _ => Field::Other,
     }
 }
@@ -105,7 +114,7 @@ pub(crate) fn parse(line: &str, tz: Tz) -> MetaLine {
             }
             Field::Author => {
                 if out.author.is_none() {
-                    out.author = clean_name(value, 40).filter(|v| looks_like_names(v));
+                    out.author = writers(value).filter(|v| looks_like_names(v));
                 }
             }
             Field::Origin => {
@@ -199,7 +208,10 @@ static POSTED_BY_RE: LazyLock<Regex> = LazyLock::new(|| {
 /// or a date followed by labels.
 pub(crate) fn is_meta_line(text: &str, tz: Tz) -> bool {
     // Every label form has a colon, 于, 次, or is one of the bare labels.
-    if !text.contains([':', '：', '于', '次']) && !text.contains("来源") && !text.contains("作者")
+    // (`文/张三`, `文 | 张三`: a byline opening the body.)
+    if !text.contains([':', '：', '于', '次', '/', '／', '|', '｜'])
+        && !text.contains("来源")
+        && !text.contains("作者")
     {
         return false;
     }
@@ -217,7 +229,8 @@ pub(crate) fn is_meta_line(text: &str, tz: Tz) -> bool {
     {
         let field = field_of(label);
         let publishing = [
-            "发布", "发表", "发文", "更新", "录入", "上传", "添加", "刊发", "发稿", "创建",
+            "发布", "发表", "發布", "發佈", "發表", "发文", "更新", "录入", "上传", "添加", "刊发",
+            "发稿", "创建",
         ]
         .iter()
         .any(|p| label.contains(p));
@@ -266,6 +279,10 @@ const BYLINE_ENDS: &[&str] = &[
     "记者",
     "通讯员",
     "实习生",
+    "記者",
+    "通訊員",
+    "實習生",
+    "攝影",
 ];
 
 static FILED_RE: LazyLock<Regex> = LazyLock::new(|| {
@@ -291,18 +308,37 @@ pub(crate) fn reporter(line: &str) -> Option<String> {
     {
         return Some(crate::text::fold_whitespace(names.as_str()));
     }
-    for label in ["记者", "通讯员", "实习生"] {
-        let mut from = 0;
-        while let Some(i) = line[from..].find(label) {
-            let start = from + i + label.len();
-            from = start;
-            if let Some(names) = byline_names(&line[start..]) {
-                return Some(names);
+    // Every role word on the line, in reading order.
+    let mut roles: Vec<(usize, usize)> = REPORTER_ROLES
+        .iter()
+        .flat_map(|label| line.match_indices(label).map(|(i, l)| (i, i + l.len())))
+        .collect();
+    roles.sort_unstable();
+    // `记者 王丽 通讯员 李明`: the names after each role word of one byline.
+    let mut names: Vec<String> = Vec::new();
+    let mut last = None;
+    for (start, end) in roles {
+        if let Some(prev) = last
+            && start > prev + 48
+        {
+            break;
+        }
+        match byline_names(&line[end..]) {
+            Some(n) => {
+                if !names.contains(&n) {
+                    names.push(n);
+                }
+                last = Some(end);
             }
+            None if last.is_some() => break,
+            None => {}
         }
     }
-    None
+    (!names.is_empty()).then(|| names.join(" "))
 }
+
+/// Role words an unlabelled byline names reporters after.
+const REPORTER_ROLES: &[&str] = &["记者", "通讯员", "实习生", "記者", "通訊員", "實習生"];
 
 fn byline_names(rest: &str) -> Option<String> {
     let is_gap = |c: char| c.is_whitespace() || c == '\u{3000}';
@@ -380,6 +416,114 @@ fn byline_names(rest: &str) -> Option<String> {
         rest = next;
     }
     None
+}
+
+/// Role words printed before a writer's name (`本报记者 王丽`), simplified and
+/// traditional: never part of the name.
+const ROLES: &[&str] = &[
+    "本报特约记者",
+    "本报记者",
+    "本报通讯员",
+    "特约记者",
+    "见习记者",
+    "实习记者",
+    "首席记者",
+    "摄影记者",
+    "记者",
+    "特约通讯员",
+    "通讯员",
+    "实习生",
+    "摄影",
+    "编辑",
+    "本報特約記者",
+    "本報記者",
+    "本報通訊員",
+    "特約記者",
+    "見習記者",
+    "實習記者",
+    "首席記者",
+    "攝影記者",
+    "記者",
+    "特約通訊員",
+    "通訊員",
+    "實習生",
+    "攝影",
+    "編輯",
+];
+
+/// Whether a role word (`记者`, `通讯员`…) stands in `text`.
+pub(crate) fn has_role(text: &str) -> bool {
+    ROLES.iter().any(|r| text.contains(r))
+}
+
+/// Roles whose names are the photographer's: a writer named beside them is the author.
+fn is_photo_role(role: &str) -> bool {
+    role.contains("摄") || role.contains("攝")
+}
+
+/// The writers named in an author field's value, without the role words printed before
+/// each name: `记者 王丽` → `王丽`, `记者 王丽 通讯员 李明` → `王丽 李明`. A photographer
+/// counts only when no writer is named; an editor named after the writers is not one
+/// (编辑 labels the writer only when it comes first).
+pub(crate) fn writers(value: &str) -> Option<String> {
+    let mut segments: Vec<(Option<&str>, String)> = vec![(None, String::new())];
+    let mut rest = value;
+    while let Some(c) = rest.chars().next() {
+        if let Some(role) = ROLES.iter().find(|r| rest.starts_with(**r)) {
+            segments.push((Some(role), String::new()));
+            rest = &rest[role.len()..];
+            continue;
+        }
+        if let Some((_, text)) = segments.last_mut() {
+            text.push(c);
+        }
+        rest = &rest[c.len_utf8()..];
+    }
+    if segments.len() == 1 {
+        return clean_name(value, 40);
+    }
+    let mut names: Vec<(bool, String)> = Vec::new();
+    for (i, (role, text)) in segments.iter().enumerate() {
+        let editor = role.is_some_and(|r| r.contains("编辑") || r.contains("編輯"));
+        if editor && i > 1 {
+            break;
+        }
+        // Text before the first role is the label's own (`（`) or a newspaper's name
+        // (`光明日报记者`): not a name.
+        if role.is_none() {
+            continue;
+        }
+        let Some(text) = clean_name(text, 40) else {
+            continue;
+        };
+        let photo = role.is_some_and(is_photo_role);
+        if text.chars().any(crate::text::is_cjk) && !text.chars().any(|c| c.is_ascii_alphabetic()) {
+            for part in text.split(|c: char| c.is_whitespace() || "、，,".contains(c)) {
+                if !part.is_empty() {
+                    names.push((photo, part.to_string()));
+                }
+            }
+        } else {
+            names.push((photo, text));
+        }
+    }
+    let writers: Vec<&str> = names
+        .iter()
+        .filter(|(photo, _)| !photo)
+        .map(|(_, n)| n.as_str())
+        .collect();
+    let chosen: Vec<&str> = if writers.is_empty() {
+        names.iter().map(|(_, n)| n.as_str()).collect()
+    } else {
+        writers
+    };
+    if chosen.is_empty() {
+        // `王丽（实习生）`: the name stood before its role.
+        return segments
+            .first()
+            .and_then(|(_, t)| clean_name(t.trim_end_matches(['（', '(']), 40));
+    }
+    Some(chosen.join(" "))
 }
 
 /// Common Chinese family names: a line of bare names is believed only when each name
@@ -750,6 +894,30 @@ mod tests {
         assert_eq!(m.author.as_deref(), Some("大卫"));
         let m = parse("发布日期： 7/5/2005 9:23:57 PM", SH);
         assert_eq!(m.published.unwrap().to_string(), "2005-07-05");
+    }
+
+    #[test]
+    fn role_words_are_not_names() {
+        let author = |l: &str| parse(l, SH).author;
+        assert_eq!(author("作者：记者 王丽").as_deref(), Some("王丽"));
+        assert_eq!(author("作者：本报记者 王丽").as_deref(), Some("王丽"));
+        assert_eq!(author("作者：特约记者王丽").as_deref(), Some("王丽"));
+        assert_eq!(author("作者：本報記者 陳大文").as_deref(), Some("陳大文"));
+        assert_eq!(
+            author("作者：记者 王丽 通讯员 李明 实习生 赵刚").as_deref(),
+            Some("王丽 李明 赵刚")
+        );
+        assert_eq!(author("作者：记者 王丽 摄影 李明").as_deref(), Some("王丽"));
+        assert_eq!(author("作者：摄影 李明").as_deref(), Some("李明"));
+        assert_eq!(author("作者：编辑 王丽").as_deref(), Some("王丽"));
+        assert_eq!(author("作者：记者 王丽 编辑 李明").as_deref(), Some("王丽"));
+        assert_eq!(author("作者：王丽（实习生）").as_deref(), Some("王丽"));
+        assert_eq!(author("作者：王丽").as_deref(), Some("王丽"));
+        assert_eq!(
+            reporter("记者 王丽 通讯员 李明 报道").as_deref(),
+            Some("王丽 李明")
+        );
+        assert_eq!(reporter("（記者 陳大文）").as_deref(), Some("陳大文"));
     }
 
     #[test]

@@ -87,7 +87,7 @@ fn extract_parsed(html: &str, url: &Url, tz: Tz) -> Article {
 
     let meta = metadata::read(&dom);
     let lines = metadata::lines(&dom);
-    let first_guess = metadata::title(&meta);
+    let first_guess = metadata::title(&meta, url);
 
     let mut body = body_pass(&mut dom, true, first_guess.as_deref(), url, tz);
     if body.weight < RETRY_BELOW {

@@ -14,6 +14,37 @@ pub(crate) fn author(
     title: Option<&str>,
     content_end: Option<usize>,
 ) -> Option<String> {
+    find_author(meta, near, title, content_end).map(|a| list_names(&a))
+}
+
+/// Several Chinese names printed side by side (`王五 赵六`, `王五、赵六`) as a list:
+/// `王五, 赵六`. One name printed with a gap (`王 五`) stays as it is.
+fn list_names(author: &str) -> String {
+    if author.chars().any(|c| c.is_ascii_alphabetic()) {
+        return author.to_string();
+    }
+    let parts: Vec<&str> = author
+        .split(|c: char| c.is_whitespace() || "、，,;；".contains(c))
+        .filter(|p| !p.is_empty())
+        .collect();
+    let names = parts.len() >= 2
+        && parts.iter().all(|p| {
+            let n = p.chars().count();
+            (2..=4).contains(&n) && p.chars().all(is_cjk)
+        });
+    if names {
+        parts.join(", ")
+    } else {
+        author.to_string()
+    }
+}
+
+fn find_author(
+    meta: &PageMeta,
+    near: &NearTitle,
+    title: Option<&str>,
+    content_end: Option<usize>,
+) -> Option<String> {
     // A byline in the body beats a poster's name under it.
     if near.author_after_body
         && let Some(r) = &near.reporter
@@ -25,16 +56,31 @@ pub(crate) fn author(
     }
     let site = site_names(meta, title);
     let origin = origin(meta, near).map(|o| compact(&o).to_lowercase());
-    structured_authors(meta, content_end)
+    let bare = |s: &str| -> String { s.chars().filter(|c| c.is_alphanumeric()).collect() };
+    let candidates: Vec<String> = structured_authors(meta, content_end)
         .into_iter()
         .chain(near.written_by.clone())
-        .find(|found| {
-            let c = compact(found).to_lowercase();
-            // A Chinese brand in the title suffix (`…_网易财经` for 网易) is the site; a
-            // western blogger's name in `Post | Jane Doe's blog` is the author.
-            let is_site = c.chars().any(is_cjk) && site.iter().any(|s| s.contains(&c));
-            !is_site && origin.as_deref() != Some(c.as_str())
-        })
+        .filter(|found| origin.as_deref() != Some(compact(found).to_lowercase().as_str()))
+        .collect();
+    // A Chinese brand in the title suffix (`…_网易财经` for 网易) is the site; a western
+    // blogger's name in `Post | Jane Doe's blog` is the author. A western site's own name
+    // (`National Geographic` beside og:site_name) gives way to a writer named elsewhere,
+    // and stays when none is (a blog named after its writer).
+    let is_site = |found: &str| {
+        let c = compact(found).to_lowercase();
+        if c.chars().any(is_cjk) {
+            site.iter().any(|s| s.contains(&c))
+        } else {
+            let b = bare(&c);
+            b.chars().count() >= 4 && site.iter().any(|s| bare(s) == b)
+        }
+    };
+    let western_site = |found: &str| !found.chars().any(is_cjk) && is_site(found);
+    candidates
+        .iter()
+        .find(|f| !is_site(f))
+        .or_else(|| candidates.iter().find(|f| western_site(f)))
+        .cloned()
         .or_else(|| near.signed.clone())
 }
 
@@ -48,8 +94,18 @@ fn site_names(meta: &PageMeta, title: Option<&str>) -> Vec<String> {
         let doc = compact(doc).to_lowercase();
         let t = compact(t).to_lowercase();
         if !t.is_empty() && doc != t {
-            out.push(doc.replace(&t, " "));
+            let rest = doc.replace(&t, " ");
+            // `Title | Section | Site`: each part beside the title.
+            out.extend(
+                rest.split(['|', '–', '—', '»', '«', '·', '｜'])
+                    .map(|p| p.trim_matches(['-', ' ', ':']).to_string())
+                    .filter(|p| p.chars().count() >= 4),
+            );
+            out.push(rest);
         }
+    }
+    if let Some(s) = meta.tag("application-name") {
+        out.push(compact(s).to_lowercase());
     }
     out
 }
@@ -205,7 +261,13 @@ fn is_vendor(meta: &PageMeta, value: &str) -> bool {
 }
 
 fn clean_byline(text: &str) -> Option<String> {
-    let t = fold_whitespace(text);
+    // An entity the CMS escaped twice (`Redacci&oacute;n`).
+    let t = if text.contains('&') && text.contains(';') && !text.contains('<') {
+        crate::text::html_to_text(text)
+    } else {
+        text.to_string()
+    };
+    let t = fold_whitespace(&t);
     let lower = t.to_lowercase();
     let date_label = [
         "posted on ",
@@ -222,6 +284,18 @@ fn clean_byline(text: &str) -> Option<String> {
         return None;
     }
     let t = strip_byline_prefix(&t).unwrap_or(&t);
+    // `Interview: Julia Lauter`, `Text: …`: the work credited, then the name.
+    let lower = t.to_lowercase();
+    let t = [
+        "text und interview:",
+        "interview:",
+        "text:",
+        "texte:",
+        "words:",
+    ]
+    .iter()
+    .find(|p| lower.starts_with(**p))
+    .map_or(t, |p| t[p.len()..].trim());
     // What follows a bullet is the byline's time or role (`James Akinaka • 8h`).
     let t = t.split(" • ").next().unwrap_or(t);
     let t = ["Alle Artikel", "All posts", "View all posts"]
@@ -238,9 +312,14 @@ fn clean_byline(text: &str) -> Option<String> {
         return None;
     }
     let t = t
-        .trim_start_matches(['作', '者', '记', '：', ':'])
+        .trim_start_matches(['作', '者', '：', ':'])
         .trim()
         .to_string();
+    let t = if metaline::has_role(&t) {
+        metaline::writers(&t).unwrap_or(t)
+    } else {
+        t
+    };
     if t.is_empty()
         || t.chars().count() > 60
         || t.chars().filter(|c| c.is_ascii_digit()).count() >= 4
