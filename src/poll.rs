@@ -83,6 +83,9 @@ pub struct PollOutcome {
     pub alarm: Option<String>,
     /// Article pages left for the next poll (over the cap, failed, or cut short).
     pub deferred: usize,
+    /// Fingerprints of the entries read, recorded in the source's state so that the next
+    /// poll skips the unchanged ones (empty when article pages are opened).
+    pub fingerprints: Vec<u64>,
 }
 
 /// Backoff after `failures` failures in a row: 1 min, 2, 4 … capped at 6 h while the
@@ -129,7 +132,7 @@ impl Poller {
         }
         let now = Utc::now();
         match result {
-            Ok((outcome, validators)) => {
+            Ok((mut outcome, validators)) => {
                 for stored in &outcome.stored {
                     metrics::counter!("tidings_items_total", "source" => source.id.clone(), "status" => stored.status.to_string())
                         .increment(1);
@@ -139,6 +142,7 @@ impl Poller {
                 let not_modified = outcome.not_modified;
                 let deferred = outcome.deferred;
                 let first = outcome.first;
+                let fingerprints = std::mem::take(&mut outcome.fingerprints);
                 self.store.update_source_state(&source.id, |state| {
                     state.last_poll = Some(now);
                     state.last_success = Some(now);
@@ -159,6 +163,7 @@ impl Poller {
                         state.deferred = deferred;
                         state.last_entries = Some(entries);
                         state.alarm = alarm.clone();
+                        state.fingerprints = fingerprints.clone();
                     }
                 })?;
                 Ok(outcome)
@@ -265,6 +270,25 @@ impl Poller {
         if source.full_text_for(is_feed) {
             self.fill_full_text(source, &mut entries, &fetched.url, tz, cancel, &mut outcome)
                 .await?;
+        } else {
+            // An entry exactly as the last poll read it makes the item stored then:
+            // skip it before sanitising (most of a poll's work on a feed that grew by
+            // two entries). Later repeats of an id go first, as when storing, so that
+            // a skipped entry cannot let its repeat through.
+            let mut ids = std::collections::HashSet::new();
+            entries.retain(|e| {
+                process::item_id(e, Some(&fetched.url)).is_none_or(|id| ids.insert(id))
+            });
+            outcome.fingerprints = entries
+                .iter()
+                .map(|e| process::fingerprint(e, Some(&fetched.url)))
+                .collect();
+            if !state.fingerprints.is_empty() {
+                let known: std::collections::HashSet<u64> =
+                    state.fingerprints.iter().copied().collect();
+                let mut fingerprints = outcome.fingerprints.iter();
+                entries.retain(|_| fingerprints.next().is_some_and(|f| !known.contains(f)));
+            }
         }
         let items = process::to_items(&entries, &source.id, Some(&fetched.url), Utc::now());
         outcome.stored = if dry_run {

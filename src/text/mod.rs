@@ -21,7 +21,14 @@ pub fn decode(bytes: &[u8], content_type: Option<&str>) -> String {
 /// Runs of whitespace (ideographic space and no-break space included: Unicode
 /// `White_Space`) folded to one space, ends trimmed.
 pub fn fold_whitespace(s: &str) -> String {
-    s.split_whitespace().collect::<Vec<_>>().join(" ")
+    let mut out = String::with_capacity(s.len());
+    for word in s.split_whitespace() {
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        out.push_str(word);
+    }
+    out
 }
 
 /// The text with all whitespace removed: how Chinese lines are compared.
