@@ -204,7 +204,11 @@ impl Poller {
                 last_modified: state.last_modified.clone(),
             }
         };
-        let fetched = match self.fetcher.get(&source.url, &validators).await? {
+        let fetched = match self
+            .fetcher
+            .get_within(&source.url, &validators, &source.reach())
+            .await?
+        {
             FetchOutcome::NotModified => {
                 debug!(source = %source.id, "not modified");
                 return Ok((
@@ -334,6 +338,7 @@ impl Poller {
         outcome: &mut PollOutcome,
     ) -> Result<(), PollError> {
         let mut opened = 0;
+        let reach = source.reach();
         let mut keep = Vec::with_capacity(entries.len());
         for mut entry in std::mem::take(entries) {
             let needs_page = !entry.attachment && !process::has_full_text(&entry);
@@ -362,12 +367,21 @@ impl Poller {
                 continue;
             }
             opened += 1;
-            match self.fetcher.get_fresh(&url).await {
+            match self.fetcher.get_fresh_within(&url, &reach).await {
                 Ok(page) => {
                     let article =
                         extract::extract(&page.body, &page.url, page.content_type.as_deref(), tz);
                     process::merge_article(&mut entry, article);
                     keep.push(entry);
+                }
+                Err(e) if e.is_refused() => {
+                    // Not for later: the address rule will refuse it again. A feed entry
+                    // keeps the feed's own text; a list link is left out.
+                    warn!(source = %source.id, error = %e, "article link refused");
+                    outcome.article_errors.push(e.to_string());
+                    if entry.summary.is_some() || entry.content_html.is_some() {
+                        keep.push(entry);
+                    }
                 }
                 Err(e) => {
                     warn!(source = %source.id, error = %e, "article fetch failed");

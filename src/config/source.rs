@@ -44,6 +44,10 @@ pub struct SourceConfig {
     pub select: Option<ListSelectors>,
     /// `timezone`: the zone of dates printed without an offset, else the daemon's.
     pub timezone: Option<Tz>,
+    /// `allow_private`: links found in this source's content, and redirects, may reach
+    /// loopback, private and link-local addresses (default false: only the source's own
+    /// host may; see [`crate::fetch::guard`]).
+    pub allow_private: bool,
 }
 
 /// A keyword, or a `/regex/`, matched on title and text.
@@ -93,6 +97,7 @@ const SOURCE_FIELDS: &[&str] = &[
     "notify_existing",
     "select",
     "timezone",
+    "allow_private",
 ];
 
 /// Read one `[[source]]`; its id is recorded in `ids` whenever it is valid, even when
@@ -131,6 +136,7 @@ pub(super) fn read_source(
         .integer(cx, "notify_existing", 0, i64::from(u32::MAX))
         .map_or(0, |n| n as u32);
     let timezone = sec.parsed(cx, "timezone", parse_tz);
+    let allow_private = sec.boolean(cx, "allow_private").unwrap_or(false);
     let select = sec.table(cx, "select").and_then(|(table, span)| {
         if kind == SourceKind::Feed {
             cx.error(
@@ -154,6 +160,7 @@ pub(super) fn read_source(
         notify_existing,
         select,
         timezone,
+        allow_private,
     })
 }
 
@@ -256,6 +263,12 @@ fn regex_reason(e: &regex::Error) -> String {
 }
 
 impl SourceConfig {
+    /// What this source's fetches may reach: its own host, and other hosts on public
+    /// addresses unless `allow_private`.
+    pub fn reach(&self) -> crate::fetch::Reach {
+        crate::fetch::Reach::source(&self.id, &self.url, self.allow_private)
+    }
+
     /// Whether to open each item's page, once it is known whether the source turned out
     /// to be a feed (`kind = "auto"` decides on the body).
     pub fn full_text_for(&self, is_feed: bool) -> bool {

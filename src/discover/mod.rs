@@ -9,13 +9,13 @@
 //! how fresh and how list-like it is.
 //!
 //! - [`links`]: what one page offers to follow (pure).
-//! - [`site`]: where discovery may go (same site; private addresses only when the
-//!   operator's URL is on one).
+//! - [`site`]: where discovery may go (same site; no private address but the operator's
+//!   own host).
 
 pub mod links;
 pub mod site;
 
-use crate::fetch::{FetchError, Fetched, Fetcher};
+use crate::fetch::{FetchError, Fetched, Fetcher, Reach};
 use crate::model::PubDate;
 use crate::parse;
 use chrono::Utc;
@@ -120,8 +120,8 @@ pub async fn discover(
     start: &Url,
     opts: &Options,
 ) -> Result<Discovery, DiscoverError> {
-    let page = fetcher.get_fresh(start).await?;
-    let guard = SiteGuard::new(start).await;
+    let guard = SiteGuard::new(start);
+    let page = fetcher.get_fresh_within(start, guard.reach()).await?;
     let mut run = Discovery::default();
 
     // The operator may have given a feed or a column already.
@@ -158,7 +158,7 @@ pub async fn discover(
             run.refused.push(url);
         }
     }
-    let fetched = fetch_all(fetcher, &feeds).await;
+    let fetched = fetch_all(fetcher, &feeds, guard.reach()).await;
     run.tried_feeds = feeds;
     let mut seen: HashSet<Url> = HashSet::from([page.url.clone()]);
     for (url, result) in fetched {
@@ -192,7 +192,7 @@ pub async fn discover(
         }
         let urls: Vec<Url> = batch.iter().map(|l| l.url.clone()).collect();
         run.tried_pages.extend(urls.iter().cloned());
-        let fetched = fetch_all(fetcher, &urls).await;
+        let fetched = fetch_all(fetcher, &urls, guard.reach()).await;
         let mut next = Vec::new();
         for (link, (_, result)) in batch.iter().zip(fetched) {
             let Ok(f) = result else { continue };
@@ -335,11 +335,15 @@ fn is_home(url: &Url) -> bool {
 }
 
 /// Fetch URLs a few at a time, in order.
-async fn fetch_all(fetcher: &Fetcher, urls: &[Url]) -> Vec<(Url, Result<Fetched, FetchError>)> {
+async fn fetch_all(
+    fetcher: &Fetcher,
+    urls: &[Url],
+    reach: &Reach,
+) -> Vec<(Url, Result<Fetched, FetchError>)> {
     use futures_util::StreamExt;
     futures_util::stream::iter(urls.iter().cloned())
         .map(|url| async move {
-            let r = fetcher.get_fresh(&url).await;
+            let r = fetcher.get_fresh_within(&url, reach).await;
             (url, r)
         })
         .buffered(PARALLEL)

@@ -1,7 +1,12 @@
 //! [`Fetcher`]: the one HTTP client. Conditional GET with saved validators, connect and
 //! total timeouts, a cap on the (decompressed) body, at most 10 redirects, an honest
 //! `User-Agent`, per-host politeness, and `Retry-After` reported to the caller.
+//!
+//! Every request says what it may reach ([`Reach`]): redirects are followed here, hop by
+//! hop, so that each hop to a host the operator did not name goes through the client
+//! whose resolver refuses non-public addresses ([`guard`](super::guard)).
 
+use super::guard::{self, Reach, Refused};
 use super::politeness::HostGates;
 use crate::config::FetchConfig;
 use bytes::{Bytes, BytesMut};
@@ -40,27 +45,46 @@ pub enum FetchOutcome {
     Fetched(Box<Fetched>),
 }
 
+/// At most this many redirects are followed.
+pub const MAX_REDIRECTS: usize = 10;
+
+/// What a fetch failed on. URLs are shown redacted ([`crate::text::redact_url`]).
 #[derive(Debug, thiserror::Error)]
 pub enum FetchError {
-    #[error("{url}: invalid URL: {message}")]
+    #[error("{}: invalid URL: {message}", shown(url))]
     InvalidUrl { url: String, message: String },
-    #[error("{url}: timed out after {secs} s")]
+    #[error("{}: timed out after {secs} s", shown(url))]
     Timeout { url: Url, secs: u64 },
-    #[error("{url}: cannot connect: {message}")]
+    #[error("{}: cannot connect: {message}", shown(url))]
     Connect { url: Url, message: String },
-    #[error("{url}: more than 10 redirects")]
+    #[error("{}: more than 10 redirects", shown(url))]
     TooManyRedirects { url: Url },
-    #[error("{url}: HTTP {status}{}", retry_after.map(|t| format!(" (retry after {})", t.to_rfc3339())).unwrap_or_default())]
+    /// The address is not one this URL may reach (see [`guard`]).
+    #[error("{}: {refused}, {why}", shown(url))]
+    Refused {
+        url: Url,
+        refused: Refused,
+        /// Whose link or redirect it was, and how to widen the rule.
+        why: String,
+    },
+    #[error("{}: HTTP {status}{}", shown(url), retry_after.map(|t| format!(" (retry after {})", t.to_rfc3339())).unwrap_or_default())]
     Http {
         url: Url,
         status: u16,
         /// From `Retry-After` (seconds or an HTTP date) on 429/503.
         retry_after: Option<DateTime<Utc>>,
     },
-    #[error("{url}: body larger than the limit of {limit} bytes (fetch.max_body_bytes)")]
+    #[error(
+        "{}: body larger than the limit of {limit} bytes (fetch.max_body_bytes)",
+        shown(url)
+    )]
     TooLarge { url: Url, limit: u64 },
-    #[error("{url}: error reading the body: {message}")]
+    #[error("{}: error reading the body: {message}", shown(url))]
     Body { url: Url, message: String },
+}
+
+fn shown(url: impl AsRef<str>) -> String {
+    crate::text::redact_url(url.as_ref())
 }
 
 impl FetchError {
@@ -74,8 +98,15 @@ impl FetchError {
             FetchError::Http { status, .. } => *status >= 500 || *status == 429 || *status == 408,
             FetchError::InvalidUrl { .. }
             | FetchError::TooManyRedirects { .. }
+            | FetchError::Refused { .. }
             | FetchError::TooLarge { .. } => false,
         }
+    }
+
+    /// Whether the address rule refused the URL (retrying will not help, and the link
+    /// is not worth keeping for later).
+    pub fn is_refused(&self) -> bool {
+        matches!(self, FetchError::Refused { .. })
     }
 
     /// When the server asked us to come back (`Retry-After`).
@@ -89,7 +120,10 @@ impl FetchError {
 
 /// The shared HTTP client. Cheap to share behind an `Arc`.
 pub struct Fetcher {
-    client: reqwest::Client,
+    /// For hosts the operator named: any address.
+    open: reqwest::Client,
+    /// For every other host: public addresses only, checked when connecting.
+    public: reqwest::Client,
     max_body: u64,
     timeout: Duration,
     gates: HostGates,
@@ -98,16 +132,21 @@ pub struct Fetcher {
 impl Fetcher {
     pub fn new(cfg: &FetchConfig) -> Result<Fetcher, reqwest::Error> {
         let timeout = Duration::from_secs(cfg.timeout_secs.max(1));
-        let client = reqwest::Client::builder()
-            .user_agent(cfg.user_agent.clone())
-            .connect_timeout(Duration::from_secs(cfg.connect_timeout_secs.max(1)))
-            .timeout(timeout)
-            .redirect(reqwest::redirect::Policy::limited(10))
-            .gzip(true)
-            .brotli(true)
-            .build()?;
+        let builder = || {
+            reqwest::Client::builder()
+                .user_agent(cfg.user_agent.clone())
+                .connect_timeout(Duration::from_secs(cfg.connect_timeout_secs.max(1)))
+                .timeout(timeout)
+                // Redirects are followed in `get`, each hop checked against the `Reach`.
+                .redirect(reqwest::redirect::Policy::none())
+                .gzip(true)
+                .brotli(true)
+        };
         Ok(Fetcher {
-            client,
+            open: builder().build()?,
+            public: builder()
+                .dns_resolver(std::sync::Arc::new(guard::PublicResolver))
+                .build()?,
             max_body: cfg.max_body_bytes,
             timeout,
             gates: HostGates::new(
@@ -117,26 +156,54 @@ impl Fetcher {
         })
     }
 
-    /// GET `url`, sending `validators` as `If-None-Match` / `If-Modified-Since`.
+    /// GET a URL the operator wrote (a source, a URL on the command line), sending
+    /// `validators` as `If-None-Match` / `If-Modified-Since`. Its host may be on any
+    /// address; a redirect to another host must be public ([`Reach::command_line`]).
     pub async fn get(
         &self,
         url: &Url,
         validators: &Validators,
     ) -> Result<FetchOutcome, FetchError> {
-        let host = url.host_str().ok_or_else(|| FetchError::InvalidUrl {
-            url: url.to_string(),
-            message: "no host".into(),
-        })?;
-        let _turn = self.gates.acquire(host).await;
+        self.get_within(url, validators, &Reach::command_line(url))
+            .await
+    }
+
+    /// GET `url` within `reach`, which says which hosts may be on non-public addresses:
+    /// for every URL learned at run time (article links, links followed by discovery).
+    /// Redirects are followed, each hop held to `reach`.
+    pub async fn get_within(
+        &self,
+        url: &Url,
+        validators: &Validators,
+        reach: &Reach,
+    ) -> Result<FetchOutcome, FetchError> {
         let started = Instant::now();
-        let mut req = self.client.get(url.clone());
-        if let Some(etag) = &validators.etag {
-            req = req.header(header::IF_NONE_MATCH, etag);
-        }
-        if let Some(lm) = &validators.last_modified {
-            req = req.header(header::IF_MODIFIED_SINCE, lm);
-        }
-        let resp = req.send().await.map_err(|e| self.classify(url, e))?;
+        let mut current = url.clone();
+        let mut from: Option<Url> = None;
+        let mut hops = 0;
+        let resp = loop {
+            let resp = self
+                .send_one(&current, validators, reach, from.as_ref())
+                .await?;
+            let Some(next) = redirect_target(&resp) else {
+                break resp;
+            };
+            hops += 1;
+            if hops > MAX_REDIRECTS {
+                return Err(FetchError::TooManyRedirects { url: current });
+            }
+            let next = current.join(&next).map_err(|e| FetchError::InvalidUrl {
+                url: next.clone(),
+                message: format!("redirect from {}: {e}", shown(&current)),
+            })?;
+            if !matches!(next.scheme(), "http" | "https") {
+                return Err(FetchError::InvalidUrl {
+                    url: next.to_string(),
+                    message: format!("redirect from {} to a non-HTTP URL", shown(&current)),
+                });
+            }
+            from = Some(std::mem::replace(&mut current, next));
+        };
         let status = resp.status();
         let final_url = resp.url().clone();
         if status == StatusCode::NOT_MODIFIED {
@@ -192,9 +259,54 @@ impl Fetcher {
         })))
     }
 
-    /// GET without validators, failing on 304 as on any non-success.
+    /// One request, no redirect followed: through the open client when `reach` trusts
+    /// the host, else through the public-only one (a literal address checked first,
+    /// since literal addresses never reach the resolver).
+    async fn send_one(
+        &self,
+        url: &Url,
+        validators: &Validators,
+        reach: &Reach,
+        from: Option<&Url>,
+    ) -> Result<reqwest::Response, FetchError> {
+        let host = url.host_str().ok_or_else(|| FetchError::InvalidUrl {
+            url: url.to_string(),
+            message: "no host".into(),
+        })?;
+        let refused = |refused: Refused| FetchError::Refused {
+            url: url.clone(),
+            refused,
+            why: reach.explain(from),
+        };
+        let client = if reach.trusts(url) {
+            &self.open
+        } else {
+            guard::check_literal(url).map_err(refused)?;
+            &self.public
+        };
+        let _turn = self.gates.acquire(host).await;
+        let mut req = client.get(url.clone());
+        if let Some(etag) = &validators.etag {
+            req = req.header(header::IF_NONE_MATCH, etag);
+        }
+        if let Some(lm) = &validators.last_modified {
+            req = req.header(header::IF_MODIFIED_SINCE, lm);
+        }
+        req.send().await.map_err(|e| match guard::find_refused(&e) {
+            Some(r) => refused(r.clone()),
+            None => self.classify(url, e),
+        })
+    }
+
+    /// GET a URL the operator wrote without validators, failing on 304 as on any
+    /// non-success.
     pub async fn get_fresh(&self, url: &Url) -> Result<Fetched, FetchError> {
-        match self.get(url, &Validators::default()).await? {
+        self.get_fresh_within(url, &Reach::command_line(url)).await
+    }
+
+    /// [`Fetcher::get_fresh`] for a URL learned at run time, within `reach`.
+    pub async fn get_fresh_within(&self, url: &Url, reach: &Reach) -> Result<Fetched, FetchError> {
+        match self.get_within(url, &Validators::default(), reach).await? {
             FetchOutcome::Fetched(f) => Ok(*f),
             FetchOutcome::NotModified => Err(FetchError::Http {
                 url: url.clone(),
@@ -211,8 +323,6 @@ impl Fetcher {
                 url,
                 secs: self.timeout.as_secs(),
             }
-        } else if e.is_redirect() {
-            FetchError::TooManyRedirects { url }
         } else if e.is_decode() || e.is_body() {
             FetchError::Body {
                 url,
@@ -225,6 +335,15 @@ impl Fetcher {
             }
         }
     }
+}
+
+/// Where a redirect response points (`Location` of a 301, 302, 303, 307 or 308).
+fn redirect_target(resp: &reqwest::Response) -> Option<String> {
+    if !matches!(resp.status().as_u16(), 301 | 302 | 303 | 307 | 308) {
+        return None;
+    }
+    let location = resp.headers().get(header::LOCATION)?.to_str().ok()?;
+    Some(location.trim().to_string())
 }
 
 /// reqwest's top-level message is vague ("error sending request for url (…)") and

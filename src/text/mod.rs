@@ -3,6 +3,7 @@
 //!
 //! - [`charset`]: bytes → text (BOM, HTTP header, XML prolog, `<meta>`, detection).
 //! - [`months`]: month names as dates are written.
+//! - [`redact`]: URLs as they may be shown (no credentials, no secret parameters).
 //!
 //! Stored revisions hash text made by [`html_to_text`], [`fold_whitespace`] and
 //! [`might_contain_tags`] (see `process`): a change to what they return changes the
@@ -10,7 +11,10 @@
 
 pub mod charset;
 pub mod months;
+pub mod redact;
 pub mod url;
+
+pub use redact::{redact_url, redact_urls_in};
 
 /// Bytes as fetched → text, given the HTTP `Content-Type` header if there was one
 /// (see [`charset::decode`]).
