@@ -54,11 +54,18 @@ out.append(f"Measured {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC on {os.cpu
            f"(other builds were running when it is above ~1). Medians of the runs shown; "
            "wall and CPU of the whole process; RSS is peak resident (`/usr/bin/time -v`).")
 out.append("")
-out.append("| N | poll | tidings wall | tidings CPU | tidings RSS | newsboat wall | newsboat RSS "
-           "| faster than newsboat | rss2email wall | rss2email RSS | faster than rss2email "
-           "| RSS tidings / newsboat |")
-out.append("|---|---|---|---|---|---|---|---|---|---|---|---|")
+out.append("| N | poll | tidings wall / CPU / RSS | newsboat wall / CPU / RSS | × newsboat (wall, CPU) "
+           "| rss2email wall / CPU / RSS | × rss2email (wall, CPU) | RSS tidings / newsboat |")
+out.append("|---|---|---|---|---|---|---|---|")
 sizes = sorted({k[2] for k in rows}, key=int)
+
+
+def cell(m):
+    if m is None:
+        return "–"
+    return f"{secs(m[0])} / {secs(m[1])} / {m[2]:.0f} MiB ({m[3]} run{'s' if m[3] > 1 else ''})"
+
+
 for n in sizes:
     for phase in ("cold", "304", "round2"):
         t = med("tidings", phase, n)
@@ -68,10 +75,8 @@ for n in sizes:
             continue
         g = lambda m, k: None if m is None else m[k]
         out.append(
-            f"| {int(n):,} | {phase} ({t[3]} runs) | {secs(t[0])} | {secs(t[1])} | {t[2]:.0f} MiB "
-            f"| {secs(g(b, 0))} | {'–' if b is None else f'{b[2]:.0f} MiB'} | {ratio(t[0], g(b, 0))} "
-            f"| {secs(g(e, 0))} | {'–' if e is None else f'{e[2]:.0f} MiB'} | {ratio(t[0], g(e, 0))} "
-            f"| {mem_ratio(t[2], g(b, 2))} |")
+            f"| {int(n):,} | {phase} | {cell(t)} | {cell(b)} | {ratio(t[0], g(b, 0))}, {ratio(t[1], g(b, 1))} "
+            f"| {cell(e)} | {ratio(t[0], g(e, 0))}, {ratio(t[1], g(e, 1))} | {mem_ratio(t[2], g(b, 2))} |")
 out.append("")
 for n in sizes:
     c = med("curl", "fetch", n)
