@@ -1,7 +1,7 @@
 //! `tidings run`: the daemon's long-lived tasks and their graceful shutdown.
 //!
 //! Every task (one scheduler loop per source, one digest loop per scheduled list, the
-//! outbox worker, the HTTP server, the heartbeat) gets a child of one
+//! outbox worker, the HTTP server, the heartbeat, retention) gets a child of one
 //! [`CancellationToken`] and is spawned on one [`TaskTracker`]. On SIGINT or SIGTERM the
 //! token is cancelled; a poll in flight gets a few seconds to finish (what it stores is
 //! one transaction, so cutting it off loses nothing), sends in flight finish and are
@@ -19,6 +19,7 @@ use crate::schedule;
 use crate::server::{self, Health, ServerState};
 use crate::store::Store;
 use crate::templates::Templates;
+use crate::websub::WebSub;
 use anyhow::Context;
 use chrono::Utc;
 use std::net::SocketAddr;
@@ -35,6 +36,9 @@ const POLL_GRACE: Duration = Duration::from_secs(5);
 const SHUTDOWN_LIMIT: Duration = Duration::from_secs(10);
 /// How often the scheduler reports itself alive to `/healthz`.
 const HEARTBEAT: Duration = Duration::from_secs(15);
+/// Retention first runs this long after start, then every [`RETENTION_EVERY`].
+const RETENTION_FIRST: Duration = Duration::from_secs(60);
+const RETENTION_EVERY: Duration = Duration::from_secs(3600);
 
 /// A started daemon: its address and the handles to stop it.
 pub struct Running {
@@ -72,9 +76,6 @@ pub async fn start(config: Config) -> anyhow::Result<Running> {
         store.clone(),
         templates.clone(),
     )?);
-    let mut poller =
-        Poller::new(live.clone(), store.clone()).context("building the HTTP client")?;
-    poller.outbox_wake = notifier.waker();
     let listener = TcpListener::bind(config.daemon.listen)
         .await
         .with_context(|| format!("cannot listen on {}", config.daemon.listen))?;
@@ -82,6 +83,16 @@ pub async fn start(config: Config) -> anyhow::Result<Running> {
     let cancel = CancellationToken::new();
     let tracker = TaskTracker::new();
     let health = Arc::new(Health::new());
+    let websub = Arc::new(WebSub::new(
+        live.clone(),
+        store.clone(),
+        tracker.clone(),
+        cancel.child_token(),
+    ));
+    let mut poller =
+        Poller::new(live.clone(), store.clone()).context("building the HTTP client")?;
+    poller.outbox_wake = notifier.waker();
+    poller.websub = Some(websub.clone());
 
     let state = ServerState {
         config: live.clone(),
@@ -89,6 +100,8 @@ pub async fn start(config: Config) -> anyhow::Result<Running> {
         health: health.clone(),
         templates,
         outbox_wake: notifier.waker(),
+        websub: websub.clone(),
+        poller: Some(poller.clone()),
     };
     let server_cancel = cancel.child_token();
     tracker.spawn(async move {
@@ -97,6 +110,7 @@ pub async fn start(config: Config) -> anyhow::Result<Running> {
         }
     });
     tracker.spawn(notifier.clone().run(cancel.child_token()));
+    tracker.spawn(websub.run(cancel.child_token()));
     use notify::digest::DigestOwner;
     let owners = config
         .lists
@@ -129,6 +143,11 @@ pub async fn start(config: Config) -> anyhow::Result<Running> {
     }
     tracker.spawn(notify::alerts::alert_loop(
         notifier.clone(),
+        cancel.child_token(),
+    ));
+    tracker.spawn(retention_loop(
+        store.clone(),
+        live.clone(),
         cancel.child_token(),
     ));
     let loops = SourceLoops::start(poller.clone(), tracker.clone(), &cancel, &config);
@@ -185,6 +204,47 @@ async fn shutdown_signal() {
     let _ = ctrl_c.await;
 }
 
+/// Whether a source's hub pushes its news to us and it was polled within
+/// `[websub] fallback_poll_secs`: then the scheduled poll is skipped.
+fn pushed_recently(
+    poller: &Poller,
+    source: &SourceConfig,
+    state: &crate::store::SourceState,
+) -> bool {
+    let Some(websub) = &poller.websub else {
+        return false;
+    };
+    let now = Utc::now();
+    let fallback = chrono::Duration::seconds(poller.config.get().websub.fallback_poll_secs as i64);
+    websub.is_pushed(&source.id, now) && state.last_poll.is_some_and(|t| now - t < fallback)
+}
+
+/// Apply retention ([`crate::store::retention`]) to every configured source a minute
+/// after start and hourly after that, off the async threads (it walks whole trees).
+async fn retention_loop(store: Arc<Store>, config: LiveConfig, cancel: CancellationToken) {
+    let mut wait = RETENTION_FIRST;
+    loop {
+        tokio::select! {
+            _ = cancel.cancelled() => return,
+            _ = tokio::time::sleep(wait) => {}
+        }
+        wait = RETENTION_EVERY;
+        let store = store.clone();
+        let sources = config.get().retention();
+        match tokio::task::spawn_blocking(move || store.retain_all(&sources, Utc::now())).await {
+            Ok(Ok(r)) => info!(
+                removed = r.removed,
+                pinned = r.pinned,
+                kept = r.kept,
+                forgotten = r.forgotten,
+                "retention"
+            ),
+            Ok(Err(e)) => warn!(error = %e, "retention failed"),
+            Err(e) => warn!(error = %e, "retention stopped"),
+        }
+    }
+}
+
 /// Poll one source on its schedule until cancelled. A source that was never polled, or
 /// whose last poll is older than one period of its schedule, is polled at start-up.
 pub(crate) async fn source_loop(poller: Poller, source: SourceConfig, cancel: CancellationToken) {
@@ -227,6 +287,10 @@ pub(crate) async fn source_loop(poller: Poller, source: SourceConfig, cancel: Ca
         }
         if let Some(not_before) = state.not_before.filter(|t| *t > Utc::now()) {
             debug!(source = %source.id, %not_before, "backing off; poll skipped");
+            continue;
+        }
+        if pushed_recently(&poller, &source, &state) {
+            debug!(source = %source.id, "its WebSub hub pushes; poll skipped");
             continue;
         }
         let poll = poller.poll(&source, false, &cancel);

@@ -12,16 +12,20 @@
 //!   ([`parse::html`]: CSS selectors, or automatic list detection).
 //! - [`extract`]: an article page → title, date, author, origin and main content.
 //! - [`dates`]: dates as pages print them.
+//! - [`zone`]: the time zone of dates printed without an offset, from the configuration
+//!   or the page's own evidence (`lang="zh-CN"`, a `.cn` host, an ICP 备案 number …).
 //! - [`discover`]: a site's home page → its feeds and news columns (`tidings discover`).
 //! - [`process`]: entries → items: canonical URLs, stable ids, revisions, sanitising.
 //! - [`filter`]: which items a feed takes: the one rule publish and notify share.
 //! - [`store`]: sled; dedup lives here: storing a batch returns only what is new or
-//!   updated, and queues its deliveries in the same transaction.
+//!   updated, and queues its deliveries in the same transaction; retention keeps it
+//!   bounded, and an unreadable value is skipped, never fatal.
 //! - [`poll`]: one source, end to end: fetch → parse → extract → process → store.
 //! - [`publish`]: stored items → RSS 2.0, Atom, JSON Feed, OPML.
 //! - [`notify`]: routing, the outbox worker and its channels (email), digests.
 //! - [`templates`]: the mail and page templates, embedded and overridable.
-//! - [`server`]: the HTTP server (feeds, status page, health, metrics).
+//! - [`websub`]: WebSub: the hub of our feeds, and subscriptions to the hubs of sources.
+//! - [`server`]: the HTTP server (feeds, status page, health, metrics, WebSub routes).
 //! - [`app`]: `tidings run`: the long-lived tasks and their graceful shutdown.
 //! - [`reload`]: `feeds.toml` read again on SIGHUP or when it changes, validated first.
 //! - [`cli`]: the command line.
@@ -49,3 +53,5 @@ pub mod server;
 pub mod store;
 pub mod templates;
 pub mod text;
+pub mod websub;
+pub mod zone;

@@ -4,6 +4,7 @@
 //!   before processing.
 //! - [`Article`]: what extraction finds on one article page.
 //! - [`Item`]: a processed, stored entry with its stable id and revision.
+//! - [`HubLink`]: the WebSub hub a feed names, for subscribing to its pushes.
 
 use chrono::{DateTime, FixedOffset, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
@@ -83,6 +84,20 @@ pub struct ParsedFeed {
     pub link: Option<String>,
     pub description: Option<String>,
     pub entries: Vec<Entry>,
+    /// WebSub hubs the feed advertises (`<link rel="hub">`, `atom:link rel="hub"`,
+    /// JSON Feed `hubs`), absolute, in document order.
+    pub hubs: Vec<String>,
+    /// The feed's own URL as it names it (`rel="self"`, JSON Feed `feed_url`): the
+    /// topic to subscribe to at its hub.
+    pub self_url: Option<String>,
+}
+
+/// A feed's WebSub hub (`rel="hub"`) and its topic (`rel="self"`, else the URL it was
+/// fetched from): what to subscribe to for pushes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HubLink {
+    pub hub: String,
+    pub topic: String,
 }
 
 /// One entry as a source yields it. Every field is optional: real feeds omit anything.

@@ -5,14 +5,15 @@
 //! never affects other sources.
 
 use crate::config::{LiveConfig, SourceConfig, SourceKind};
-use crate::fetch::{FetchError, FetchOutcome, Fetcher, Validators};
-use crate::model::Entry;
+use crate::fetch::{FetchError, FetchOutcome, Fetched, Fetcher, Validators};
+use crate::model::{Entry, HubLink};
 use crate::notify::route::{self, Audience, Backlog};
 use crate::parse::feed::FeedError;
 use crate::parse::html::SelectError;
-use crate::store::{SourceState, Store, StoreError, Stored};
-use crate::{extract, parse, process};
+use crate::store::{ArticleTries, GIVEN_UP_KEPT, GivenUp, SourceState, Store, StoreError, Stored};
+use crate::{extract, parse, process, zone};
 use chrono::{DateTime, Utc};
+use std::collections::BTreeMap;
 use std::sync::Arc;
 use tokio_util::sync::CancellationToken;
 use tracing::{debug, info, warn};
@@ -33,15 +34,18 @@ pub struct Poller {
     pub max_articles: usize,
     /// Woken when a poll queued deliveries (the daemon's outbox worker waits on it).
     pub outbox_wake: Arc<tokio::sync::Notify>,
+    /// WebSub: pings an external hub when feeds change, and subscribes to the hubs
+    /// sources advertise. `None` for one-off commands.
+    pub websub: Option<Arc<crate::websub::WebSub>>,
 }
 
 #[derive(Debug, thiserror::Error)]
 pub enum PollError {
     #[error("{0}")]
     Fetch(#[from] FetchError),
-    #[error("{url}: {source}")]
+    #[error("{}: {source}", crate::text::redact_url(url))]
     Feed { url: String, source: FeedError },
-    #[error("{url}: {source}")]
+    #[error("{}: {source}", crate::text::redact_url(url))]
     Select { url: String, source: SelectError },
     #[error("{0}")]
     Store(#[from] StoreError),
@@ -86,6 +90,25 @@ pub struct PollOutcome {
     /// Fingerprints of the entries read, recorded in the source's state so that the next
     /// poll skips the unchanged ones (empty when article pages are opened).
     pub fingerprints: Vec<u64>,
+    /// The WebSub hub the feed advertises, and the topic to subscribe to.
+    pub hub: Option<HubLink>,
+    /// The zone dates without an offset were read in (configured, or the page's evidence).
+    pub zone: Option<crate::zone::Zone>,
+    /// The source's failing article pages after this poll (replaces the stored map).
+    pub article_tries: BTreeMap<String, ArticleTries>,
+    /// Article pages given up on in this poll; their list entries were stored as teasers.
+    pub given_up: Vec<GivenUp>,
+}
+
+/// A list link's article page is fetched at most this many times; then its entry is
+/// stored as a teaser (the list's title and date) and the page is not asked for again.
+pub const MAX_ARTICLE_TRIES: u32 = 5;
+
+/// The wait before trying a failed article page again: 15 min, 1 h, 4 h, 16 h (capped
+/// at a day), so that a page that is only briefly down is read in full.
+pub fn article_backoff(tries: u32) -> chrono::Duration {
+    let quadruplings = tries.saturating_sub(1).min(4);
+    chrono::Duration::minutes((15i64 << (2 * quadruplings)).min(24 * 60))
 }
 
 /// Backoff after `failures` failures in a row: 1 min, 2, 4 … capped at 6 h while the
@@ -110,6 +133,7 @@ impl Poller {
             fetcher,
             max_articles: MAX_ARTICLES_PER_POLL,
             outbox_wake: Arc::new(tokio::sync::Notify::new()),
+            websub: None,
         })
     }
 
@@ -143,6 +167,9 @@ impl Poller {
                 let deferred = outcome.deferred;
                 let first = outcome.first;
                 let fingerprints = std::mem::take(&mut outcome.fingerprints);
+                let zone = outcome.zone.clone();
+                let tries = outcome.article_tries.clone();
+                let given_up = outcome.given_up.clone();
                 self.store.update_source_state(&source.id, |state| {
                     state.last_poll = Some(now);
                     state.last_success = Some(now);
@@ -164,8 +191,19 @@ impl Poller {
                         state.last_entries = Some(entries);
                         state.alarm = alarm.clone();
                         state.fingerprints = fingerprints.clone();
+                        state.article_tries = tries.clone();
+                        state.given_up.extend(given_up.iter().cloned());
+                        let over = state.given_up.len().saturating_sub(GIVEN_UP_KEPT);
+                        state.given_up.drain(..over);
+                    }
+                    if let Some(zone) = &zone {
+                        state.zone = Some(zone.tz.name().to_string());
+                        state.zone_reason = Some(zone.to_string());
                     }
                 })?;
+                if let (Some(websub), Some(link)) = (&self.websub, &outcome.hub) {
+                    websub.source_polled(source, link);
+                }
                 Ok(outcome)
             }
             Err(err) => {
@@ -226,33 +264,57 @@ impl Poller {
             .increment(fetched.body.len() as u64);
         metrics::histogram!("tidings_fetch_seconds", "source" => source.id.clone())
             .record(fetched.elapsed.as_secs_f64());
+        let outcome = self
+            .handle_body(source, state, &fetched, dry_run, cancel)
+            .await?;
+        Ok((outcome, Some(fetched.validators.clone())))
+    }
+
+    /// A source's body, fetched or pushed to us by its WebSub hub: parse, extract,
+    /// process, store and route, the same way for both.
+    async fn handle_body(
+        &self,
+        source: &SourceConfig,
+        state: &SourceState,
+        fetched: &Fetched,
+        dry_run: bool,
+        cancel: &CancellationToken,
+    ) -> Result<PollOutcome, PollError> {
         let config = self.config.get();
-        let tz = config.source_tz(source);
         let is_feed = match source.kind {
             SourceKind::Feed => true,
             SourceKind::Html => false,
             SourceKind::Auto => parse::is_feed(fetched.content_type.as_deref(), &fetched.body),
         };
+        let text = decode(source, &fetched.body, fetched.content_type.as_deref());
+        // Dates without an offset: the configured zone, else what the page points to.
+        let configured = config.configured_zone(source);
+        let list_zone = zone::choose(configured, &text, &fetched.url);
+        let tz = list_zone.tz;
         let mut outcome = PollOutcome {
             first: is_backlog(state),
+            article_tries: state.article_tries.clone(),
             ..Default::default()
         };
         let mut entries = if is_feed {
-            parse::feed::parse_feed(
-                &fetched.body,
-                fetched.content_type.as_deref(),
-                &fetched.url,
-                tz,
-            )
-            .map_err(|source| PollError::Feed {
-                url: fetched.url.to_string(),
-                source,
-            })?
-            .entries
+            let parsed =
+                parse::feed::parse_feed_text(&text, &fetched.url, tz).map_err(|source| {
+                    PollError::Feed {
+                        url: fetched.url.to_string(),
+                        source,
+                    }
+                })?;
+            outcome.hub = parsed.hubs.first().map(|hub| HubLink {
+                hub: hub.clone(),
+                topic: parsed
+                    .self_url
+                    .clone()
+                    .unwrap_or_else(|| fetched.url.to_string()),
+            });
+            parsed.entries
         } else {
-            let html = crate::text::decode(&fetched.body, fetched.content_type.as_deref());
             let entries =
-                parse::html::list_entries(&html, &fetched.url, source.select.as_ref(), tz)
+                parse::html::list_entries(&text, &fetched.url, source.select.as_ref(), tz)
                     .map_err(|error| PollError::Select {
                         url: fetched.url.to_string(),
                         source: error,
@@ -260,7 +322,7 @@ impl Poller {
             if entries.is_empty() && state.last_entries.is_some_and(|n| n > 0) {
                 let alarm = format!(
                     "the list at {} yielded no items (it had {} before): the page layout may have changed",
-                    source.url,
+                    crate::text::redact_url(source.url.as_str()),
                     state.last_entries.unwrap_or(0)
                 );
                 warn!(source = %source.id, "{alarm}");
@@ -272,8 +334,19 @@ impl Poller {
         };
         outcome.entries = entries.len();
         if source.full_text_for(is_feed) {
-            self.fill_full_text(source, &mut entries, &fetched.url, tz, cancel, &mut outcome)
-                .await?;
+            let zones = ArticleZones {
+                configured,
+                list: tz,
+            };
+            self.fill_full_text(
+                source,
+                &mut entries,
+                &fetched.url,
+                zones,
+                cancel,
+                &mut outcome,
+            )
+            .await?;
         } else {
             // An entry exactly as the last poll read it makes the item stored then:
             // skip it before sanitising (most of a poll's work on a feed that grew by
@@ -312,6 +385,9 @@ impl Poller {
             let stored = self.store.store_routed(&source.id, items, &route)?;
             if !stored.is_empty() {
                 self.outbox_wake.notify_one();
+                if let Some(websub) = &self.websub {
+                    websub.feeds_changed(&config, &stored);
+                }
             }
             stored
         };
@@ -319,27 +395,57 @@ impl Poller {
             source = %source.id,
             entries = outcome.entries,
             new_or_updated = outcome.stored.len(),
+            zone = %list_zone,
             "polled"
         );
-        Ok((outcome, Some(fetched.validators)))
+        outcome.zone = Some(list_zone);
+        Ok(outcome)
+    }
+
+    /// A body the source's WebSub hub pushed (its signature already checked): handled
+    /// like a poll's, and recorded as the source's last success.
+    pub async fn ingest_push(
+        &self,
+        source: &SourceConfig,
+        fetched: &Fetched,
+        cancel: &CancellationToken,
+    ) -> Result<PollOutcome, PollError> {
+        let state = self.store.source_state(&source.id)?;
+        let outcome = self
+            .handle_body(source, &state, fetched, false, cancel)
+            .await?;
+        let now = Utc::now();
+        self.store.update_source_state(&source.id, |state| {
+            state.last_success = Some(now);
+            state.last_entries = Some(outcome.entries);
+        })?;
+        Ok(outcome)
     }
 
     /// Open the article page of each entry that needs it and fill in what extraction
     /// finds. An entry already stored is not opened again. A list link whose page fails
-    /// is left out of this poll (and tried again on the next); a feed entry keeps the
-    /// text the feed gave.
+    /// is left out of this poll and tried again later with backoff ([`article_backoff`]);
+    /// after [`MAX_ARTICLE_TRIES`] failures it is stored as a teaser (the list's title and
+    /// date, and the link) and given up on. A feed entry keeps the text the feed gave.
     async fn fill_full_text(
         &self,
         source: &SourceConfig,
         entries: &mut Vec<Entry>,
         base: &Url,
-        tz: chrono_tz::Tz,
+        zones: ArticleZones,
         cancel: &CancellationToken,
         outcome: &mut PollOutcome,
     ) -> Result<(), PollError> {
         let mut opened = 0;
         let reach = source.reach();
         let mut keep = Vec::with_capacity(entries.len());
+        let now = Utc::now();
+        // Links the list no longer shows are not waited for.
+        let listed: std::collections::HashSet<String> = entries
+            .iter()
+            .filter_map(|e| process::item_id(e, Some(base)))
+            .collect();
+        outcome.article_tries.retain(|id, _| listed.contains(id));
         for mut entry in std::mem::take(entries) {
             let needs_page = !entry.attachment && !process::has_full_text(&entry);
             let url = entry
@@ -362,6 +468,20 @@ impl Poller {
                 keep.push(entry);
                 continue;
             }
+            if self.store.retired(&source.id, &id)? {
+                // Removed by retention and still listed: the store skips it.
+                keep.push(entry);
+                continue;
+            }
+            let has_own_text = entry.summary.is_some() || entry.content_html.is_some();
+            if let Some(t) = outcome.article_tries.get(&id)
+                && t.next_try > now
+                && !has_own_text
+            {
+                // Failed before and still backing off: not asked for on this poll.
+                outcome.deferred += 1;
+                continue;
+            }
             if opened >= self.max_articles || cancel.is_cancelled() {
                 outcome.deferred += 1;
                 continue;
@@ -369,8 +489,19 @@ impl Poller {
             opened += 1;
             match self.fetcher.get_fresh_within(&url, &reach).await {
                 Ok(page) => {
-                    let article =
-                        extract::extract(&page.body, &page.url, page.content_type.as_deref(), tz);
+                    outcome.article_tries.remove(&id);
+                    let text = decode(source, &page.body, page.content_type.as_deref());
+                    let tz = match zones.configured {
+                        Some(tz) => tz,
+                        None => match zone::evidence(&text, &page.url) {
+                            Some(z) => {
+                                debug!(source = %source.id, url = %page.url, zone = %z, "article dates");
+                                z.tz
+                            }
+                            None => zones.list,
+                        },
+                    };
+                    let article = extract::extract_html(&text, &page.url, tz);
                     process::merge_article(&mut entry, article);
                     keep.push(entry);
                 }
@@ -384,19 +515,64 @@ impl Poller {
                     }
                 }
                 Err(e) => {
-                    warn!(source = %source.id, error = %e, "article fetch failed");
                     outcome.article_errors.push(e.to_string());
-                    outcome.deferred += 1;
-                    // A feed entry has its own text: store that rather than nothing. A
-                    // list link has only a title: it waits for the next poll.
-                    if entry.summary.is_some() || entry.content_html.is_some() {
+                    // A feed entry has its own text: store that rather than nothing.
+                    if has_own_text {
+                        warn!(source = %source.id, error = %e, "article fetch failed; the feed's text is kept");
                         keep.push(entry);
+                        continue;
+                    }
+                    // A list link has only a title: it waits, with backoff, a bounded
+                    // number of times.
+                    let tries = outcome.article_tries.get(&id).map_or(0, |t| t.tries) + 1;
+                    if tries >= MAX_ARTICLE_TRIES {
+                        outcome.article_tries.remove(&id);
+                        warn!(source = %source.id, url = %url, tries, error = %e,
+                            "article page given up; its list entry is stored as a teaser");
+                        outcome.given_up.push(GivenUp {
+                            url: url.to_string(),
+                            tries,
+                            last_error: e.to_string(),
+                            at: now,
+                        });
+                        keep.push(entry);
+                    } else {
+                        let next_try = now + article_backoff(tries);
+                        warn!(source = %source.id, url = %url, tries, error = %e,
+                            next_try = %next_try, "article fetch failed; tried again later");
+                        outcome.article_tries.insert(
+                            id,
+                            ArticleTries {
+                                url: url.to_string(),
+                                tries,
+                                next_try,
+                                last_error: e.to_string(),
+                            },
+                        );
+                        outcome.deferred += 1;
                     }
                 }
             }
         }
         *entries = keep;
         Ok(())
+    }
+}
+
+/// The zones article pages are read in: the configured one, else each page's evidence,
+/// else the list page's zone.
+#[derive(Debug, Clone, Copy)]
+struct ArticleZones {
+    configured: Option<chrono_tz::Tz>,
+    list: chrono_tz::Tz,
+}
+
+/// A fetched body as text: in the source's `charset` when one is configured (the site
+/// lies about it), else as it declares and its bytes agree ([`crate::text::charset`]).
+fn decode(source: &SourceConfig, body: &[u8], content_type: Option<&str>) -> String {
+    match source.charset {
+        Some(encoding) => crate::text::charset::decode_forced(body, encoding).text,
+        None => crate::text::decode(body, content_type),
     }
 }
 

@@ -101,16 +101,20 @@ pub fn to_item(entry: &Entry, source: &str, base: Option<&Url>, now: DateTime<Ut
         .or_else(|| content_text.clone())
         .map(|s| truncate_chars(&s, SUMMARY_CHARS))
         .filter(|s| !s.is_empty());
+    // Text fields are text: markup in them (a feed's `<author>` holding `<script>`) is
+    // reduced to its text, since some readers render any feed field as HTML.
+    let plain = |t: &str| {
+        if might_contain_tags(t) {
+            html_to_text(t)
+        } else {
+            fold_whitespace(t)
+        }
+    };
+    let plain_opt = |t: &Option<String>| t.as_deref().map(plain).filter(|s| !s.is_empty());
     let title = entry
         .title
         .as_deref()
-        .map(|t| {
-            if might_contain_tags(t) {
-                html_to_text(t)
-            } else {
-                fold_whitespace(t)
-            }
-        })
+        .map(plain)
         .filter(|t| !t.is_empty())
         .or_else(|| summary.as_deref().map(|s| truncate_chars(s, 80)))
         .unwrap_or_else(|| "(untitled)".to_string());
@@ -123,11 +127,11 @@ pub fn to_item(entry: &Entry, source: &str, base: Option<&Url>, now: DateTime<Ut
         id,
         url: url.map(|u| u.to_string()),
         title,
-        subtitle: entry.subtitle.clone().filter(|s| !s.trim().is_empty()),
+        subtitle: plain_opt(&entry.subtitle),
         published: entry.published,
         updated: entry.updated,
-        author: entry.author.clone().filter(|s| !s.trim().is_empty()),
-        origin: entry.origin.clone().filter(|s| !s.trim().is_empty()),
+        author: plain_opt(&entry.author),
+        origin: plain_opt(&entry.origin),
         summary,
         content_text,
         content_html,

@@ -354,3 +354,225 @@ async fn a_teaser_feed_entry_with_a_tracking_guid_is_extracted_once() {
         "the stored article is not fetched again"
     );
 }
+
+/// A config of one html source at `url` with `extra` lines, and no `daemon.timezone`.
+fn config_without_zone(dir: &std::path::Path, url: &str, extra: &str) -> tidings::config::Config {
+    let toml = format!(
+        "[daemon]\ndata_dir = \"data\"\nlisten = \"127.0.0.1:0\"\n[fetch]\nper_host_interval_ms = 0\ntimeout_secs = 5\n[[source]]\nid = \"s\"\nurl = \"{url}\"\nkind = \"html\"\n{extra}\n"
+    );
+    support::config(dir, &toml)
+}
+
+#[tokio::test]
+async fn without_a_configured_zone_naive_times_follow_the_pages_evidence() {
+    let s = FixtureServer::start().await;
+    let titles = [
+        "自治州科协开展科普大篷车进基层活动",
+        "博州召开棉花采收工作推进会议",
+        "全州秋季农业生产形势良好",
+    ];
+    let links: Vec<(String, &str, String)> = titles
+        .iter()
+        .enumerate()
+        .map(|(i, t)| (format!("t{i}.html"), *t, format!("2022-09-0{}", 7 - i)))
+        .collect();
+    let list: Vec<(&str, &str, &str)> = links
+        .iter()
+        .map(|(h, t, d)| (h.as_str(), *t, d.as_str()))
+        .collect();
+    s.set("/zwdt/qnyw/", Reply::ok("text/html", list_page(&list)));
+    for (i, t) in titles.iter().enumerate() {
+        s.set(
+            &format!("/zwdt/qnyw/t{i}.html"),
+            Reply::ok(
+                "text/html; charset=utf-8",
+                article_page(
+                    t,
+                    &format!(
+                        "时间:2022-09-0{} 10:45 作者:谢慧变 来源:天山网-新疆日报",
+                        7 - i
+                    ),
+                    &[P1, P2, P3],
+                    true,
+                ),
+            ),
+        );
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let config = config_without_zone(dir.path(), &s.url("/zwdt/qnyw/"), "");
+    assert!(!config.daemon.timezone_set);
+    let (poller, store) = support::poller(config);
+    let source = poller.config.get().sources[0].clone();
+    let out = poller
+        .poll(&source, false, &CancellationToken::new())
+        .await
+        .unwrap();
+    // Not 10:45 UTC: the page's ICP 备案 number in its footer places it in China.
+    assert_eq!(
+        out.stored[0].item.published.unwrap().to_string(),
+        "2022-09-07T10:45:00+08:00"
+    );
+    let state = store.source_state("s").unwrap();
+    assert_eq!(state.zone.as_deref(), Some("Asia/Shanghai"));
+    let why = state.zone_reason.unwrap();
+    assert!(why.contains("ICP备"), "{why}");
+}
+
+#[tokio::test]
+async fn a_charset_override_reads_a_site_whose_declaration_and_bytes_lie() {
+    const TITLE: &str = "縣政府召開經濟工作會議";
+    const PARA: &str = "這是一個關於縣裡經濟發展的新聞報導，記者在現場進行了採訪，我們看到了很多變化，會議要求各部門認真落實。";
+    let big5 = |html: &str| encoding_rs::BIG5.encode(html).0.into_owned();
+    let list = list_page(&[
+        ("t1.html", TITLE, "2022-09-07"),
+        ("t2.html", "縣長調研農業生產", "2022-09-06"),
+        ("t3.html", "全縣安全生產會議召開", "2022-09-05"),
+    ])
+    .replace("utf-8", "gb2312");
+    let article = article_page(TITLE, "時間:2022-09-07 10:45", &[PARA, PARA, PARA], false)
+        .replace("<head>", "<head><meta charset=\"gb2312\">");
+    let s = FixtureServer::start().await;
+    for dir in ["a", "b"] {
+        s.set(
+            &format!("/{dir}/"),
+            Reply::ok("text/html; charset=gb2312", big5(&list)),
+        );
+        for n in 1..=3 {
+            s.set(
+                &format!("/{dir}/t{n}.html"),
+                Reply::ok("text/html; charset=gb2312", big5(&article)),
+            );
+        }
+    }
+    // Big5 bytes are valid GBK byte pairs: the declared gb2312 "agrees" with them, and
+    // the page reads as nonsense unless the source says what it really is.
+    let title_of = |extra: &'static str, path: &'static str| {
+        let s = &s;
+        async move {
+            let dir = tempfile::tempdir().unwrap();
+            let config = config_without_zone(dir.path(), &s.url(path), extra);
+            let (poller, _store) = support::poller(config);
+            let source = poller.config.get().sources[0].clone();
+            let out = poller
+                .poll(&source, false, &CancellationToken::new())
+                .await
+                .unwrap();
+            let item = out
+                .stored
+                .first()
+                .map(|s| s.item.clone())
+                .expect("items stored");
+            (item.title, item.content_text.unwrap_or_default())
+        }
+    };
+    let (title, text) = title_of("charset = \"big5\"", "/a/").await;
+    assert_eq!(title, TITLE);
+    assert!(text.contains(PARA), "{text}");
+    let (lied_to, _) = title_of("", "/b/").await;
+    assert_ne!(
+        lied_to, TITLE,
+        "the declaration is followed without the override"
+    );
+
+    // `tidings check` rejects a charset it does not know, with its position.
+    let dir = tempfile::tempdir().unwrap();
+    let toml = "[[source]]\nid = \"s\"\nurl = \"https://example.org/\"\ncharset = \"klingon\"\n";
+    let err = tidings::config::Config::parse(toml, &dir.path().join("feeds.toml"))
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("feeds.toml:4:") && err.contains("unknown charset \"klingon\""),
+        "{err}"
+    );
+}
+
+#[tokio::test]
+async fn an_article_page_that_keeps_failing_is_given_up_and_kept_as_a_teaser() {
+    let s = FixtureServer::start().await;
+    s.set(
+        "/zwdt/qnyw/",
+        Reply::ok(
+            "text/html",
+            list_page(&[
+                (
+                    "t1.html",
+                    "自治州科协开展科普大篷车进基层活动",
+                    "2022-09-07",
+                ),
+                ("broken.html", "博州召开棉花采收工作推进会议", "2022-09-06"),
+            ]),
+        ),
+    );
+    s.set(
+        "/zwdt/qnyw/t1.html",
+        Reply::ok(
+            "text/html; charset=utf-8",
+            article_page(
+                "自治州科协开展科普大篷车进基层活动",
+                "时间:2022-09-07 10:45",
+                &[P1, P2, P3],
+                true,
+            ),
+        ),
+    );
+    s.set("/zwdt/qnyw/broken.html", Reply::status(500));
+    let dir = tempfile::tempdir().unwrap();
+    let config = config_without_zone(dir.path(), &s.url("/zwdt/qnyw/"), "");
+    let (poller, store) = support::poller(config);
+    let source = poller.config.get().sources[0].clone();
+    let cancel = CancellationToken::new();
+    let broken = || s.requests("/zwdt/qnyw/broken.html").len();
+    let mut fetched = 0;
+    for attempt in 1..=tidings::poll::MAX_ARTICLE_TRIES {
+        let out = poller.poll(&source, false, &cancel).await.unwrap();
+        assert!(broken() > fetched, "attempt {attempt} fetches the page");
+        fetched = broken();
+        let state = store.source_state("s").unwrap();
+        if attempt < tidings::poll::MAX_ARTICLE_TRIES {
+            assert!(out.stored.iter().all(|s| !s.item.title.contains("棉花")));
+            let tries = &state.article_tries;
+            assert_eq!(tries.len(), 1, "attempt {attempt}");
+            let t = tries.values().next().unwrap();
+            assert_eq!(t.tries, attempt);
+            // Backing off: a poll before the next try leaves the page alone …
+            poller.poll(&source, false, &cancel).await.unwrap();
+            assert_eq!(
+                broken(),
+                fetched,
+                "attempt {attempt}: polled during the backoff"
+            );
+            // … until its time comes (moved to now instead of waiting).
+            store
+                .update_source_state("s", |st| {
+                    for t in st.article_tries.values_mut() {
+                        t.next_try = chrono::Utc::now() - chrono::Duration::seconds(1);
+                    }
+                })
+                .unwrap();
+        } else {
+            // Given up: the list's entry is stored as a teaser, with the list's title and date.
+            let teaser = out
+                .stored
+                .iter()
+                .find(|s| s.item.title == "博州召开棉花采收工作推进会议")
+                .expect("the teaser is stored");
+            assert_eq!(teaser.item.published.unwrap().to_string(), "2022-09-06");
+            assert_eq!(
+                teaser.item.url.as_deref(),
+                Some(s.url("/zwdt/qnyw/broken.html").as_str())
+            );
+            assert!(state.article_tries.is_empty());
+            assert_eq!(state.given_up.len(), 1);
+            assert_eq!(state.given_up[0].tries, tidings::poll::MAX_ARTICLE_TRIES);
+            assert!(
+                state.given_up[0].last_error.contains("500"),
+                "{:?}",
+                state.given_up
+            );
+        }
+    }
+    // Never asked for again.
+    poller.poll(&source, false, &cancel).await.unwrap();
+    assert_eq!(broken(), fetched);
+    assert_eq!(s.requests("/zwdt/qnyw/t1.html").len(), 1);
+}

@@ -10,6 +10,7 @@
 mod end_to_end;
 mod formats;
 mod http;
+mod merged;
 mod status;
 
 use chrono::{DateTime, FixedOffset, Utc};

@@ -12,6 +12,7 @@ use crate::templates::Templates;
 use crate::{app, extract, parse, process, publish};
 
 mod chats;
+mod import;
 mod sources;
 mod subscribers;
 use chrono_tz::Tz;
@@ -140,6 +141,11 @@ pub enum Command {
         #[arg(long)]
         dry_run: bool,
     },
+    /// Import sources from another reader.
+    Import {
+        #[command(subcommand)]
+        what: ImportCommand,
+    },
     /// Export things from the configuration.
     Export {
         #[command(subcommand)]
@@ -198,10 +204,29 @@ pub enum ChatsCommand {
 
 #[derive(Subcommand, Debug)]
 pub enum ExportCommand {
-    /// OPML 2.0 of the served feeds.
+    /// OPML 2.0 of the served feeds (for a reader); with --sources, of the configured
+    /// sources filed by feed (for `tidings import opml`).
     Opml {
         #[arg(short, long, default_value = "feeds.toml")]
         config: PathBuf,
+        /// The configured sources, each [[feed]] a folder, instead of the served feeds.
+        #[arg(long)]
+        sources: bool,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum ImportCommand {
+    /// Add the feeds of an OPML export (Miniflux, FreshRSS, Inoreader, Feedly,
+    /// NetNewsWire, RSSHub route lists) as sources; folders become [[feed]]s.
+    Opml {
+        /// The OPML file, or its http(s) URL.
+        target: String,
+        #[arg(short, long, default_value = "feeds.toml")]
+        config: PathBuf,
+        /// Show what would be added; change nothing.
+        #[arg(long)]
+        dry_run: bool,
     },
 }
 
@@ -341,13 +366,25 @@ async fn dispatch(command: Command) -> anyhow::Result<i32> {
             })
             .await
         }
+        Command::Import {
+            what:
+                ImportCommand::Opml {
+                    target,
+                    config,
+                    dry_run,
+                },
+        } => import::opml(&target, &config, dry_run).await,
         Command::Export {
-            what: ExportCommand::Opml { config },
+            what: ExportCommand::Opml { config, sources },
         } => {
             let Ok(config) = load_config(&config) else {
                 return Ok(1);
             };
-            print!("{}", publish::opml::render(&config));
+            if sources {
+                print!("{}", publish::opml::render_sources(&config));
+            } else {
+                print!("{}", publish::opml::render(&config));
+            }
             Ok(0)
         }
     }

@@ -148,7 +148,7 @@ pub(super) async fn add(req: AddRequest<'_>) -> anyhow::Result<i32> {
     if let Some(id) = edit.configured(req.url) {
         eprintln!(
             "error: {} is already configured as source \"{id}\"",
-            req.url
+            crate::text::redact_url(req.url.as_str())
         );
         return Ok(1);
     }
@@ -165,7 +165,7 @@ pub(super) async fn add(req: AddRequest<'_>) -> anyhow::Result<i32> {
         eprintln!(
             "error: {} is neither a feed nor a page with an article list; \
              `tidings discover {}` lists a site's feeds and columns",
-            req.url,
+            crate::text::redact_url(req.url.as_str()),
             site_root(req.url)
         );
         return Ok(1);
@@ -209,7 +209,7 @@ pub(super) async fn add(req: AddRequest<'_>) -> anyhow::Result<i32> {
         "{verb} source \"{id}\" (kind = \"{kind_name}\", {} items, \"{}\"): {}",
         found.items,
         new.title.as_deref().unwrap_or(""),
-        req.url
+        crate::text::redact_url(req.url.as_str())
     );
     match (req.feed, in_feed) {
         (Some(feed), true) => println!("{verb} it to the sources of feed \"{feed}\""),

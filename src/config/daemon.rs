@@ -23,6 +23,10 @@ pub struct DaemonConfig {
     /// `timezone`: IANA name (default `UTC`) in which cron schedules are evaluated and dates
     /// printed without an offset are read.
     pub timezone: Tz,
+    /// Whether `timezone` was written. When it was not, a page's dates without an offset
+    /// are read in the zone the page itself points to (see [`crate::zone`]), and UTC only
+    /// when it points nowhere.
+    pub timezone_set: bool,
     /// `schedule`: the default poll schedule (default `0 */15 * * * *`, every 15 minutes).
     pub schedule: CronSpec,
     /// `templates_dir`: a directory whose files override the embedded templates of the same
@@ -39,6 +43,9 @@ pub struct DaemonConfig {
     pub alerts: Vec<String>,
     /// `alert_after_secs`: how long a source must fail before it is an alert (default 3600).
     pub alert_after_secs: u64,
+    /// `websub_hub`: an external WebSub hub. Feeds advertise it instead of Tidings' own
+    /// hub (`/websub`), and it is pinged (`hub.mode=publish`) when a feed changes.
+    pub websub_hub: Option<Url>,
 }
 
 /// `[fetch]`: how the daemon talks to sites. Every field is optional.
@@ -146,11 +153,13 @@ pub(super) fn read_daemon(
         listen: listen_default,
         public_url: http_base(listen_default),
         timezone: Tz::UTC,
+        timezone_set: false,
         schedule: parse_cron(DEFAULT_SCHEDULE).expect("the default schedule is valid"),
         templates_dir: None,
         admin_token: None,
         alerts: Vec::new(),
         alert_after_secs: 3600,
+        websub_hub: None,
     };
     let mut alert_refs = Vec::new();
     if let Some((table, span)) = table {
@@ -169,6 +178,7 @@ pub(super) fn read_daemon(
                 "admin_token",
                 "alerts",
                 "alert_after_secs",
+                "websub_hub",
             ],
         );
         if let Some(dir) = sec.string(cx, "data_dir") {
@@ -197,6 +207,7 @@ pub(super) fn read_daemon(
         }
         if let Some(tz) = sec.parsed(cx, "timezone", parse_tz) {
             daemon.timezone = tz;
+            daemon.timezone_set = true;
         }
         if let Some(schedule) = sec.parsed(cx, "schedule", parse_cron) {
             daemon.schedule = schedule;
@@ -220,6 +231,9 @@ pub(super) fn read_daemon(
         alert_refs = sec.strings(cx, "alerts").unwrap_or_default();
         if let Some(secs) = sec.integer(cx, "alert_after_secs", 0, i64::from(u32::MAX)) {
             daemon.alert_after_secs = secs as u64;
+        }
+        if let Some(url) = sec.parsed(cx, "websub_hub", |s| parse_http_url(s, "websub_hub")) {
+            daemon.websub_hub = Some(url);
         }
     }
     let base = config_path.parent().unwrap_or(Path::new(""));

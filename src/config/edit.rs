@@ -9,7 +9,7 @@
 //! file beside it, then a rename), so a running daemon that reloads it never reads half
 //! a file.
 
-use super::ids::is_valid_id;
+pub use super::ids::is_valid_id;
 use super::{Config, ConfigErrors, SourceKind};
 use crate::text::url::canonical_url;
 use std::collections::{HashMap, HashSet};
@@ -84,6 +84,8 @@ pub struct ConfigEdit {
     urls: HashMap<String, String>,
     /// `[[feed]]` ids, in file order.
     feeds: Vec<String>,
+    /// `[[feed]]` (id, title) pairs, of the file and of this edit.
+    feed_titles: Vec<(String, String)>,
 }
 
 impl ConfigEdit {
@@ -109,6 +111,16 @@ impl ConfigEdit {
             ids: HashSet::new(),
             urls: HashMap::new(),
             feeds: config.feeds.iter().map(|f| f.id.clone()).collect(),
+            feed_titles: config
+                .feeds
+                .iter()
+                .map(|f| {
+                    (
+                        f.id.clone(),
+                        f.title.clone().unwrap_or_else(|| f.id.clone()),
+                    )
+                })
+                .collect(),
             config,
         };
         for s in &edit.config.sources {
@@ -231,6 +243,74 @@ impl ConfigEdit {
         Ok(true)
     }
 
+    /// The `[[feed]]` whose title is `title` (ignoring case and surrounding blanks), of
+    /// the file or of this edit.
+    pub fn feed_titled(&self, title: &str) -> Option<&str> {
+        let title = title.trim().to_lowercase();
+        self.feed_titles
+            .iter()
+            .find(|(_, t)| t.trim().to_lowercase() == title)
+            .map(|(id, _)| id.as_str())
+    }
+
+    /// Whether a `[[feed]]` id is taken.
+    pub fn has_feed(&self, id: &str) -> bool {
+        self.feeds.iter().any(|f| f == id)
+    }
+
+    /// Add a `[[feed]]` serving `sources` (at least one); returns its id (`id` when given
+    /// and free, else one derived from the title).
+    pub fn add_feed(
+        &mut self,
+        id: Option<&str>,
+        title: &str,
+        sources: &[String],
+    ) -> Result<String, EditError> {
+        let taken: HashSet<String> = self.feeds.iter().cloned().collect();
+        let id = match id {
+            Some(id) if is_valid_id(id) && !taken.contains(id) => id.to_string(),
+            _ => derive_feed_id(title, &taken),
+        };
+        let mut table = Table::new();
+        table.insert("id", value(id.as_str()));
+        table.insert("title", value(title.trim()));
+        let mut list = Array::new();
+        for s in sources {
+            list.push(s.as_str());
+        }
+        if sources.len() > 2 {
+            for v in list.iter_mut() {
+                v.decor_mut().set_prefix("\n    ");
+            }
+            list.set_trailing_comma(true);
+            list.set_trailing("\n");
+        }
+        table.insert("sources", value(list));
+        table.decor_mut().set_prefix("\n");
+        if !self.doc.contains_key("feed") {
+            if let Some(next) =
+                self.first_position_of(&["email", "list", "telegram", "chat", "webhook"])
+            {
+                table.set_position(Some(next - 1));
+            }
+            self.doc
+                .insert("feed", Item::ArrayOfTables(ArrayOfTables::new()));
+        }
+        match self.doc.get_mut("feed") {
+            Some(Item::ArrayOfTables(feeds)) => feeds.push(table),
+            _ => {
+                return Err(EditError::Unsupported(format!(
+                    "{}: `feed` is not written as [[feed]] tables; add the feed by hand",
+                    self.path.display()
+                )));
+            }
+        }
+        self.feeds.push(id.clone());
+        self.feed_titles
+            .push((id.clone(), title.trim().to_string()));
+        Ok(id)
+    }
+
     /// The edited text.
     pub fn text(&self) -> String {
         self.doc.to_string()
@@ -255,7 +335,12 @@ impl ConfigEdit {
 
     /// The smallest document position of the sections that follow sources.
     fn first_position_after_sources(&self) -> Option<isize> {
-        ["feed", "email", "list", "telegram", "chat", "webhook"]
+        self.first_position_of(&["feed", "email", "list", "telegram", "chat", "webhook"])
+    }
+
+    /// The smallest document position of these sections.
+    fn first_position_of(&self, sections: &[&str]) -> Option<isize> {
+        sections
             .iter()
             .filter_map(|key| match self.doc.get(key)? {
                 Item::Table(t) => t.position(),
@@ -306,6 +391,25 @@ pub fn derive_id(title: Option<&str>, url: &Url, taken: &HashSet<String>) -> Str
     } else {
         base
     };
+    if !taken.contains(&base) {
+        return base;
+    }
+    (2..)
+        .map(|n| format!("{base}-{n}"))
+        .find(|id| !taken.contains(id))
+        .expect("an unbounded range finds a free id")
+}
+
+/// A valid feed id not in `taken`: a slug of the title when it is written in Latin
+/// letters ("Tech News" → `tech-news`), else `folder`, with `-2`, `-3` … when taken.
+pub fn derive_feed_id(title: &str, taken: &HashSet<String>) -> String {
+    let base = Some(slug(title))
+        .filter(|s| {
+            s.len() >= 2
+                && title.chars().filter(char::is_ascii_alphanumeric).count() * 2
+                    >= title.trim().chars().count()
+        })
+        .unwrap_or_else(|| "folder".to_string());
     if !taken.contains(&base) {
         return base;
     }

@@ -77,7 +77,7 @@ impl Ids {
 }
 
 /// `[a-z0-9-]+`: ids appear in URLs (`/feeds/{id}.atom`) and on command lines.
-pub(super) fn is_valid_id(id: &str) -> bool {
+pub fn is_valid_id(id: &str) -> bool {
     !id.is_empty()
         && id
             .bytes()

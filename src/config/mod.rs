@@ -14,7 +14,10 @@ mod live;
 mod notify;
 mod reader;
 mod select;
+mod server;
 mod source;
+mod store;
+mod websub;
 
 pub use daemon::{CronSpec, DaemonConfig, FetchConfig};
 pub use error::{ConfigError, ConfigErrors};
@@ -23,7 +26,10 @@ pub use notify::{
     ChatConfig, EmailConfig, Language, ListConfig, TelegramConfig, WebhookConfig, WebhookKind,
 };
 pub use select::{Css, ListSelectors};
+pub use server::ServerConfig;
 pub use source::{FeedConfig, Filter, SourceConfig, SourceKind};
+pub use store::StoreConfig;
+pub use websub::WebSubConfig;
 
 use chrono_tz::Tz;
 use ids::Ids;
@@ -40,6 +46,10 @@ pub struct Config {
     pub daemon: DaemonConfig,
     /// `[fetch]`.
     pub fetch: FetchConfig,
+    /// `[store]`: retention.
+    pub store: StoreConfig,
+    /// `[server]`: limits of the HTTP server.
+    pub server: ServerConfig,
     /// `[[source]]`, in file order.
     pub sources: Vec<SourceConfig>,
     /// `[[feed]]`, in file order.
@@ -54,11 +64,14 @@ pub struct Config {
     pub chats: Vec<ChatConfig>,
     /// `[[webhook]]`: group robots.
     pub webhooks: Vec<WebhookConfig>,
+    /// `[websub]`: the hub of our feeds, and subscriptions to the hubs of sources.
+    pub websub: WebSubConfig,
 }
 
 /// The top-level sections, in the order the example file presents them.
 const SECTIONS: &[&str] = &[
-    "daemon", "fetch", "source", "feed", "email", "list", "telegram", "chat", "webhook",
+    "daemon", "fetch", "store", "server", "source", "feed", "email", "list", "telegram", "chat",
+    "webhook", "websub",
 ];
 
 impl Config {
@@ -148,6 +161,21 @@ impl Config {
         s.timezone.unwrap_or(self.daemon.timezone)
     }
 
+    /// The zone the operator configured for a source's dates (its own `timezone`, else
+    /// `daemon.timezone` when written); `None` lets the pages' evidence decide.
+    pub fn configured_zone(&self, s: &SourceConfig) -> Option<Tz> {
+        s.timezone
+            .or(self.daemon.timezone_set.then_some(self.daemon.timezone))
+    }
+
+    /// Every source with what retention keeps of it.
+    pub fn retention(&self) -> Vec<(String, crate::store::Keep)> {
+        self.sources
+            .iter()
+            .map(|s| (s.id.clone(), s.keep))
+            .collect()
+    }
+
     pub fn source(&self, id: &str) -> Option<&SourceConfig> {
         self.sources.iter().find(|s| s.id == id)
     }
@@ -168,11 +196,15 @@ fn read_config(cx: &mut Ctx, root: &DeTable, path: &Path) -> Option<Config> {
     let (mut daemon, alert_refs) = daemon::read_daemon(cx, daemon_table, path);
     let fetch_table = single_table(cx, root, "fetch");
     let fetch = daemon::read_fetch(cx, fetch_table);
+    let store_table = single_table(cx, root, "store");
+    let store = store::read_store(cx, store_table);
+    let server_table = single_table(cx, root, "server");
+    let server = server::read_server(cx, server_table);
 
     let mut source_ids = Ids::new("source");
     let sources: Vec<_> = array_of_tables(cx, root, "source")
         .into_iter()
-        .filter_map(|(t, span)| source::read_source(cx, t, span, &mut source_ids))
+        .filter_map(|(t, span)| source::read_source(cx, t, span, &mut source_ids, store.keep))
         .collect();
 
     let mut feed_ids = Ids::new("feed");
@@ -226,11 +258,15 @@ fn read_config(cx: &mut Ctx, root: &DeTable, path: &Path) -> Option<Config> {
         })
         .collect();
     daemon.alerts = webhook_ids.resolve(cx, &alert_refs, "alerts");
+    let websub_table = single_table(cx, root, "websub");
+    let websub = websub::read_websub(cx, websub_table);
 
     Some(Config {
         path: path.to_path_buf(),
         daemon,
         fetch,
+        store,
+        server,
         sources,
         feeds,
         email,
@@ -238,5 +274,6 @@ fn read_config(cx: &mut Ctx, root: &DeTable, path: &Path) -> Option<Config> {
         telegram,
         chats,
         webhooks,
+        websub,
     })
 }

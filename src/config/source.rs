@@ -44,6 +44,13 @@ pub struct SourceConfig {
     pub select: Option<ListSelectors>,
     /// `timezone`: the zone of dates printed without an offset, else the daemon's.
     pub timezone: Option<Tz>,
+    /// `charset`: read this source's pages (list and articles) in this encoding whatever
+    /// they declare and whatever the bytes suggest, for the rare site whose declarations
+    /// and bytes both lie. A WHATWG label (`"gb18030"`, `"big5"`, `"shift_jis"` …);
+    /// GB2312/GBK read as GB18030.
+    pub charset: Option<&'static encoding_rs::Encoding>,
+    /// `keep_items`, `keep_days`: this source's retention, else `[store]`'s.
+    pub keep: crate::store::Keep,
     /// `allow_private`: links found in this source's content, and redirects, may reach
     /// loopback, private and link-local addresses (default false: only the source's own
     /// host may; see [`crate::fetch::guard`]).
@@ -97,6 +104,9 @@ const SOURCE_FIELDS: &[&str] = &[
     "notify_existing",
     "select",
     "timezone",
+    "charset",
+    "keep_items",
+    "keep_days",
     "allow_private",
 ];
 
@@ -107,6 +117,7 @@ pub(super) fn read_source(
     table: &DeTable,
     span: Span,
     ids: &mut Ids,
+    keep: crate::store::Keep,
 ) -> Option<SourceConfig> {
     let sec = Section::new(cx, "[[source]]", table, span, SOURCE_FIELDS);
     let id = sec.required_string(cx, "id", "\"city-news\"");
@@ -136,6 +147,8 @@ pub(super) fn read_source(
         .integer(cx, "notify_existing", 0, i64::from(u32::MAX))
         .map_or(0, |n| n as u32);
     let timezone = sec.parsed(cx, "timezone", parse_tz);
+    let charset = sec.parsed(cx, "charset", parse_charset);
+    let keep = super::store::read_keep(cx, &sec, keep);
     let allow_private = sec.boolean(cx, "allow_private").unwrap_or(false);
     let select = sec.table(cx, "select").and_then(|(table, span)| {
         if kind == SourceKind::Feed {
@@ -160,7 +173,18 @@ pub(super) fn read_source(
         notify_existing,
         select,
         timezone,
+        charset,
+        keep,
         allow_private,
+    })
+}
+
+/// A charset label as `encoding_rs` knows it (WHATWG names and aliases).
+fn parse_charset(s: &str) -> Result<&'static encoding_rs::Encoding, String> {
+    crate::text::charset::encoding_for_label(s).ok_or_else(|| {
+        format!(
+            "unknown charset \"{s}\"; expected an encoding label such as \"gb18030\", \"big5\", \"utf-8\" or \"shift_jis\""
+        )
     })
 }
 

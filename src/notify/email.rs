@@ -84,14 +84,14 @@ impl EmailChannel {
             Content::Digest { run, count, .. } => {
                 format!("{} — {run} ({count} {})", list.title, t["items"])
             }
-            Content::Confirm { .. } | Content::Alert { .. } => {
+            Content::Confirm { .. } | Content::Alert { .. } | Content::Feed(_) => {
                 format!("{} {}", t["confirm_subject"], list.title)
             }
         };
         let name = match &out.content {
             Content::Item { .. } => "item",
             Content::Digest { .. } => "digest",
-            Content::Confirm { .. } | Content::Alert { .. } => "confirm",
+            Content::Confirm { .. } | Content::Alert { .. } | Content::Feed(_) => "confirm",
         };
         let ctx = serde_json::json!({
             "list": {"id": list.id, "title": list.title, "description": list.description},

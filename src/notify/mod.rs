@@ -17,6 +17,7 @@
 //! - [`flood`]: the scheduler that holds every chat and robot within its flood limits.
 //! - [`bot`]: the bot's commands (`/subscribe` …), read by long polling.
 //! - [`alerts`]: operator alerts, once per incident and once on recovery.
+//! - [`websub`]: WebSub content distribution to the subscribers of our hub.
 //! - [`view`]: what a message shows, resolved from the store for the channels.
 //!
 //! Tokens, sign-ups and unsubscribes are served by [`crate::server`]; the data lives
@@ -35,6 +36,7 @@ pub mod status;
 pub mod subscription;
 pub mod telegram;
 pub mod view;
+pub mod websub;
 pub mod worker;
 
 pub use channel::{Channel, Outgoing, SendError};
@@ -117,6 +119,8 @@ impl Notifier {
         if !snapshot.webhooks.is_empty() {
             channels.push(Box::new(robot::RobotChannel::new(&snapshot.webhooks)));
         }
+        // Anyone may subscribe to our feeds at our hub: the channel is always there.
+        channels.push(Box::new(websub::WebSubChannel::new(config.clone())));
         let mut notifier = Notifier::with_channels(config, store, channels);
         notifier.telegram = telegram;
         notifier.reactivate_robots()?;

@@ -148,7 +148,7 @@ fn markdown(content: &Content) -> (String, String) {
                 format!("**{mark} {}**\n\n{}", md_escape(title), md_escape(detail)),
             )
         }
-        Content::Confirm { .. } => (String::new(), String::new()),
+        Content::Confirm { .. } | Content::Feed(_) => (String::new(), String::new()),
     }
 }
 
@@ -238,7 +238,7 @@ fn feishu_post(content: &Content) -> Value {
             format!("{} {title}", if *recovered { "✅" } else { "⚠️" }),
             vec![json!([{"tag": "text", "text": detail}])],
         ),
-        Content::Confirm { .. } => (String::new(), vec![]),
+        Content::Confirm { .. } | Content::Feed(_) => (String::new(), vec![]),
     };
     json!({"post": {"zh_cn": {"title": title, "content": lines}}})
 }
@@ -285,7 +285,7 @@ pub fn body(kind: WebhookKind, content: &Content) -> Value {
                 Content::Alert { title, detail, .. } => {
                     format!("*{}*\n{}", slack_escape(title), slack_escape(detail))
                 }
-                Content::Confirm { .. } => String::new(),
+                Content::Confirm { .. } | Content::Feed(_) => String::new(),
             };
             json!({"text": truncate(&text, SLACK_MAX_CHARS, true), "unfurl_links": false})
         }
@@ -304,7 +304,7 @@ pub fn body(kind: WebhookKind, content: &Content) -> Value {
             } => {
                 json!({"type": "alert", "title": title, "detail": detail, "recovered": recovered})
             }
-            Content::Confirm { .. } => Value::Null,
+            Content::Confirm { .. } | Content::Feed(_) => Value::Null,
         },
     }
 }
@@ -505,9 +505,9 @@ impl Channel for RobotChannel {
                     "no [[webhook]] \"{id}\" any more"
                 )));
             };
-            if matches!(out.content, Content::Confirm { .. }) {
+            if matches!(out.content, Content::Confirm { .. } | Content::Feed(_)) {
                 return Err(SendError::permanent(
-                    "a confirmation mail cannot go to a robot",
+                    "a confirmation mail or a WebSub push cannot go to a robot",
                 ));
             }
             let key = out.target.key();

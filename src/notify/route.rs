@@ -19,13 +19,15 @@
 //!   that feed for it. Inactive chats and robots get nothing; a group that became a
 //!   supergroup is reached at its new id.
 //! - A batch is routed oldest item first, so that a chat reads it in order.
+//! - Each WebSub subscriber of a feed that took something gets one push per batch
+//!   holding those items, backlog and updates included, while its lease runs.
 
 use crate::config::{Config, ListConfig};
 use crate::filter;
 use crate::model::{Item, ItemStatus};
 use crate::store::{
-    Delivery, Held, ItemRef, Payload, Route, Store, StoreError, Stored, Subscriber, Target,
-    delivery_id,
+    Delivery, Held, HubSubscription, ItemRef, Payload, Route, Store, StoreError, Stored,
+    Subscriber, Target, delivery_id,
 };
 use chrono::{DateTime, Utc};
 use std::collections::HashMap;
@@ -36,6 +38,8 @@ use std::collections::HashMap;
 pub struct Audience {
     subscribers: HashMap<String, Vec<Subscriber>>,
     chats: Vec<ChatAudience>,
+    /// Subscribers of our WebSub hub (leases are checked against routing's clock).
+    websub: Vec<HubSubscription>,
 }
 
 /// One chat or robot and the feeds it takes.
@@ -97,7 +101,11 @@ impl Audience {
                 .find(|s| s.target == c.target)
                 .is_none_or(|s| s.is_active())
         });
-        Ok(Audience { subscribers, chats })
+        Ok(Audience {
+            subscribers,
+            chats,
+            websub: store.hub_subscriptions()?,
+        })
     }
 
     /// An audience of chats and robots only (tests, benchmarks).
@@ -105,6 +113,7 @@ impl Audience {
         Audience {
             subscribers: HashMap::new(),
             chats,
+            websub: Vec::new(),
         }
     }
 
@@ -178,6 +187,54 @@ pub fn plan(
                 routes.push(route(chat.target.clone(), chat.digest, s, keyword, now));
             }
         }
+    }
+    routes.extend(websub_routes(config, audience, stored, now));
+    routes
+}
+
+/// WebSub: each subscriber of a feed that took any of the batch gets one push holding
+/// those items. Unlike people, a subscribing reader wants every change of the feed: a
+/// first poll's backlog and updates included.
+fn websub_routes(
+    config: &Config,
+    audience: &Audience,
+    stored: &[Stored],
+    now: DateTime<Utc>,
+) -> Vec<Route> {
+    let mut routes = Vec::new();
+    for sub in audience.websub.iter().filter(|s| s.is_active(now)) {
+        let Some(feed) = config.feeds.iter().find(|f| f.id == sub.feed) else {
+            continue;
+        };
+        let items: Vec<&Stored> = stored
+            .iter()
+            .filter(|s| filter::feed_accepts(feed, &s.item))
+            .collect();
+        if items.is_empty() {
+            continue;
+        }
+        let target = Target::WebSub { id: sub.id.clone() };
+        let what: Vec<String> = items
+            .iter()
+            .map(|s| format!("{}\0{}\0{}", s.item.source, s.item.id, s.item.revision))
+            .collect();
+        routes.push(Route::Send(Delivery {
+            id: delivery_id(&target, &format!("feed {}\0{}", feed.id, what.join("\0"))),
+            target,
+            payload: Payload::Feed {
+                feed: feed.id.clone(),
+                items: items
+                    .iter()
+                    .map(|s| ItemRef {
+                        source: s.item.source.clone(),
+                        id: s.item.id.clone(),
+                    })
+                    .collect(),
+            },
+            created: now,
+            attempts: 0,
+            last_error: None,
+        }));
     }
     routes
 }

@@ -199,6 +199,7 @@ fn status_of(
     let (channel, id) = match &s.target {
         Target::Telegram { chat_id } => ("telegram", chat_id.to_string()),
         Target::Webhook { id } => ("webhook", id.clone()),
+        Target::WebSub { id } => ("websub", id.clone()),
         Target::Email { address, .. } => ("email", address.clone()),
     };
     let kind = match s.kind {

@@ -63,6 +63,35 @@ pub enum Content {
         detail: String,
         recovered: bool,
     },
+    /// A WebSub push: a feed document holding the new entries, for one subscription.
+    Feed(FeedPush),
+}
+
+/// What a WebSub push carries, resolved by the worker from the subscription and the
+/// store: where it goes, the body and its headers.
+#[derive(Clone, Serialize)]
+pub struct FeedPush {
+    pub callback: String,
+    /// The feed URL (`rel="self"` in the `Link` header).
+    pub topic: String,
+    /// The hub advertised (`rel="hub"`).
+    pub hub: String,
+    pub content_type: String,
+    pub body: String,
+    /// The subscriber's `hub.secret`, for `X-Hub-Signature`.
+    #[serde(skip)]
+    pub secret: Option<String>,
+}
+
+// The secret stays out of logs.
+impl std::fmt::Debug for FeedPush {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("FeedPush")
+            .field("callback", &self.callback)
+            .field("topic", &self.topic)
+            .field("bytes", &self.body.len())
+            .finish_non_exhaustive()
+    }
 }
 
 impl ItemView {

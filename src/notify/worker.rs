@@ -121,7 +121,7 @@ impl Notifier {
             }
             let mut round = Pass::default();
             let mut results = futures_util::stream::iter(by_target)
-                .map(|(_, rows)| self.deliver_target(rows, cancel))
+                .map(|(_, rows)| self.deliver_target(rows, now, cancel))
                 .buffer_unordered(CONCURRENCY);
             while let Some(result) = results.next().await {
                 round.add(&result?);
@@ -152,6 +152,7 @@ impl Notifier {
     async fn deliver_target(
         &self,
         rows: Vec<Queued>,
+        now: DateTime<Utc>,
         cancel: &CancellationToken,
     ) -> Result<Pass, StoreError> {
         let mut pass = Pass::default();
@@ -160,7 +161,7 @@ impl Notifier {
             if cancel.is_cancelled() {
                 break;
             }
-            match self.deliver(row).await? {
+            match self.deliver(row, now).await? {
                 Outcome::Sent => pass.sent += 1,
                 Outcome::Failed => pass.failed += 1,
                 Outcome::Dropped => pass.dropped += 1,
@@ -206,7 +207,7 @@ impl Notifier {
                 .iter()
                 .find(|w| w.id == *id)
                 .map_or(0, |w| w.burst_digest),
-            Target::Email { .. } => 0,
+            Target::Email { .. } | Target::WebSub { .. } => 0,
         };
         let (items, rest): (Vec<Queued>, Vec<Queued>) = rows
             .into_iter()
@@ -241,11 +242,11 @@ impl Notifier {
         Ok(std::iter::once(merged).chain(rest).collect())
     }
 
-    /// One row, start to finish.
-    async fn deliver(&self, row: &Queued) -> Result<Outcome, StoreError> {
+    /// One row, start to finish, with the clock at `now` (leases end by it).
+    async fn deliver(&self, row: &Queued, now: DateTime<Utc>) -> Result<Outcome, StoreError> {
         let target = row.delivery.target.clone();
         let channel_name = target.channel();
-        let outgoing = match self.resolve(row)? {
+        let outgoing = match self.resolve(row, now)? {
             Ok(o) => o,
             Err(reason) => {
                 debug!(%target, %reason, "delivery dropped");
@@ -315,13 +316,19 @@ impl Notifier {
                     .min(Duration::from_secs(6 * 3600));
                 let due = later(now, wait);
                 warn!(%target, error = %message, retry_in = ?wait, "delivery failed; will retry");
-                if !matches!(target, Target::Email { .. }) {
-                    self.store.update_chat(&target, |c| {
-                        c.last_error = Some(message.clone());
-                        if retry_after.is_some() {
-                            c.paused_until = Some(due);
-                        }
-                    })?;
+                match &target {
+                    Target::Email { .. } => {}
+                    Target::WebSub { id } => self
+                        .store
+                        .update_hub_subscription(id, |s| s.last_error = Some(message.clone()))?,
+                    Target::Telegram { .. } | Target::Webhook { .. } => {
+                        self.store.update_chat(&target, |c| {
+                            c.last_error = Some(message.clone());
+                            if retry_after.is_some() {
+                                c.paused_until = Some(due);
+                            }
+                        })?;
+                    }
                 }
                 metrics::counter!("tidings_deliveries_total", "channel" => channel_name, "result" => "retried").increment(1);
                 Ok(Outcome::Retried(due, message))
@@ -347,6 +354,7 @@ impl Notifier {
                 .iter()
                 .find(|w| w.id == *id)
                 .map(|w| w.feeds.clone())),
+            Target::WebSub { .. } => Ok(None),
             Target::Telegram { .. } => {
                 let mut feeds: Vec<String> = Vec::new();
                 for chat in &self.config.get().chats {
@@ -368,9 +376,25 @@ impl Notifier {
     }
 
     /// The message a row stands for, or why it is no longer to be sent.
-    fn resolve(&self, row: &Queued) -> Result<Result<Outgoing, String>, StoreError> {
+    fn resolve(
+        &self,
+        row: &Queued,
+        now: DateTime<Utc>,
+    ) -> Result<Result<Outgoing, String>, StoreError> {
         let d = &row.delivery;
         let config = self.config.get();
+        if let Target::WebSub { id } = &d.target {
+            return Ok(
+                super::websub::resolve(&self.store, &config, id, &d.payload, now)?.map(|push| {
+                    Outgoing {
+                        id: d.id.clone(),
+                        target: d.target.clone(),
+                        content: Content::Feed(push),
+                        unsubscribe_url: None,
+                    }
+                }),
+            );
+        }
         let mut unsubscribe_url = None;
         let mut list_feeds: Vec<String> = Vec::new();
         let alert = matches!(d.payload, Payload::Alert { .. });
@@ -436,6 +460,9 @@ impl Notifier {
                     groups: group(&config, &list_feeds, found),
                 }
             }
+            Payload::Feed { .. } => {
+                return Ok(Err("a feed push goes to WebSub subscribers only".into()));
+            }
             Payload::Confirm { token } => Content::Confirm {
                 confirm_url: self.page_url("confirm", token),
             },
@@ -468,8 +495,15 @@ impl Notifier {
 
     /// A chat that was paused or failing and took a message is well again.
     fn record_sent(&self, target: &Target, now: DateTime<Utc>) -> Result<(), StoreError> {
-        if matches!(target, Target::Email { .. }) {
-            return Ok(());
+        match target {
+            Target::Email { .. } => return Ok(()),
+            Target::WebSub { id } => {
+                return self.store.update_hub_subscription(id, |s| {
+                    s.last_sent = Some(now);
+                    s.last_error = None;
+                });
+            }
+            Target::Telegram { .. } | Target::Webhook { .. } => {}
         }
         if let Some(c) = self.store.chat(target)?
             && (c.paused_until.is_some() || c.last_error.is_some())
@@ -496,6 +530,15 @@ impl Notifier {
                     s.last_error = Some(error.to_string());
                 })?;
                 self.store.drop_held(target)?;
+            }
+            Target::WebSub { id } => {
+                if gone {
+                    // 410 Gone (§7): the subscriber ended it.
+                    self.store.remove_hub_subscription(id)?;
+                } else {
+                    self.store
+                        .update_hub_subscription(id, |s| s.last_error = Some(error.to_string()))?;
+                }
             }
             Target::Telegram { .. } | Target::Webhook { .. } => {
                 let hash = self.robot_fingerprint(target);

@@ -1,7 +1,9 @@
 //! Atom 1.0 (`atom_syndication`).
 
 use super::{FeedDoc, FeedEntry, Format};
+use atom_syndication::extension::{Extension, ExtensionMap};
 use atom_syndication::{Content, Entry, Feed, Generator, Link, Person, Text};
+use std::collections::BTreeMap;
 
 pub fn render(doc: &FeedDoc) -> Result<Vec<u8>, String> {
     let feed = Feed {
@@ -13,6 +15,7 @@ pub fn render(doc: &FeedDoc) -> Result<Vec<u8>, String> {
         authors: vec![person(&doc.title)],
         links: vec![
             link(doc.url(Format::Atom), "self", Some(Format::Atom)),
+            link(doc.hub.clone(), "hub", None),
             link(format!("{}/", doc.base_url), "alternate", None),
         ],
         generator: Some(Generator {
@@ -21,6 +24,7 @@ pub fn render(doc: &FeedDoc) -> Result<Vec<u8>, String> {
             version: Some(env!("CARGO_PKG_VERSION").into()),
         }),
         entries: doc.entries.iter().map(entry).collect(),
+        namespaces: BTreeMap::from([("dc".to_string(), DC_NS.to_string())]),
         ..Default::default()
     };
     feed.write_to(Vec::new()).map_err(|e| e.to_string())
@@ -44,8 +48,24 @@ fn entry(e: &FeedEntry) -> Entry {
             content_type: Some("html".into()),
             ..Default::default()
         }),
+        extensions: e.origin.as_deref().map(dc_source).unwrap_or_default(),
         ..Default::default()
     }
+}
+
+/// Dublin Core, for `dc:source` (the origin, 来源) in entries.
+const DC_NS: &str = "http://purl.org/dc/elements/1.1/";
+
+fn dc_source(origin: &str) -> ExtensionMap {
+    let source = Extension {
+        name: "dc:source".into(),
+        value: Some(origin.to_string()),
+        ..Default::default()
+    };
+    BTreeMap::from([(
+        "dc".to_string(),
+        BTreeMap::from([("source".to_string(), vec![source])]),
+    )])
 }
 
 fn person(name: &str) -> Person {

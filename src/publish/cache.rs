@@ -120,7 +120,13 @@ impl FeedCache {
             feed: feed.id.clone(),
             source,
         })?;
-        let body = render(&FeedDoc::new(config, feed, items), format)?;
+        let zones: std::collections::HashMap<&str, chrono_tz::Tz> = feed
+            .sources
+            .iter()
+            .map(|s| (s.as_str(), super::source_zone(config, store, s)))
+            .collect();
+        let zone = |s: &str| zones.get(s).copied().unwrap_or(chrono_tz::Tz::UTC);
+        let body = render(&FeedDoc::new(config, feed, items, zone), format)?;
         let etag = format!("\"{}\"", hex::encode(&Sha256::digest(&body)[..16]));
         let last_modified = match &previous {
             Some(p) if p.etag == etag => p.last_modified,

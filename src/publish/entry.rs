@@ -8,7 +8,8 @@
 use super::xml_text;
 use crate::model::Item;
 use crate::text::{html_to_text, text_to_paragraphs};
-use chrono::{DateTime, FixedOffset, Utc};
+use chrono::{DateTime, FixedOffset, TimeZone, Utc};
+use chrono_tz::Tz;
 use url::Url;
 
 /// An item as every format publishes it.
@@ -23,6 +24,9 @@ pub struct FeedEntry {
     /// The last change known: the item's `updated`, else published, else first seen.
     pub updated: DateTime<FixedOffset>,
     pub author: Option<String>,
+    /// The original publisher named on the page (来源), when it is not the site itself.
+    /// Also shown to readers as the content's first line (after a subtitle).
+    pub origin: Option<String>,
     /// Sanitised summary HTML, and the same as plain text.
     pub summary_html: Option<String>,
     pub summary_text: Option<String>,
@@ -48,17 +52,35 @@ pub fn tag_uri(source: &str, item_id: &str) -> String {
     out
 }
 
+/// The label of the origin line shown in content (来源：X).
+pub const ORIGIN_LABEL: &str = "来源：";
+
+/// A publication date as an instant: a bare day (`2022-09-07` on a list page) is the
+/// midnight that starts it in `zone`, the source's time zone, not midnight UTC.
+pub fn published_instant(p: crate::model::PubDate, zone: Tz) -> DateTime<FixedOffset> {
+    match p {
+        crate::model::PubDate::Instant(t) => t,
+        crate::model::PubDate::Day(d) => {
+            let midnight = d.and_hms_opt(0, 0, 0).unwrap_or_default();
+            // A zone that skips midnight on a DST day starts the day at the first
+            // instant that exists (`earliest`); UTC if even that fails.
+            zone.from_local_datetime(&midnight)
+                .earliest()
+                .map(|t| t.fixed_offset())
+                .unwrap_or_else(|| midnight.and_utc().fixed_offset())
+        }
+    }
+}
+
 impl FeedEntry {
-    pub fn from_item(item: &Item) -> FeedEntry {
+    /// The entry of a stored item; `zone` is its source's time zone (for bare days).
+    pub fn from_item(item: &Item, zone: Tz) -> FeedEntry {
         let link = item
             .url
             .as_deref()
             .and_then(|u| Url::parse(u).ok())
             .filter(|u| matches!(u.scheme(), "http" | "https"));
-        let published = item.published.map(|p| match p {
-            crate::model::PubDate::Instant(t) => t,
-            day => day.to_utc().fixed_offset(),
-        });
+        let published = item.published.map(|p| published_instant(p, zone));
         let updated = item
             .updated
             .or(published)
@@ -92,6 +114,23 @@ impl FeedEntry {
             }
             None => (content_html, content_text),
         };
+        // The origin (来源) is shown as a first line of its own, so that a reader sees who
+        // first published the article; formats also carry it as a field (dc:source, _tidings).
+        let origin = nonempty(item.origin.as_deref()).map(|o| xml_text(o.trim()));
+        let (content_html, content_text) = match &origin {
+            Some(o) => {
+                let mut html = String::from("<p>");
+                crate::text::escape_html_into(&format!("{ORIGIN_LABEL}{o}"), &mut html);
+                html.push_str("</p>");
+                html.push_str(content_html.as_deref().unwrap_or(""));
+                let text = match content_text {
+                    Some(t) => format!("{ORIGIN_LABEL}{o}\n{t}"),
+                    None => format!("{ORIGIN_LABEL}{o}"),
+                };
+                (Some(html), Some(text))
+            }
+            None => (content_html, content_text),
+        };
         FeedEntry {
             id: tag_uri(&item.source, &item.id),
             title: xml_text(item.title.trim()),
@@ -99,6 +138,7 @@ impl FeedEntry {
             published,
             updated,
             author: nonempty(item.author.as_deref()).map(xml_text),
+            origin,
             summary_text: summary_html.as_deref().map(html_to_text),
             summary_html,
             content_html,

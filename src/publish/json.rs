@@ -11,7 +11,16 @@ struct JsonFeed<'a> {
     feed_url: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     description: Option<&'a str>,
+    /// WebSub hubs (JSON Feed 1.1 `hubs`).
+    hubs: Vec<Hub<'a>>,
     items: Vec<JsonItem<'a>>,
+}
+
+#[derive(Serialize)]
+struct Hub<'a> {
+    #[serde(rename = "type")]
+    kind: &'static str,
+    url: &'a str,
 }
 
 #[derive(Serialize)]
@@ -32,6 +41,16 @@ struct JsonItem<'a> {
     date_modified: String,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     authors: Vec<Author<'a>>,
+    /// Our extension (JSON Feed extensions start with `_`): `{"origin": "…"}`.
+    #[serde(rename = "_tidings", skip_serializing_if = "Option::is_none")]
+    tidings: Option<Extension<'a>>,
+}
+
+/// `_tidings` of an item: fields the standard has no name for.
+#[derive(Serialize)]
+struct Extension<'a> {
+    /// The original publisher named on the page (来源).
+    origin: &'a str,
 }
 
 #[derive(Serialize)]
@@ -46,6 +65,10 @@ pub fn render(doc: &FeedDoc) -> Result<Vec<u8>, String> {
         home_page_url: format!("{}/", doc.base_url),
         feed_url: doc.url(Format::Json),
         description: doc.description.as_deref(),
+        hubs: vec![Hub {
+            kind: "WebSub",
+            url: &doc.hub,
+        }],
         items: doc.entries.iter().map(item).collect(),
     };
     serde_json::to_vec_pretty(&feed).map_err(|e| e.to_string())
@@ -69,5 +92,6 @@ fn item(e: &FeedEntry) -> JsonItem<'_> {
             .map(|name| Author { name })
             .into_iter()
             .collect(),
+        tidings: e.origin.as_deref().map(|origin| Extension { origin }),
     }
 }

@@ -18,6 +18,7 @@ pub mod select;
 
 use crate::config::{Config, FeedConfig};
 use chrono::{DateTime, FixedOffset};
+use chrono_tz::Tz;
 pub use entry::{FeedEntry, tag_uri};
 
 /// The formats a feed is served in.
@@ -81,18 +82,30 @@ pub struct FeedDoc {
     pub description: Option<String>,
     /// The daemon's public base URL, without a trailing slash.
     pub base_url: String,
+    /// The WebSub hub the feed advertises ([`crate::websub::hub_url`]).
+    pub hub: String,
     pub entries: Vec<FeedEntry>,
 }
 
 impl FeedDoc {
-    /// Build the document of a configured feed from its selected items.
-    pub fn new(config: &Config, feed: &FeedConfig, items: Vec<crate::model::Item>) -> FeedDoc {
+    /// Build the document of a configured feed from its selected items; `zone` gives a
+    /// source's time zone (see [`source_zone`]), in which a bare day starts.
+    pub fn new(
+        config: &Config,
+        feed: &FeedConfig,
+        items: Vec<crate::model::Item>,
+        zone: impl Fn(&str) -> Tz,
+    ) -> FeedDoc {
         FeedDoc {
             id: feed.id.clone(),
             title: xml_text(feed.title.as_deref().unwrap_or(&feed.id)),
             description: feed.description.as_deref().map(xml_text),
             base_url: base_url(config),
-            entries: items.iter().map(FeedEntry::from_item).collect(),
+            hub: crate::websub::hub_url(config),
+            entries: items
+                .iter()
+                .map(|item| FeedEntry::from_item(item, zone(&item.source)))
+                .collect(),
         }
     }
 
@@ -110,6 +123,19 @@ impl FeedDoc {
             .max()
             .unwrap_or_default()
     }
+}
+
+/// A source's time zone: the configured one, else the zone its last poll read dates in
+/// (from the pages' evidence, [`crate::zone`]), else UTC.
+pub fn source_zone(config: &Config, store: &crate::store::Store, source: &str) -> Tz {
+    config
+        .source(source)
+        .and_then(|s| config.configured_zone(s))
+        .or_else(|| {
+            let state = store.source_state(source).ok()?;
+            state.zone.as_deref()?.parse().ok()
+        })
+        .unwrap_or(Tz::UTC)
 }
 
 /// `daemon.public_url` without its trailing slash.

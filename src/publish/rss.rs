@@ -1,5 +1,5 @@
 //! RSS 2.0 (`rss`), with `atom:link rel="self"` (readers use it to find the feed's own
-//! address), `content:encoded` for full content and `dc:creator` for authors (RSS's own
+//! address) and `atom:link rel="hub"` (its WebSub hub), `content:encoded` for full content and `dc:creator` for authors (RSS's own
 //! `author` element must be an e-mail address).
 
 use super::{FeedDoc, FeedEntry, Format};
@@ -18,7 +18,7 @@ pub fn render(doc: &FeedDoc) -> Result<Vec<u8>, String> {
         description: doc.description.clone().unwrap_or_else(|| doc.title.clone()),
         last_build_date: doc.entries.first().map(|_| doc.updated().to_rfc2822()),
         generator: Some(format!("tidings {}", env!("CARGO_PKG_VERSION"))),
-        extensions: self_link(&doc.url(Format::Rss)),
+        extensions: atom_links(&doc.url(Format::Rss), &doc.hub),
         namespaces: BTreeMap::from([("atom".to_string(), ATOM_NS.to_string())]),
         items: doc.entries.iter().map(item).collect(),
         ..Default::default()
@@ -26,20 +26,27 @@ pub fn render(doc: &FeedDoc) -> Result<Vec<u8>, String> {
     channel.write_to(Vec::new()).map_err(|e| e.to_string())
 }
 
-fn self_link(href: &str) -> ExtensionMap {
-    let link = Extension {
+fn atom_links(self_href: &str, hub: &str) -> ExtensionMap {
+    let link = |attrs: &[(&str, &str)]| Extension {
         name: "atom:link".into(),
         value: None,
-        attrs: BTreeMap::from([
-            ("href".to_string(), href.to_string()),
-            ("rel".to_string(), "self".to_string()),
-            ("type".to_string(), "application/rss+xml".to_string()),
-        ]),
+        attrs: attrs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect(),
         children: BTreeMap::new(),
     };
+    let links = vec![
+        link(&[
+            ("href", self_href),
+            ("rel", "self"),
+            ("type", "application/rss+xml"),
+        ]),
+        link(&[("href", hub), ("rel", "hub")]),
+    ];
     BTreeMap::from([(
         "atom".to_string(),
-        BTreeMap::from([("link".to_string(), vec![link])]),
+        BTreeMap::from([("link".to_string(), links)]),
     )])
 }
 
@@ -55,8 +62,10 @@ fn item(e: &FeedEntry) -> Item {
         }),
         pub_date: Some(e.published.unwrap_or(e.updated).to_rfc2822()),
         content: e.content_html.clone(),
-        dublin_core_ext: e.author.as_ref().map(|a| DublinCoreExtension {
-            creators: vec![a.clone()],
+        // dc:creator is the writer; dc:source the origin (来源).
+        dublin_core_ext: (e.author.is_some() || e.origin.is_some()).then(|| DublinCoreExtension {
+            creators: e.author.iter().cloned().collect(),
+            sources: e.origin.iter().cloned().collect(),
             ..Default::default()
         }),
         ..Default::default()

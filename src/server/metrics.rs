@@ -37,6 +37,14 @@ pub fn handle() -> &'static PrometheusHandle {
 
 fn describe() {
     metrics::describe_counter!("tidings_polls_total", "Polls of a source");
+    metrics::describe_counter!(
+        "tidings_store_unreadable_total",
+        "Stored values that no longer decode, by tree (logged and skipped)"
+    );
+    metrics::describe_counter!(
+        "tidings_retention_removed_total",
+        "Items removed by retention, by source"
+    );
     metrics::describe_counter!("tidings_poll_failures_total", "Failed polls of a source");
     metrics::describe_counter!(
         "tidings_items_total",

@@ -8,25 +8,33 @@
 //! - [`subscribe`]: the public sign-up, confirm and unsubscribe pages.
 //! - [`admin`]: the admin API (loopback + bearer token) behind `tidings subscribers` and
 //!   `tidings chats list`.
+//! - `listen`: the accept loop with the `[server]` limits (header timeout, connection cap);
+//!   `harden`: security headers on every answer, the whole-request timeout.
+//! - `websub`: our WebSub hub (`POST /websub`) and our subscriber callbacks
+//!   (`/websub/callback/{source}`).
 
 pub mod admin;
 mod feeds;
+mod harden;
 mod health;
 mod limit;
+mod listen;
 pub mod metrics;
 mod status;
 mod subscribe;
+mod websub;
 
 pub use health::Health;
 
 use crate::config::{Config, LiveConfig};
+use crate::poll::Poller;
 use crate::publish::cache::FeedCache;
 use crate::store::Store;
 use crate::templates::Templates;
+use crate::websub::WebSub;
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::routing::get;
-use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio_util::sync::CancellationToken;
@@ -34,8 +42,8 @@ use tokio_util::sync::CancellationToken;
 /// Sign-ups one client address may make per window.
 const SIGNUPS_PER_WINDOW: u32 = 5;
 const SIGNUP_WINDOW: Duration = Duration::from_secs(600);
-/// The largest form or admin request body accepted.
-const FORM_BODY_LIMIT: usize = 16 * 1024;
+/// WebSub hub requests one client address may make per window.
+const HUB_REQUESTS_PER_WINDOW: u32 = 60;
 
 /// What the server needs from the daemon.
 pub struct ServerState {
@@ -46,6 +54,10 @@ pub struct ServerState {
     pub templates: Arc<Templates>,
     /// Woken when a request queued mail (a confirmation).
     pub outbox_wake: Arc<tokio::sync::Notify>,
+    /// The WebSub hub and subscriber.
+    pub websub: Arc<WebSub>,
+    /// Handles the bodies hubs push to us; without it pushes are refused (503).
+    pub poller: Option<Poller>,
 }
 
 impl ServerState {
@@ -56,12 +68,20 @@ impl ServerState {
         store: Arc<Store>,
         health: Arc<Health>,
     ) -> ServerState {
+        let config = config.into();
         ServerState {
-            config: config.into(),
+            websub: Arc::new(WebSub::new(
+                config.clone(),
+                store.clone(),
+                tokio_util::task::TaskTracker::new(),
+                CancellationToken::new(),
+            )),
+            config,
             store,
             health,
             templates: Arc::new(Templates::embedded()),
             outbox_wake: Arc::new(tokio::sync::Notify::new()),
+            poller: None,
         }
     }
 }
@@ -79,6 +99,10 @@ struct Shared {
     templates: Arc<Templates>,
     outbox_wake: Arc<tokio::sync::Notify>,
     signups: limit::IpLimiter,
+    websub: Arc<WebSub>,
+    poller: Option<Poller>,
+    /// Hub requests per client address (each may make us call a callback).
+    hub_requests: limit::IpLimiter,
 }
 
 impl Shared {
@@ -101,6 +125,15 @@ impl Shared {
 
 /// The routes, ready to serve.
 fn router(state: ServerState) -> Router {
+    let config = state.config.get();
+    let limits = config.server.clone();
+    let public = config.daemon.public_url.origin().ascii_serialization();
+    let csp = harden::content_security_policy(&public)
+        .parse::<axum::http::HeaderValue>()
+        .unwrap_or_else(|_| {
+            // An origin is ASCII without control characters: always a valid header.
+            axum::http::HeaderValue::from_static("default-src 'none'")
+        });
     let shared = Arc::new(Shared {
         cache_generation: std::sync::atomic::AtomicU64::new(state.config.generation()),
         config: state.config,
@@ -111,7 +144,19 @@ fn router(state: ServerState) -> Router {
         templates: state.templates,
         outbox_wake: state.outbox_wake,
         signups: limit::IpLimiter::new(SIGNUPS_PER_WINDOW, SIGNUP_WINDOW),
+        websub: state.websub,
+        poller: state.poller,
+        hub_requests: limit::IpLimiter::new(HUB_REQUESTS_PER_WINDOW, SIGNUP_WINDOW),
     });
+    let push_limit = shared.config().fetch.max_body_bytes;
+    let websub = Router::new()
+        .route(
+            "/websub/callback/{source}",
+            get(websub::verify).post(websub::push),
+        )
+        .layer(DefaultBodyLimit::max(
+            usize::try_from(push_limit).unwrap_or(usize::MAX),
+        ));
     let forms = Router::new()
         .route(
             "/subscribe/{list}",
@@ -127,7 +172,9 @@ fn router(state: ServerState) -> Router {
             get(admin::list).post(admin::add).delete(admin::remove),
         )
         .route("/admin/chats", get(admin::chats))
-        .layer(DefaultBodyLimit::max(FORM_BODY_LIMIT));
+        .route("/websub", axum::routing::post(websub::hub))
+        .layer(DefaultBodyLimit::max(limits.max_form_bytes));
+    let timeout = limits.request_timeout();
     Router::new()
         .route("/", get(status::page))
         .route("/feeds/{file}", get(feeds::feed))
@@ -135,22 +182,32 @@ fn router(state: ServerState) -> Router {
         .route("/healthz", get(health::healthz))
         .route("/metrics", get(metrics::render))
         .merge(forms)
+        .merge(websub)
         .with_state(shared)
+        .layer(axum::middleware::from_fn(move |req, next| {
+            harden::deadline(timeout, req, next)
+        }))
+        .layer(axum::middleware::from_fn(move |req, next| {
+            harden::headers(csp.clone(), req, next)
+        }))
 }
 
-/// Serve until `cancel` fires, then finish the requests in flight and return.
+/// Serve until `cancel` fires, then finish the requests in flight and return. The
+/// `[server]` limits are read once here (a reload does not change them).
 pub async fn serve(
     listener: tokio::net::TcpListener,
     state: ServerState,
     cancel: CancellationToken,
 ) -> std::io::Result<()> {
+    let limits = state.config.get().server.clone();
     if let Ok(addr) = listener.local_addr() {
-        tracing::info!(%addr, "serving feeds");
+        tracing::info!(
+            %addr,
+            max_connections = limits.max_connections,
+            header_timeout_secs = limits.header_timeout_secs,
+            request_timeout_secs = limits.request_timeout_secs,
+            "serving feeds"
+        );
     }
-    axum::serve(
-        listener,
-        router(state).into_make_service_with_connect_info::<SocketAddr>(),
-    )
-    .with_graceful_shutdown(cancel.cancelled_owned())
-    .await
+    listen::accept_loop(listener, router(state), &limits, cancel).await
 }

@@ -37,6 +37,12 @@ struct SourceRow {
     alarm: Option<String>,
     items_7d: Option<usize>,
     next_poll: Option<String>,
+    /// The zone dates without an offset were last read in, and why.
+    zone: Option<String>,
+    /// Article pages failing and retried with backoff.
+    articles_waiting: usize,
+    /// Article pages given up on (their entries stored as teasers), newest first.
+    given_up: Vec<String>,
 }
 
 /// A chat or robot with its times in the configured zone.
@@ -84,7 +90,7 @@ pub(super) async fn page(State(shared): State<Arc<Shared>>) -> Response {
             let row = SourceRow {
                 id: s.id.clone(),
                 title: s.title.clone(),
-                url: without_credentials(&s.url),
+                url: crate::text::redact_url(s.url.as_str()),
                 schedule: config.source_schedule(s).expr.clone(),
                 health: "unknown",
                 last_poll: None,
@@ -95,6 +101,9 @@ pub(super) async fn page(State(shared): State<Arc<Shared>>) -> Response {
                 alarm: None,
                 items_7d,
                 next_poll: None,
+                zone: None,
+                articles_waiting: 0,
+                given_up: Vec::new(),
             };
             match state {
                 Ok(state) => with_state(row, &state, tz),
@@ -117,7 +126,7 @@ pub(super) async fn page(State(shared): State<Arc<Shared>>) -> Response {
         .into_iter()
         .map(|c| ChatRow {
             last_sent: c.last_sent.map(|t| when(t, tz)),
-            last_error: c.last_error.as_deref().map(redact_credentials),
+            last_error: c.last_error.as_deref().map(crate::text::redact_urls_in),
             status: c,
         })
         .collect();
@@ -169,6 +178,9 @@ impl SourceRow {
             alarm => self.alarm.clone(),
             items_7d => self.items_7d,
             next_poll => self.next_poll.clone(),
+            zone => self.zone.clone(),
+            articles_waiting => self.articles_waiting,
+            given_up => self.given_up.clone(),
         }
     }
 }
@@ -178,33 +190,30 @@ fn with_state(row: SourceRow, s: &SourceState, tz: Tz) -> SourceRow {
         health: s.health().as_str(),
         last_poll: s.last_poll.map(|t| when(t, tz)),
         last_success: s.last_success.map(|t| when(t, tz)),
-        last_error: s.last_error.as_deref().map(redact_credentials),
+        last_error: s.last_error.as_deref().map(crate::text::redact_urls_in),
         last_error_at: s.last_error_at.map(|t| when(t, tz)),
         failures: s.failures,
-        alarm: s.alarm.clone(),
+        alarm: s.alarm.as_deref().map(crate::text::redact_urls_in),
         // A backoff or Retry-After can hold the scheduled poll back.
         next_poll: s.next_poll.max(s.not_before).map(|t| when(t, tz)),
+        zone: s.zone_reason.clone(),
+        articles_waiting: s.article_tries.len(),
+        given_up: s
+            .given_up
+            .iter()
+            .rev()
+            .map(|g| {
+                format!(
+                    "{} ({} tries, {}): {}",
+                    crate::text::redact_url(&g.url),
+                    g.tries,
+                    when(g.at, tz),
+                    crate::text::redact_urls_in(&g.last_error)
+                )
+            })
+            .collect(),
         ..row
     }
-}
-
-/// A source URL fit for a page anyone may see: `user:password@` removed (`${ENV}`
-/// expansion may have put a secret there).
-fn without_credentials(url: &url::Url) -> String {
-    let mut url = url.clone();
-    // Only URLs that cannot carry credentials refuse these, and those have none.
-    let _ = url.set_username("");
-    let _ = url.set_password(None);
-    url.to_string()
-}
-
-/// An error message with the `user:password@` of any URL in it removed.
-fn redact_credentials(message: &str) -> String {
-    static USERINFO: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
-        // A constant pattern; compiling it cannot fail.
-        regex::Regex::new(r"://[^/@\s]+@").expect("valid regex")
-    });
-    USERINFO.replace_all(message, "://").into_owned()
 }
 
 /// A time as the operator reads it: in the configured zone, to the second.
@@ -214,14 +223,12 @@ fn when(t: DateTime<Utc>, tz: Tz) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::*;
-
     #[test]
-    fn source_urls_are_shown_without_credentials() {
-        let url = url::Url::parse("https://bot:s3cret@www.example.gov.cn/list?p=1").unwrap();
+    fn source_urls_are_shown_without_credentials_or_secrets() {
+        let url = "https://bot:s3cret@www.example.gov.cn/list?p=1&token=T0K";
         assert_eq!(
-            without_credentials(&url),
-            "https://www.example.gov.cn/list?p=1"
+            crate::text::redact_url(url),
+            "https://***@www.example.gov.cn/list?p=1&token=***"
         );
     }
 }

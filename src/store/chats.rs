@@ -6,7 +6,7 @@
 //! blocked, a bad robot token), pauses by a flood limit and migrations to a supergroup
 //! are recorded here and shown by `tidings chats list` and the status page.
 
-use super::{Store, StoreError, decode, encode};
+use super::{Store, StoreError, decode_or_skip, encode};
 use crate::store::Target;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -125,11 +125,14 @@ impl fmt::Display for Reach {
 }
 
 impl Store {
+    /// A chat's state (`None` also when the stored value is unreadable: logged; the
+    /// next change writes a fresh row over it).
     pub fn chat(&self, target: &Target) -> Result<Option<ChatState>, StoreError> {
-        self.chats
-            .get(target.key().as_bytes())?
-            .map(|b| decode("chats", &b))
-            .transpose()
+        let key = target.key();
+        Ok(self
+            .chats
+            .get(key.as_bytes())?
+            .and_then(|b| decode_or_skip("chats", key.as_bytes(), &b)))
     }
 
     /// Every chat and robot the store knows, in key order. Unreadable rows are logged and
@@ -137,11 +140,8 @@ impl Store {
     pub fn chats(&self) -> Result<Vec<ChatState>, StoreError> {
         let mut out = Vec::new();
         for entry in self.chats.iter() {
-            let (_, value) = entry?;
-            match decode::<ChatState>("chats", &value) {
-                Ok(c) => out.push(c),
-                Err(e) => tracing::error!(error = %e, "skipping an unreadable chat"),
-            }
+            let (key, value) = entry?;
+            out.extend(decode_or_skip::<ChatState>("chats", &key, &value));
         }
         Ok(out)
     }
@@ -195,7 +195,7 @@ impl Store {
         let mut out = Vec::new();
         for entry in self.alerts.iter() {
             let (k, v) = entry?;
-            if let Ok(i) = decode::<Incident>("alerts", &v) {
+            if let Some(i) = decode_or_skip::<Incident>("alerts", &k, &v) {
                 out.push((String::from_utf8_lossy(&k).into_owned(), i));
             }
         }

@@ -4,8 +4,15 @@
 //! source, id → ()), `sources` (source → [`SourceState`]), `meta` (schema version);
 //! the notification stage's `outbox`, `deliveries` and `held` ([`outbox`]), and
 //! `subscribers` and `tokens` ([`subscribers`]); `chats` (Telegram chats and robots,
-//! [`chats`]).
+//! [`chats`]); `gone` (items removed by retention, [`retention`]) and `quarantine`
+//! (queue rows that no longer decode, moved aside); `websub_hub` and `websub_sources`
+//! (WebSub subscriptions both ways, [`websub`]).
 //! Values are JSON behind a one-byte schema version so the schema can grow.
+//!
+//! A value that no longer decodes (a disk error, a bug, an older build's leftovers) is
+//! never fatal: every read logs the tree and key, counts it in
+//! `tidings_store_unreadable_total{tree}` and skips it (a source's state starts afresh;
+//! an outbox or held row is moved to `quarantine`, and its delivery recorded as failed).
 //!
 //! [`Store::store_routed`] takes what a poll found and returns only what is new or
 //! changed, queueing the deliveries routing plans for them in the same transaction:
@@ -15,7 +22,9 @@ pub mod chats;
 mod health;
 mod keys;
 pub mod outbox;
+pub mod retention;
 pub mod subscribers;
+pub mod websub;
 
 pub use chats::{ChatKind, ChatState, ChatSub, Incident, Reach};
 pub use outbox::{
@@ -23,14 +32,16 @@ pub use outbox::{
     delivery_id,
 };
 pub use subscribers::{Subscriber, SubscriberState, Token, new_token};
+pub use websub::{HubSubscription, PushState, PushSubscription, hub_subscription_id};
 
 pub use health::SourceHealth;
+pub use retention::{Keep, Retained};
 
 use crate::model::{Item, ItemStatus};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize, de::DeserializeOwned};
 use sled::Transactional;
-use sled::transaction::{ConflictableTransactionError, TransactionError};
+use sled::transaction::TransactionError;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
@@ -97,6 +108,45 @@ pub struct SourceState {
     /// poll skips those entries unprocessed. Empty for sources that open article pages.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub fingerprints: Vec<u64>,
+    /// The IANA name of the zone the last poll read dates without an offset in
+    /// (configured, else the page's evidence, else UTC): bare days are published as
+    /// midnight in it.
+    #[serde(default)]
+    pub zone: Option<String>,
+    /// Why that zone: "configured", or the evidence (`lang="zh-CN"`, `host .cn` …).
+    #[serde(default)]
+    pub zone_reason: Option<String>,
+    /// Article pages of list links that failed to load, by item id: tried again with
+    /// backoff, then given up (see [`ArticleTries`]).
+    #[serde(default)]
+    pub article_tries: std::collections::BTreeMap<String, ArticleTries>,
+    /// Article pages given up on (the newest last, at most [`GIVEN_UP_KEPT`]): their list
+    /// entries were stored as teasers (the list's title and date, a link).
+    #[serde(default)]
+    pub given_up: Vec<GivenUp>,
+}
+
+/// How many given-up article pages a source remembers for the status page.
+pub const GIVEN_UP_KEPT: usize = 20;
+
+/// A list link whose article page keeps failing.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ArticleTries {
+    pub url: String,
+    /// Failed fetches so far.
+    pub tries: u32,
+    /// Not fetched again before this.
+    pub next_try: DateTime<Utc>,
+    pub last_error: String,
+}
+
+/// An article page given up on, and why.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct GivenUp {
+    pub url: String,
+    pub tries: u32,
+    pub last_error: String,
+    pub at: DateTime<Utc>,
 }
 
 /// One stored item and whether it was new or an update.
@@ -120,6 +170,10 @@ pub struct Store {
     tokens: sled::Tree,
     chats: sled::Tree,
     alerts: sled::Tree,
+    gone: sled::Tree,
+    quarantine: sled::Tree,
+    websub_hub: sled::Tree,
+    websub_sources: sled::Tree,
     /// Per source, a counter bumped whenever its items change, so publishers can cache
     /// serialised feeds until then. In memory: a restart rebuilds every cache anyway.
     generations: Mutex<HashMap<String, u64>>,
@@ -146,6 +200,36 @@ fn decode<T: DeserializeOwned>(tree: &'static str, bytes: &[u8]) -> Result<T, St
             tree,
             message: "empty value".into(),
         }),
+    }
+}
+
+/// Log and count a value that does not decode; the caller skips it.
+fn unreadable(tree: &'static str, key: &[u8], error: &StoreError) {
+    tracing::error!(tree, key = %printable_key(key), %error, "skipping an unreadable stored value");
+    metrics::counter!("tidings_store_unreadable_total", "tree" => tree).increment(1);
+}
+
+/// A key for logs: text where it is text, `\xNN` escapes elsewhere (time prefixes).
+fn printable_key(key: &[u8]) -> String {
+    key.utf8_chunks()
+        .map(|c| {
+            let mut s: String = c.valid().replace('\0', "/");
+            for b in c.invalid() {
+                s.push_str(&format!("\\x{b:02x}"));
+            }
+            s
+        })
+        .collect()
+}
+
+/// Decode, or log, count and return `None`.
+fn decode_or_skip<T: DeserializeOwned>(tree: &'static str, key: &[u8], bytes: &[u8]) -> Option<T> {
+    match decode(tree, bytes) {
+        Ok(v) => Some(v),
+        Err(e) => {
+            unreadable(tree, key, &e);
+            None
+        }
     }
 }
 
@@ -234,6 +318,10 @@ impl Store {
             chats: db.open_tree("chats")?,
             alerts: db.open_tree("alerts")?,
             tokens: db.open_tree("tokens")?,
+            gone: db.open_tree("gone")?,
+            quarantine: db.open_tree("quarantine")?,
+            websub_hub: db.open_tree("websub_hub")?,
+            websub_sources: db.open_tree("websub_sources")?,
             db,
             dir: dir.to_path_buf(),
             generations: Mutex::new(HashMap::new()),
@@ -273,35 +361,46 @@ impl Store {
             &self.outbox,
             &self.deliveries,
             &self.held,
+            &self.gone,
         );
-        let result = trees.transaction(|(items_t, recent_t, outbox_t, deliveries_t, held_t)| {
-            let mut out = Vec::new();
-            for item in &items {
-                let key = keys::item_key(source, &item.id);
-                let old = match items_t.get(&key)? {
-                    Some(bytes) => Some(
-                        decode::<Item>("items", &bytes)
-                            .map_err(ConflictableTransactionError::Abort)?,
-                    ),
-                    None => None,
-                };
-                let Some(stored) = compare(source, old.as_ref(), item) else {
-                    continue;
-                };
-                if let Some(old) = &old {
-                    recent_t.remove(keys::recent_key(old.sort_time(), source, &old.id))?;
+        let result = trees.transaction(
+            |(items_t, recent_t, outbox_t, deliveries_t, held_t, gone_t)| {
+                let mut out = Vec::new();
+                for item in &items {
+                    let key = keys::item_key(source, &item.id);
+                    let old = match items_t.get(&key)? {
+                        // An unreadable stored copy is replaced by this one; the delivery
+                        // index keeps it from being announced twice.
+                        Some(bytes) => decode_or_skip::<Item>("items", &key, &bytes),
+                        None => {
+                            if let Some(t) = gone_t.get(&key)? {
+                                // Removed by retention and still listed: not new.
+                                if let Some(fresh) = retention::still_listed(&t, now) {
+                                    gone_t.insert(key, fresh)?;
+                                }
+                                continue;
+                            }
+                            None
+                        }
+                    };
+                    let Some(stored) = compare(source, old.as_ref(), item) else {
+                        continue;
+                    };
+                    if let Some(old) = &old {
+                        recent_t.remove(keys::recent_key(old.sort_time(), source, &old.id))?;
+                    }
+                    let item = &stored.item;
+                    items_t.insert(key, encode(item))?;
+                    recent_t.insert(keys::recent_key(item.sort_time(), source, &item.id), &[])?;
+                    out.push(stored);
                 }
-                let item = &stored.item;
-                items_t.insert(key, encode(item))?;
-                recent_t.insert(keys::recent_key(item.sort_time(), source, &item.id), &[])?;
-                out.push(stored);
-            }
-            if !out.is_empty() {
-                let routes = route(&out);
-                outbox::record_routes(outbox_t, deliveries_t, held_t, &routes, now)?;
-            }
-            Ok(out)
-        });
+                if !out.is_empty() {
+                    let routes = route(&out);
+                    outbox::record_routes(outbox_t, deliveries_t, held_t, &routes, now)?;
+                }
+                Ok(out)
+            },
+        );
         let stored = transaction_result(result)?;
         if !stored.is_empty() {
             self.db.flush()?;
@@ -319,17 +418,27 @@ impl Store {
         let mut out = Vec::new();
         for item in items.iter().filter(|i| seen.insert(i.id.clone())) {
             let old = self.item(source, &item.id)?;
+            if old.is_none() && self.retired(source, &item.id)? {
+                continue;
+            }
             out.extend(compare(source, old.as_ref(), item));
         }
         Ok(out)
     }
 
-    /// One stored item.
+    /// One stored item (`None` also when its stored value is unreadable: logged).
     pub fn item(&self, source: &str, id: &str) -> Result<Option<Item>, StoreError> {
-        self.items
-            .get(keys::item_key(source, id))?
-            .map(|b| decode("items", &b))
-            .transpose()
+        let key = keys::item_key(source, id);
+        Ok(self
+            .items
+            .get(&key)?
+            .and_then(|b| decode_or_skip("items", &key, &b)))
+    }
+
+    /// Whether retention removed this item while its source still listed it: it is not
+    /// new when listed again, and its page need not be fetched.
+    pub fn retired(&self, source: &str, id: &str) -> Result<bool, StoreError> {
+        Ok(self.gone.contains_key(keys::item_key(source, id))?)
     }
 
     /// Whether an item is stored (a list page's article need not be fetched again).
@@ -357,13 +466,16 @@ impl Store {
                 break;
             }
             let (key, _) = entry?;
-            let Some((_, source, id)) = keys::split_recent(&key) else {
+            let Some((ts, source, id)) = keys::split_recent(&key) else {
                 continue;
             };
             if !sources.iter().any(|s| s == source) {
                 continue;
             }
+            // `ts` must match: an index entry left by an unreadable copy that a fresh one
+            // replaced (its old time was unknown) would show the item twice.
             if let Some(item) = self.item(source, id)?
+                && item.sort_time() == ts
                 && keep(&item)
             {
                 out.push(item);
@@ -372,15 +484,19 @@ impl Store {
         Ok(out)
     }
 
-    /// How many items of `source` sort at or after `since` (published, else first seen).
+    /// How many items of `source` this daemon first saw at or after `since` (the status
+    /// page's "items, 7 days"). By first seen, not published: a site that backdates its
+    /// articles, or lists old ones, still shows what it brought in.
     pub fn count_since(&self, source: &str, since: DateTime<Utc>) -> Result<usize, StoreError> {
+        /// Only the field counted: the rest of each item is skipped unread.
+        #[derive(Deserialize)]
+        struct FirstSeen {
+            first_seen: DateTime<Utc>,
+        }
         let mut n = 0;
-        for entry in self
-            .recent
-            .range(keys::ts_bytes(since.timestamp()).to_vec()..)
-        {
-            let (key, _) = entry?;
-            if keys::split_recent(&key).is_some_and(|(_, s, _)| s == source) {
+        for entry in self.items.scan_prefix(keys::source_prefix(source)) {
+            let (_, bytes) = entry?;
+            if decode::<FirstSeen>("items", &bytes)?.first_seen >= since {
                 n += 1;
             }
         }
@@ -393,11 +509,35 @@ impl Store {
         g.get(source).copied().unwrap_or(0)
     }
 
+    /// What the daemon remembers about `source`. An unreadable state is logged and
+    /// replaced by a fresh one (see [`Store::fresh_state`]).
     pub fn source_state(&self, source: &str) -> Result<SourceState, StoreError> {
         Ok(match self.sources.get(source)? {
-            Some(b) => decode("sources", &b)?,
+            Some(b) => match decode_or_skip("sources", source.as_bytes(), &b) {
+                Some(state) => state,
+                None => self.fresh_state(source),
+            },
             None => SourceState::default(),
         })
+    }
+
+    /// The state that replaces an unreadable one: empty (validators dropped, so the next
+    /// poll fetches in full), except that a source with stored items counts as read once,
+    /// so that its next poll announces what is new instead of taking it for a backlog.
+    fn fresh_state(&self, source: &str) -> SourceState {
+        tracing::warn!(
+            source,
+            "the source's state was unreadable; starting it afresh"
+        );
+        let read = self
+            .items
+            .scan_prefix(keys::source_prefix(source))
+            .next()
+            .is_some();
+        SourceState {
+            polls_ok: u64::from(read),
+            ..SourceState::default()
+        }
     }
 
     /// Read, change and write a source's state atomically.
@@ -408,9 +548,11 @@ impl Store {
     ) -> Result<SourceState, StoreError> {
         let mut result = SourceState::default();
         self.sources.fetch_and_update(source, |old| {
-            let mut state = old
-                .and_then(|b| decode::<SourceState>("sources", b).ok())
-                .unwrap_or_default();
+            let mut state = match old {
+                Some(b) => decode_or_skip("sources", source.as_bytes(), b)
+                    .unwrap_or_else(|| self.fresh_state(source)),
+                None => SourceState::default(),
+            };
             change(&mut state);
             result = state.clone();
             Some(encode(&state))

@@ -15,7 +15,9 @@
 //! [`Store::store_routed`]), and a digest run turns held rows into one delivery in one
 //! transaction too: a crash leaves either both or neither.
 
-use super::{Store, StoreError, decode, encode, keys, transaction_result};
+use super::{
+    Store, StoreError, decode, decode_or_skip, encode, keys, transaction_result, unreadable,
+};
 use crate::model::ItemStatus;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -34,6 +36,10 @@ pub enum Target {
     Telegram { chat_id: i64 },
     /// A group robot (`[[webhook]]`).
     Webhook { id: String },
+    /// A WebSub subscriber of one of our feeds, by subscription id
+    /// ([`crate::store::hub_subscription_id`]).
+    #[serde(rename = "websub")]
+    WebSub { id: String },
 }
 
 impl Target {
@@ -44,6 +50,7 @@ impl Target {
             Target::Email { list, address } => format!("email:{list}:{address}"),
             Target::Telegram { chat_id } => format!("telegram:{chat_id}"),
             Target::Webhook { id } => format!("webhook:{id}"),
+            Target::WebSub { id } => format!("websub:{id}"),
         }
     }
 
@@ -53,6 +60,7 @@ impl Target {
             Target::Email { .. } => "email",
             Target::Telegram { .. } => "telegram",
             Target::Webhook { .. } => "webhook",
+            Target::WebSub { .. } => "websub",
         }
     }
 }
@@ -90,6 +98,9 @@ pub enum Payload {
     Digest { run: String, items: Vec<Held> },
     /// The double opt-in mail of an email subscription.
     Confirm { token: String },
+    /// New or updated items of one feed, for a WebSub subscriber of it: the feed
+    /// document holding them is pushed to the callback.
+    Feed { feed: String, items: Vec<ItemRef> },
     /// An operator alert: an incident opened, or closed (`recovered`).
     Alert {
         title: String,
@@ -265,7 +276,7 @@ impl Store {
     }
 
     /// Rows due at or before `now`, oldest first, at most `limit`. Unreadable rows are
-    /// logged and skipped (they stay in the tree for inspection).
+    /// logged and moved aside (see [`Store::quarantine_row`]).
     pub fn due(&self, now: DateTime<Utc>, limit: usize) -> Result<Vec<Queued>, StoreError> {
         let end = keys::ts_bytes(now.timestamp_millis().saturating_add(1)).to_vec();
         let mut out = Vec::new();
@@ -281,10 +292,51 @@ impl Store {
                     key: key.to_vec(),
                     delivery,
                 }),
-                Err(e) => tracing::error!(error = %e, "skipping an unreadable outbox row"),
+                Err(e) => {
+                    unreadable("outbox", &key, &e);
+                    // The delivery id is the key's tail (after due time and sequence).
+                    let id = key.get(12..).and_then(|b| std::str::from_utf8(b).ok());
+                    self.quarantine_row(&self.outbox, "outbox", &key, &value, id, &e)?;
+                }
             }
         }
         Ok(out)
+    }
+
+    /// Move a queue row that does not decode to tree `quarantine` (key: tree name, 0,
+    /// key), so that it neither blocks the queue nor is retried for ever, and record its
+    /// delivery (when the id is known) as failed: visible, not swallowed. The row stays
+    /// there for inspection. Compare-and-swap: a row rewritten meanwhile is left alone.
+    fn quarantine_row(
+        &self,
+        tree: &sled::Tree,
+        name: &str,
+        key: &[u8],
+        value: &sled::IVec,
+        id: Option<&str>,
+        error: &StoreError,
+    ) -> Result<(), StoreError> {
+        if tree
+            .compare_and_swap(key, Some(value), None::<&[u8]>)?
+            .is_err()
+        {
+            return Ok(());
+        }
+        let mut qkey = name.as_bytes().to_vec();
+        qkey.push(0);
+        qkey.extend_from_slice(key);
+        self.quarantine.insert(qkey, value)?;
+        if let Some(id) = id
+            && self.deliveries.contains_key(id.as_bytes())?
+        {
+            let state = DeliveryState::Failed {
+                at: Utc::now(),
+                error: format!("the stored row was unreadable ({error}); kept in quarantine"),
+            };
+            self.deliveries.insert(id.as_bytes(), encode(&state))?;
+        }
+        self.db.flush()?;
+        Ok(())
     }
 
     /// When the next row is due (the worker sleeps until then).
@@ -428,11 +480,12 @@ impl Store {
     }
 
     /// What became of a delivery.
+    /// (`None` also when the record is unreadable: logged.)
     pub fn delivery_state(&self, id: &str) -> Result<Option<DeliveryState>, StoreError> {
-        self.deliveries
+        Ok(self
+            .deliveries
             .get(id.as_bytes())?
-            .map(|b| decode("deliveries", &b))
-            .transpose()
+            .and_then(|b| decode_or_skip("deliveries", id.as_bytes(), &b)))
     }
 
     /// Items held for `target`'s next digest, oldest first.
@@ -444,14 +497,18 @@ impl Store {
             .collect())
     }
 
-    /// `held` rows of `target` with their keys. Unreadable rows are logged and skipped.
+    /// `held` rows of `target` with their keys. Unreadable rows are logged and moved
+    /// aside, like the outbox's.
     fn held_rows(&self, target: &Target) -> Result<Vec<(sled::IVec, Held)>, StoreError> {
         let mut rows = Vec::new();
         for entry in self.held.scan_prefix(held_prefix(target)) {
             let (key, value) = entry?;
             match decode::<Held>("held", &value) {
                 Ok(h) => rows.push((key, h)),
-                Err(e) => tracing::error!(error = %e, "skipping an unreadable held row"),
+                Err(e) => {
+                    unreadable("held", &key, &e);
+                    self.quarantine_row(&self.held, "held", &key, &value, None, &e)?;
+                }
             }
         }
         Ok(rows)
@@ -521,8 +578,8 @@ impl Store {
     ) -> Result<OutboxCounts, StoreError> {
         let mut c = OutboxCounts::default();
         for entry in self.outbox.iter() {
-            let (_, value) = entry?;
-            let Ok(d) = decode::<Delivery>("outbox", &value) else {
+            let (key, value) = entry?;
+            let Some(d) = decode_or_skip::<Delivery>("outbox", &key, &value) else {
                 continue;
             };
             if !takes(&d.target) {

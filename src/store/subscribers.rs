@@ -8,7 +8,7 @@
 //! Addresses are stored as given but keyed in lower case, so `A@Example.org` and
 //! `a@example.org` are one subscriber.
 
-use super::{Store, StoreError, decode, encode};
+use super::{Store, StoreError, decode_or_skip, encode};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use std::fmt;
@@ -88,11 +88,13 @@ pub fn new_token() -> String {
 }
 
 impl Store {
+    /// One subscriber (`None` also when the stored value is unreadable: logged).
     pub fn subscriber(&self, list: &str, address: &str) -> Result<Option<Subscriber>, StoreError> {
-        self.subscribers
-            .get(key(list, address))?
-            .map(|b| decode("subscribers", &b))
-            .transpose()
+        let key = key(list, address);
+        Ok(self
+            .subscribers
+            .get(&key)?
+            .and_then(|b| decode_or_skip("subscribers", &key, &b)))
     }
 
     /// Subscribers of `list` (or of every list), in key order. Unreadable rows are logged
@@ -101,11 +103,8 @@ impl Store {
         let prefix = list.map(|l| key(l, "")).unwrap_or_default();
         let mut out = Vec::new();
         for entry in self.subscribers.scan_prefix(prefix) {
-            let (_, value) = entry?;
-            match decode::<Subscriber>("subscribers", &value) {
-                Ok(s) => out.push(s),
-                Err(e) => tracing::error!(error = %e, "skipping an unreadable subscriber"),
-            }
+            let (key, value) = entry?;
+            out.extend(decode_or_skip::<Subscriber>("subscribers", &key, &value));
         }
         Ok(out)
     }
@@ -164,17 +163,18 @@ impl Store {
         Ok(())
     }
 
+    /// What a token is for (`None` also when unreadable: logged).
     pub fn token(&self, token: &str) -> Result<Option<Token>, StoreError> {
-        self.tokens
+        Ok(self
+            .tokens
             .get(token.as_bytes())?
-            .map(|b| decode("tokens", &b))
-            .transpose()
+            .and_then(|b| decode_or_skip("tokens", token.as_bytes(), &b)))
     }
 
     /// Remove a token (a confirmation is single use).
     pub fn take_token(&self, token: &str) -> Result<Option<Token>, StoreError> {
         let old = self.tokens.remove(token.as_bytes())?;
         self.db.flush()?;
-        old.map(|b| decode("tokens", &b)).transpose()
+        Ok(old.and_then(|b| decode_or_skip("tokens", token.as_bytes(), &b)))
     }
 }

@@ -46,6 +46,17 @@ pub fn decode(bytes: &[u8], content_type: Option<&str>) -> Decoded {
     decode_with(bytes, encoding)
 }
 
+/// Decode `bytes` in `encoding` whatever they declare or look like: a source's
+/// configured `charset`, for the site whose declarations and bytes both lie. Only a
+/// byte-order mark of that same encoding is skipped.
+pub fn decode_forced(bytes: &[u8], encoding: &'static Encoding) -> Decoded {
+    let bytes = match Encoding::for_bom(bytes) {
+        Some((bom, len)) if bom == encoding => &bytes[len..],
+        _ => bytes,
+    };
+    decode_with(bytes, encoding)
+}
+
 /// An encoding for a charset label, with GB2312/GBK read as GB18030. Labels that
 /// name UTF-16 inside an ASCII-compatible document are lies (the declaration itself
 /// was readable as ASCII), so they are ignored, as browsers do.

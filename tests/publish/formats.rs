@@ -13,6 +13,7 @@ const TITLE_B: &str = "AT&T <新> \"引号\" 与 'apos'";
 fn items() -> Vec<Item> {
     let mut a = item("boz", "a", TITLE_A, Some("2022-09-07T10:45:00+08:00"));
     a.author = Some("谢慧变".into());
+    a.origin = Some("天山网-新疆日报".into());
     a.summary = Some("<p>大会<b>摘要</b></p>".into());
     a.content_html =
         Some(r#"<p>正文第一段。<img src="/img/1.jpg" alt="图"></p><p>第二段。</p>"#.into());
@@ -51,7 +52,8 @@ struct Expected {
     id: String,
     title: String,
     link: String,
-    /// Published as a Unix time (a bare day is midnight UTC), if the item has one.
+    /// Published as a Unix time (a bare day is midnight in the source's zone, here the
+    /// configured Asia/Shanghai), if the item has one.
     published: Option<i64>,
     /// What RSS carries as pubDate: published, else the last change.
     rss_date: i64,
@@ -63,7 +65,10 @@ fn expected(items: &[Item]) -> Vec<Expected> {
         .iter()
         .map(|id| {
             let i = items.iter().find(|i| i.id == *id).unwrap();
-            let published = i.published.map(|p| p.timestamp());
+            let published = i.published.map(|p| match p {
+                PubDate::Instant(t) => t.timestamp(),
+                PubDate::Day(d) => d.and_hms_opt(0, 0, 0).unwrap().and_utc().timestamp() - 8 * 3600,
+            });
             let changed = i
                 .updated
                 .map(|u| u.timestamp())
@@ -186,6 +191,17 @@ async fn atom_and_rss_satisfy_feedparser() {
             "{path}"
         );
         assert!(a["summary"].as_str().unwrap().contains("摘要"), "{path}");
+        // The origin (来源): a machine-readable dc:source, and a first line readers see.
+        assert_eq!(a["dc_source"], "天山网-新疆日报", "{path}");
+        let content = a["content"][0].as_str().unwrap();
+        assert!(
+            content.starts_with("<p>来源：天山网-新疆日报</p>"),
+            "{path}: {content}"
+        );
+        assert!(
+            entries[0]["dc_source"].is_null(),
+            "{path}: no origin, no field"
+        );
     }
     // Atom carries the item's own `updated`.
     let atom = feedparser_dump(&python, &server.get_text("/feeds/news.atom").await).await;
@@ -217,6 +233,17 @@ async fn json_feed_has_the_fields_and_types_of_version_1_1() {
     assert_eq!(got[2]["date_published"], "2022-09-07T10:45:00+08:00");
     assert_eq!(got[2]["authors"][0]["name"], "谢慧变");
     assert_eq!(got[2]["summary"], "大会摘要");
+    // The origin in our extension field, and as the content's first line.
+    assert_eq!(got[2]["_tidings"]["origin"], "天山网-新疆日报");
+    assert!(got[0].get("_tidings").is_none(), "no origin, no extension");
+    assert!(
+        got[2]["content_html"]
+            .as_str()
+            .unwrap()
+            .starts_with("<p>来源：天山网-新疆日报</p>")
+    );
+    // A bare day is midnight where the source is, not midnight UTC.
+    assert_eq!(got[3]["date_published"], "2022-09-06T00:00:00+08:00");
     server.stop().await;
 }
 

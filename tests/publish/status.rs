@@ -22,13 +22,23 @@ async fn the_status_page_shows_feeds_and_source_states_in_a_browser() {
         config
             .feeds
             .push(feed("news", "博州要闻", &["good", "bad"]));
+        // "Items, 7 days" counts what was first seen in the last 7 days: a site that
+        // backdates (item 3) still counts; an old item republished lately (4) does not.
+        let seen = |mut i: Item, days: i64| {
+            i.first_seen = Utc::now() - chrono::Duration::days(days);
+            i
+        };
         store
             .store_batch(
                 "good",
                 vec![
-                    item("good", "1", "昨天", Some(&recent)),
-                    item("good", "2", "也是昨天", Some(&recent)),
-                    item("good", "3", "很久以前", Some("2020-01-01T00:00:00+08:00")),
+                    seen(item("good", "1", "昨天", Some(&recent)), 1),
+                    seen(item("good", "2", "也是昨天", Some(&recent)), 1),
+                    seen(
+                        item("good", "3", "补发的旧文", Some("2020-01-01T00:00:00+08:00")),
+                        2,
+                    ),
+                    seen(item("good", "4", "早就见过", Some(&recent)), 30),
                 ],
             )
             .unwrap();
@@ -37,6 +47,13 @@ async fn the_status_page_shows_feeds_and_source_states_in_a_browser() {
                 s.last_poll = Some(last_success);
                 s.last_success = Some(last_success);
                 s.polls_ok = 5;
+                s.zone_reason = Some("Asia/Shanghai (from the page: host .cn)".into());
+                s.given_up = vec![tidings::store::GivenUp {
+                    url: "https://www.example.gov.cn/good/404.html".into(),
+                    tries: 5,
+                    last_error: "HTTP 404 Not Found".into(),
+                    at: last_success,
+                }];
             })
             .unwrap();
         store
@@ -72,7 +89,16 @@ async fn the_status_page_shows_feeds_and_source_states_in_a_browser() {
         cell("#source-good .last-success").trim(),
         "2026-11-28 18:20:30"
     );
-    assert_eq!(cell("#source-good .items-7d").trim(), "2");
+    assert_eq!(cell("#source-good .items-7d").trim(), "3");
+    // The zone its dates are read in, and the article pages given up on.
+    assert!(cell("#source-good .zone").contains("Asia/Shanghai (from the page: host .cn)"));
+    let given_up = cell("#source-good .given-up");
+    assert!(given_up.contains("1 article page given up"), "{given_up}");
+    let list = cell("#source-good ul.given-up");
+    assert!(
+        list.contains("https://www.example.gov.cn/good/404.html (5 tries, 2026-11-28 18:20:30): HTTP 404 Not Found"),
+        "{list}"
+    );
     assert!(cell("#source-good .state").contains("ok"));
     // The failing source shows its error, escaped as text, with when it happened.
     let bad = cell("#source-bad");

@@ -24,6 +24,8 @@ pub enum Fault {
     ChatNotFound,
     Migrate(i64),
     Slow(Duration),
+    /// An HTTP error from a proxy in front of the API (502, 503 …) with an HTML body.
+    ServerError(u16),
 }
 
 /// One message the bot sent.
@@ -324,6 +326,15 @@ impl BotApi {
                             "Bad Request: group chat was upgraded to a supergroup chat",
                             Some(json!({"migrate_to_chat_id": to})),
                         );
+                    }
+                    Some(Fault::ServerError(status)) => {
+                        return Response::builder()
+                            .status(status)
+                            .header("content-type", "text/html")
+                            .body(Body::from(format!(
+                                "<html><body><h1>{status} Bad Gateway</h1></body></html>"
+                            )))
+                            .unwrap();
                     }
                     Some(Fault::Slow(d)) => tokio::time::sleep(d).await,
                     None => {}

@@ -69,13 +69,19 @@ pub struct FixtureServer {
 
 impl FixtureServer {
     pub async fn start() -> FixtureServer {
+        FixtureServer::start_on("127.0.0.1").await
+    }
+
+    /// A server on another loopback address (`127.0.0.2` …): another host, as far as
+    /// URLs go, on the same machine.
+    pub async fn start_on(ip: &str) -> FixtureServer {
         let shared = Shared::default();
         let s = shared.clone();
         let app = axum::Router::new().fallback(move |req: Request<Body>| {
             let s = s.clone();
             async move { answer(s, req).await }
         });
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let listener = tokio::net::TcpListener::bind((ip, 0)).await.unwrap();
         let addr = listener.local_addr().unwrap();
         tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
         FixtureServer { addr, shared }

@@ -117,7 +117,8 @@ pub fn units(html: &str) -> usize {
         .sum()
 }
 
-/// Split `html` into parts of at most `max` units each (see the module's rules).
+/// Split `html` into parts of at most `max` units each (see the module's rules). A
+/// character wider than `max` (a surrogate pair when `max` is 1) gets a part of its own.
 pub fn split(html: &str, max: usize) -> Vec<String> {
     let max = max.max(1);
     let atoms = atoms(html);
@@ -150,7 +151,9 @@ pub fn split(html: &str, max: usize) -> Vec<String> {
         while i < atoms.len() {
             match atoms[i] {
                 Atom::Text { units, .. } => {
-                    if used + units > max {
+                    // Every part takes at least one character, even one wider than
+                    // `max` (a surrogate pair when `max` is 1): else the loop never ends.
+                    if used + units > max && used > 0 {
                         break;
                     }
                     used += units;
@@ -264,5 +267,21 @@ mod tests {
     fn a_surrogate_pair_moves_whole_to_the_next_part() {
         let parts = split("abc😀", 4);
         assert_eq!(parts, vec!["abc", "😀"]);
+    }
+
+    /// Found by fuzzing: a character wider than the limit made no part at all, and the
+    /// split looped for ever, piling up empty parts.
+    #[test]
+    fn a_character_wider_than_the_limit_still_makes_progress() {
+        // A generous hang guard: before the fix this never returned.
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let _ = tx.send((split("a😀b", 1), split("<b>😀😀</b>", 1)));
+        });
+        let (plain, bold) = rx
+            .recv_timeout(std::time::Duration::from_secs(60))
+            .expect("split did not return");
+        assert_eq!(plain, vec!["a", "😀", "b"]);
+        assert_eq!(bold, vec!["<b>😀</b>", "<b>😀</b>"]);
     }
 }

@@ -183,9 +183,9 @@ pub fn render(templates: &Templates, content: &Content) -> Result<Vec<String>, S
         Content::Item { .. } => "chat/item.html",
         Content::Digest { .. } => "chat/digest.html",
         Content::Alert { .. } => "chat/alert.html",
-        Content::Confirm { .. } => {
+        Content::Confirm { .. } | Content::Feed(_) => {
             return Err(SendError::permanent(
-                "a confirmation mail cannot go to a chat",
+                "a confirmation mail or a WebSub push cannot go to a chat",
             ));
         }
     };

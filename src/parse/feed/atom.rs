@@ -36,6 +36,7 @@ pub(super) fn parse(cx: &ReadContext, root: &Node) -> Result<ParsedFeed, FeedErr
         link: alternate_link(root),
         description: description.and_then(|d| plain(&d)),
         entries: Vec::new(),
+        ..Default::default()
     };
     for node in root
         .children

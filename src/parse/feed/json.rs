@@ -37,6 +37,20 @@ pub(super) fn parse(text: &str, url: &Url, tz: Tz) -> Result<ParsedFeed, FeedErr
         link: str_field(&value, "home_page_url").and_then(|h| absolute(&h, Some(url))),
         description: str_field(&value, "description").and_then(|d| plain(&d)),
         entries: Vec::new(),
+        hubs: value
+            .get("hubs")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .filter(|h| {
+                h.get("type")
+                    .and_then(Value::as_str)
+                    .is_some_and(|t| t.eq_ignore_ascii_case("websub"))
+            })
+            .filter_map(|h| h.get("url").and_then(Value::as_str))
+            .filter_map(|h| absolute(h, Some(url)))
+            .collect(),
+        self_url: str_field(&value, "feed_url").and_then(|f| absolute(&f, Some(url))),
     };
     let feed_author = author(&value);
     let items = value.get("items").and_then(Value::as_array);

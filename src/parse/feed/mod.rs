@@ -11,6 +11,7 @@ mod atom;
 pub mod date;
 pub(crate) mod html;
 mod json;
+pub mod opml;
 mod rss;
 mod xml;
 
@@ -89,8 +90,42 @@ pub fn parse_feed_text(text: &str, url: &Url, tz: Tz) -> Result<ParsedFeed, Feed
             )));
         }
     }?;
+    (feed.hubs, feed.self_url) = websub_links(&root);
     finish(&mut feed);
     Ok(feed)
+}
+
+/// The `rel="hub"` and `rel="self"` links of a feed (Atom `<link>`, or `atom:link` in an
+/// RSS channel), resolved against their `xml:base`.
+fn websub_links(root: &xml::Node) -> (Vec<String>, Option<String>) {
+    let channel = root
+        .children
+        .iter()
+        .find(|c| c.name.eq_ignore_ascii_case("channel"));
+    let links = root
+        .children
+        .iter()
+        .chain(channel.into_iter().flat_map(|c| c.children.iter()))
+        .filter(|c| c.name == "link");
+    let mut hubs = Vec::new();
+    let mut self_url = None;
+    for link in links {
+        let (Some(rel), Some(href)) = (link.attr("rel"), link.attr("href")) else {
+            continue;
+        };
+        let Some(href) = absolute(href.trim(), link.base.as_ref()) else {
+            continue;
+        };
+        // `rel` is a space-separated list of relations.
+        for r in rel.split_ascii_whitespace() {
+            if r.eq_ignore_ascii_case("hub") && !hubs.contains(&href) {
+                hubs.push(href.clone());
+            } else if r.eq_ignore_ascii_case("self") && self_url.is_none() {
+                self_url = Some(href.clone());
+            }
+        }
+    }
+    (hubs, self_url)
 }
 
 /// What the format mappers share: the source text (for inline markup), the zone, and

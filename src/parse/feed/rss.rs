@@ -59,6 +59,7 @@ pub(super) fn parse(cx: &ReadContext, root: &Node) -> Result<ParsedFeed, FeedErr
             .or_else(|| child_text(cx, channel, ITUNES, "summary"))
             .and_then(|d| plain(&d)),
         entries: Vec::new(),
+        ..Default::default()
     };
     let siblings: &[Node] = if std::ptr::eq(root, channel) {
         &[]

@@ -210,3 +210,38 @@ fn non_feeds_get_clear_errors() {
     );
     assert!(err("hello").starts_with("not a feed: neither XML nor JSON"));
 }
+
+#[test]
+fn websub_hub_and_self_links_in_every_format() {
+    let rss = parse(
+        r#"<rss version="2.0" xmlns:atom="http://www.w3.org/2005/Atom"><channel><title>T</title>
+        <link>http://example.com/</link>
+        <atom:link rel="self" href="/feeds/news.xml" type="application/rss+xml"/>
+        <atom:link rel="hub" href="https://hub.example.org/"/>
+        <atom:link rel="hub" href="https://hub2.example.org/"/></channel></rss>"#,
+    );
+    assert_eq!(
+        rss.hubs,
+        ["https://hub.example.org/", "https://hub2.example.org/"]
+    );
+    assert_eq!(
+        rss.self_url.as_deref(),
+        Some("http://example.com/feeds/news.xml")
+    );
+    let atom = parse(
+        r#"<feed xmlns="http://www.w3.org/2005/Atom" xml:base="http://example.com/base/"><title>T</title>
+        <link rel="alternate" href="/"/><link rel="hub self-x" href="hub"/>
+        <link rel="self" href="https://example.com/atom"/></feed>"#,
+    );
+    assert_eq!(atom.hubs, ["http://example.com/base/hub"]);
+    assert_eq!(atom.self_url.as_deref(), Some("https://example.com/atom"));
+    let json = parse(
+        r#"{"version":"https://jsonfeed.org/version/1.1","title":"T","feed_url":"https://example.com/f.json",
+        "hubs":[{"type":"rssCloud","url":"https://cloud.example/"},{"type":"WebSub","url":"https://hub.example.org/"}],
+        "items":[]}"#,
+    );
+    assert_eq!(json.hubs, ["https://hub.example.org/"]);
+    assert_eq!(json.self_url.as_deref(), Some("https://example.com/f.json"));
+    let none = parse(r#"<rss version="2.0"><channel><title>T</title></channel></rss>"#);
+    assert!(none.hubs.is_empty() && none.self_url.is_none());
+}
