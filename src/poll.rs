@@ -103,6 +103,9 @@ pub struct PollOutcome {
     pub alarm: Option<String>,
     /// Article pages left for the next poll (over the cap, failed, or cut short).
     pub deferred: usize,
+    /// Fingerprints of the entries read, recorded in the source's state so that the next
+    /// poll skips the unchanged ones (empty when article pages are opened).
+    pub fingerprints: Vec<u64>,
     /// The WebSub hub the feed advertises, and the topic to subscribe to.
     pub hub: Option<HubLink>,
     /// The zone dates without an offset were read in (configured, or the page's evidence).
@@ -180,7 +183,7 @@ impl Poller {
         }
         let now = Utc::now();
         match result {
-            Ok((outcome, validators)) => {
+            Ok((mut outcome, validators)) => {
                 for stored in &outcome.stored {
                     metrics::counter!("tidings_items_total", "source" => source.id.clone(), "status" => stored.status.to_string())
                         .increment(1);
@@ -190,6 +193,7 @@ impl Poller {
                 let not_modified = outcome.not_modified;
                 let deferred = outcome.deferred;
                 let first = outcome.first;
+                let fingerprints = std::mem::take(&mut outcome.fingerprints);
                 let zone = outcome.zone.clone();
                 let tries = outcome.article_tries.clone();
                 let given_up = outcome.given_up.clone();
@@ -213,6 +217,7 @@ impl Poller {
                         state.deferred = deferred;
                         state.last_entries = Some(entries);
                         state.alarm = alarm.clone();
+                        state.fingerprints = fingerprints.clone();
                         state.article_tries = tries.clone();
                         state.given_up.extend(given_up.iter().cloned());
                         let over = state.given_up.len().saturating_sub(GIVEN_UP_KEPT);
@@ -375,6 +380,25 @@ impl Poller {
                 &mut outcome,
             )
             .await?;
+        } else {
+            // An entry exactly as the last poll read it makes the item stored then:
+            // skip it before sanitising (most of a poll's work on a feed that grew by
+            // two entries). Later repeats of an id go first, as when storing, so that
+            // a skipped entry cannot let its repeat through.
+            let mut ids = std::collections::HashSet::new();
+            entries.retain(|e| {
+                process::item_id(e, Some(&fetched.url)).is_none_or(|id| ids.insert(id))
+            });
+            outcome.fingerprints = entries
+                .iter()
+                .map(|e| process::fingerprint(e, Some(&fetched.url)))
+                .collect();
+            if !state.fingerprints.is_empty() {
+                let known: std::collections::HashSet<u64> =
+                    state.fingerprints.iter().copied().collect();
+                let mut fingerprints = outcome.fingerprints.iter();
+                entries.retain(|_| fingerprints.next().is_some_and(|f| !known.contains(f)));
+            }
         }
         let (id, base) = (source.id.clone(), fetched.url.clone());
         let items = self

@@ -119,6 +119,65 @@ async fn polls_store_only_what_is_new_or_changed() {
     assert_eq!(state.failures, 0);
 }
 
+#[tokio::test]
+async fn entries_read_unchanged_are_skipped_and_edits_still_count() {
+    // No validators: every poll gets the whole feed again.
+    let s = FixtureServer::start().await;
+    let set = |items: &[(&str, &str, &str)]| {
+        s.set("/feed.xml", Reply::ok("application/rss+xml", rss(items)))
+    };
+    set(&[("a", "第一条", "甲"), ("b", "第二条", "乙")]);
+    let dir = tempfile::tempdir().unwrap();
+    let config = support::config(
+        dir.path(),
+        &config_text(dir.path(), &[("news", s.url("/feed.xml"))]),
+    );
+    let (poller, store) = support::poller(config);
+    let source = poller.config.get().sources[0].clone();
+    let cancel = CancellationToken::new();
+    let poll = || poller.poll(&source, false, &cancel);
+
+    assert_eq!(poll().await.unwrap().stored.len(), 2);
+    assert_eq!(store.source_state("news").unwrap().fingerprints.len(), 2);
+    let again = poll().await.unwrap();
+    assert!(!again.not_modified && again.stored.is_empty());
+    assert_eq!(again.entries, 2, "the entries were read, and found known");
+
+    // A later repeat of an id is dropped as before, even when its first copy is skipped.
+    set(&[
+        ("a", "第一条", "甲"),
+        ("b", "第二条", "乙"),
+        ("a", "第一条", "别的内容"),
+    ]);
+    assert!(poll().await.unwrap().stored.is_empty());
+    assert_eq!(
+        store.item("news", "a").unwrap().unwrap().summary.as_deref(),
+        Some("甲")
+    );
+
+    // An edit among unchanged entries is an update; a new entry is new.
+    set(&[
+        ("c", "第三条", "丙"),
+        ("a", "第一条", "甲"),
+        ("b", "第二条", "乙（更正）"),
+    ]);
+    let got: Vec<_> = poll()
+        .await
+        .unwrap()
+        .stored
+        .iter()
+        .map(|s| (s.item.id.clone(), s.status))
+        .collect();
+    assert_eq!(
+        got,
+        [
+            ("c".to_string(), ItemStatus::New),
+            ("b".to_string(), ItemStatus::Updated)
+        ]
+    );
+    assert_eq!(store.count_items("news"), 3);
+}
+
 /// Poll a source whose server answers `reply`, once; the error and the state it left.
 async fn poll_failing(reply: Reply) -> (tidings::poll::PollError, SourceState) {
     let s = FixtureServer::start().await;

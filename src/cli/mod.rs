@@ -17,6 +17,9 @@ mod sources;
 mod subscribers;
 use chrono_tz::Tz;
 use clap::{Parser, Subcommand};
+use futures_util::StreamExt;
+use std::fmt::Write as _;
+use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use tokio_util::sync::CancellationToken;
@@ -497,6 +500,32 @@ fn print_article(a: &crate::model::Article, base: &Url, json: bool) {
     println!("\n{}", a.content_text);
 }
 
+/// How many sources `tidings poll` polls at once.
+const POLL_IN_FLIGHT: usize = 64;
+
+/// The sources in turn by host (the first of each host, then the second of each, …),
+/// each host's own order kept.
+fn interleave_hosts(sources: Vec<SourceConfig>) -> Vec<SourceConfig> {
+    let mut index = std::collections::HashMap::new();
+    let mut hosts: Vec<std::collections::VecDeque<SourceConfig>> = Vec::new();
+    for s in sources {
+        let host = s.url.host_str().unwrap_or_default().to_string();
+        let i = *index.entry(host).or_insert_with(|| {
+            hosts.push(Default::default());
+            hosts.len() - 1
+        });
+        hosts[i].push_back(s);
+    }
+    let mut out = Vec::new();
+    while !hosts.is_empty() {
+        hosts.retain_mut(|queue| {
+            out.extend(queue.pop_front());
+            !queue.is_empty()
+        });
+    }
+    out
+}
+
 async fn poll(config: Config, only: &[String], json: bool, dry_run: bool) -> anyhow::Result<i32> {
     for id in only {
         if config.source(id).is_none() {
@@ -516,12 +545,38 @@ async fn poll(config: Config, only: &[String], json: bool, dry_run: bool) -> any
     let store = Arc::new(Store::open(&config.daemon.data_dir)?);
     let poller = Poller::new(Arc::new(config), store)?;
     let cancel = CancellationToken::new();
-    // Every source at once: the fetcher's per-host limits keep each site's load polite.
-    let results =
-        futures_util::future::join_all(chosen.iter().map(|s| poller.poll(s, dry_run, &cancel)))
-            .await;
+    let count = chosen.len();
+    // At most POLL_IN_FLIGHT sources at once, each on its own task (so parsing and
+    // sanitising use every core), hosts taken in turn so that one slow host does not hold
+    // every slot; the fetcher's per-host limits keep each site's load polite. What a
+    // source found is printed and dropped as soon as its poll ends: memory follows the
+    // number in flight, not the number of sources.
+    let mut polls =
+        futures_util::stream::iter(interleave_hosts(chosen).into_iter().map(|source| {
+            let poller = poller.clone();
+            let cancel = cancel.clone();
+            async move {
+                let id = source.id.clone();
+                let task = tokio::spawn(async move {
+                    let result = poller.poll(&source, dry_run, &cancel).await;
+                    (source, result)
+                });
+                (id, task.await)
+            }
+        }))
+        .buffer_unordered(POLL_IN_FLIGHT);
     let (mut new, mut updated, mut failed) = (0, 0, 0);
-    for (source, result) in chosen.iter().zip(results) {
+    let mut out = String::new();
+    while let Some((id, joined)) = polls.next().await {
+        out.clear();
+        let (source, result) = match joined {
+            Ok(done) => done,
+            Err(e) => {
+                failed += 1;
+                eprintln!("source {id}: the poll stopped: {e}");
+                continue;
+            }
+        };
         match result {
             Ok(outcome) => {
                 for s in &outcome.stored {
@@ -530,14 +585,16 @@ async fn poll(config: Config, only: &[String], json: bool, dry_run: bool) -> any
                         ItemStatus::Updated => updated += 1,
                     }
                     if json {
-                        println!("{}", item_json(&s.item, Some(s.status)));
+                        out.push_str(&item_json(&s.item, Some(s.status)).to_string());
+                        out.push('\n');
                     } else {
                         let date = s
                             .item
                             .published
                             .map(|d| d.to_string())
                             .unwrap_or_else(|| "-".into());
-                        println!(
+                        let _ = writeln!(
+                            out,
                             "{:7}  {}  {}  {}",
                             s.status.to_string(),
                             source.id,
@@ -545,10 +602,12 @@ async fn poll(config: Config, only: &[String], json: bool, dry_run: bool) -> any
                             s.item.title
                         );
                         if let Some(u) = &s.item.url {
-                            println!("         {u}");
+                            let _ = writeln!(out, "         {u}");
                         }
                     }
                 }
+                // One write per source: items of one source stay together.
+                let _ = std::io::stdout().lock().write_all(out.as_bytes());
                 for e in &outcome.article_errors {
                     eprintln!(
                         "source {}: article skipped until the next poll: {e}",
@@ -565,10 +624,11 @@ async fn poll(config: Config, only: &[String], json: bool, dry_run: bool) -> any
             }
         }
     }
+    let _ = std::io::stdout().flush();
     eprintln!(
         "{} source{}, {new} new, {updated} updated, {failed} failed{}",
-        chosen.len(),
-        if chosen.len() == 1 { "" } else { "s" },
+        count,
+        if count == 1 { "" } else { "s" },
         if dry_run {
             " (dry run: nothing stored)"
         } else {

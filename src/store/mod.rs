@@ -103,6 +103,11 @@ pub struct SourceState {
     /// [`SourceState::health`].
     #[serde(default)]
     pub error_permanent: bool,
+    /// Fingerprints of the entries the last successful poll read
+    /// ([`crate::process::fingerprint`]): what they make is stored already, so the next
+    /// poll skips those entries unprocessed. Empty for sources that open article pages.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub fingerprints: Vec<u64>,
     /// The IANA name of the zone the last poll read dates without an offset in
     /// (configured, else the page's evidence, else UTC): bare days are published as
     /// midnight in it.

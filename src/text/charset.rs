@@ -206,6 +206,10 @@ fn mostly_valid(bytes: &[u8], encoding: &'static Encoding) -> bool {
 /// of valid multi-byte characters: decoding it as UTF-8 loses one character, while any
 /// other reading garbles every one of them.
 fn mostly_utf8(bytes: &[u8]) -> bool {
+    // The common case, checked fast: no stray byte at all.
+    if std::str::from_utf8(bytes).is_ok() {
+        return true;
+    }
     let mut valid_multibyte = 0usize;
     let mut errors = 0usize;
     for chunk in bytes.utf8_chunks() {

@@ -47,7 +47,14 @@ pub fn ascii_forms(s: &str) -> std::borrow::Cow<'_, str> {
 /// Runs of whitespace (ideographic space and no-break space included: Unicode
 /// `White_Space`) folded to one space, ends trimmed.
 pub fn fold_whitespace(s: &str) -> String {
-    s.split_whitespace().collect::<Vec<_>>().join(" ")
+    let mut out = String::with_capacity(s.len());
+    for word in s.split_whitespace() {
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        out.push_str(word);
+    }
+    out
 }
 
 /// The text with all whitespace removed: how Chinese lines are compared.

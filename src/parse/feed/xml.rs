@@ -234,7 +234,7 @@ impl Reader<'_> {
             decode_entities_into(raw, &self.entities, &mut top.node.text);
             // C1 control characters in text are Windows-1252 bytes that went through a
             // Latin-1 conversion ("don\u{92}t"); show them as the 1252 characters meant.
-            if top.node.text[from..].contains(is_c1) {
+            if contains_c1(&top.node.text[from..]) {
                 let fixed: String = top.node.text[from..]
                     .chars()
                     .map(|c| {
@@ -467,11 +467,8 @@ pub(super) fn decode_entities_into(raw: &str, doc: &HashMap<String, String>, out
     while let Some(amp) = rest.find('&') {
         out.push_str(&rest[..amp]);
         rest = &rest[amp..];
-        match reference(rest, doc) {
-            Some((decoded, len)) => {
-                out.push_str(&decoded);
-                rest = &rest[len..];
-            }
+        match reference_into(rest, doc, out) {
+            Some(len) => rest = &rest[len..],
             None => {
                 out.push('&');
                 rest = &rest[1..];
@@ -481,8 +478,9 @@ pub(super) fn decode_entities_into(raw: &str, doc: &HashMap<String, String>, out
     out.push_str(rest);
 }
 
-/// The reference at the start of `s` (which begins with `&`): its text and length.
-fn reference(s: &str, doc: &HashMap<String, String>) -> Option<(String, usize)> {
+/// Decode the reference at the start of `s` (which begins with `&`) onto `out`, and
+/// return its length; `None` (and nothing written) when it is not one.
+fn reference_into(s: &str, doc: &HashMap<String, String>, out: &mut String) -> Option<usize> {
     // Names are short; looking no further than this keeps a text full of bare `&`
     // linear.
     let window = &s.as_bytes()[1..s.len().min(40)];
@@ -491,7 +489,18 @@ fn reference(s: &str, doc: &HashMap<String, String>) -> Option<(String, usize)> 
     if name.is_empty() {
         return None;
     }
-    let decoded = if let Some(num) = name.strip_prefix('#') {
+    // XML's own five (escaped HTML is full of them), unless the document redefines one.
+    let xml = match name {
+        "lt" => Some('<'),
+        "gt" => Some('>'),
+        "amp" => Some('&'),
+        "quot" => Some('"'),
+        "apos" => Some('\''),
+        _ => None,
+    };
+    if let Some(c) = xml.filter(|_| doc.is_empty()) {
+        out.push(c);
+    } else if let Some(num) = name.strip_prefix('#') {
         let code = match num.strip_prefix(['x', 'X']) {
             Some(hex) => u32::from_str_radix(hex, 16).ok()?,
             None => num.parse::<u32>().ok()?,
@@ -499,16 +508,17 @@ fn reference(s: &str, doc: &HashMap<String, String>) -> Option<(String, usize)> 
         // Windows-1252 code points written as numbers (`&#150;`) mean the 1252
         // character, as browsers read them.
         let code = cp1252_remap(code);
-        char::from_u32(code)
-            .filter(|c| *c != '\0')
-            .unwrap_or('\u{FFFD}')
-            .to_string()
+        out.push(
+            char::from_u32(code)
+                .filter(|c| *c != '\0')
+                .unwrap_or('\u{FFFD}'),
+        );
     } else if let Some(v) = doc.get(name) {
-        v.clone()
+        out.push_str(v);
     } else {
-        html_entity(name)?
-    };
-    Some((decoded, semi + 1))
+        out.push_str(&html_entity(name)?);
+    }
+    Some(semi + 1)
 }
 
 /// A named HTML (or XML) entity, without `&` and `;`.
@@ -521,6 +531,21 @@ pub(super) fn html_entity(name: &str) -> Option<String> {
         s.extend(char::from_u32(*b));
     }
     Some(s)
+}
+
+/// Whether `s` holds a C1 control character (U+0080–U+009F: UTF-8 `C2 80`–`C2 9F`),
+/// looked for byte-wise: text is mostly free of them, and mostly not ASCII.
+fn contains_c1(s: &str) -> bool {
+    let b = s.as_bytes();
+    let mut from = 0;
+    while let Some(i) = b[from..].iter().position(|&x| x == 0xC2) {
+        let at = from + i;
+        if b.get(at + 1).is_some_and(|n| (0x80..=0x9F).contains(n)) {
+            return true;
+        }
+        from = at + 1;
+    }
+    false
 }
 
 fn is_c1(c: char) -> bool {
