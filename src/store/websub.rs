@@ -12,7 +12,7 @@
 //! still under way lives in the verifier's task, and a crash forgets it (the subscriber
 //! gets no confirmation and asks again, as WebSub subscribers do).
 
-use super::{Store, StoreError, decode, encode};
+use super::{Store, StoreError, decode_or_skip, encode};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -141,11 +141,12 @@ impl Store {
         Ok(())
     }
 
+    /// A subscription (`None` also when its row is unreadable: logged, counted).
     pub fn hub_subscription(&self, id: &str) -> Result<Option<HubSubscription>, StoreError> {
-        self.websub_hub
+        Ok(self
+            .websub_hub
             .get(id.as_bytes())?
-            .map(|b| decode("websub_hub", &b))
-            .transpose()
+            .and_then(|b| decode_or_skip("websub_hub", id.as_bytes(), &b)))
     }
 
     /// Remove a subscription (unsubscribed, or the callback answered 410 Gone). Returns
@@ -160,11 +161,12 @@ impl Store {
     pub fn hub_subscriptions(&self) -> Result<Vec<HubSubscription>, StoreError> {
         let mut out = Vec::new();
         for entry in self.websub_hub.iter() {
-            let (_, value) = entry?;
-            match decode::<HubSubscription>("websub_hub", &value) {
-                Ok(s) => out.push(s),
-                Err(e) => tracing::error!(error = %e, "skipping an unreadable websub_hub row"),
-            }
+            let (key, value) = entry?;
+            out.extend(decode_or_skip::<HubSubscription>(
+                "websub_hub",
+                &key,
+                &value,
+            ));
         }
         Ok(out)
     }
@@ -176,7 +178,7 @@ impl Store {
         change: impl Fn(&mut HubSubscription),
     ) -> Result<(), StoreError> {
         self.websub_hub.fetch_and_update(id.as_bytes(), |old| {
-            let mut sub = decode::<HubSubscription>("websub_hub", old?).ok()?;
+            let mut sub = decode_or_skip::<HubSubscription>("websub_hub", id.as_bytes(), old?)?;
             change(&mut sub);
             Some(encode(&sub))
         })?;
@@ -195,11 +197,13 @@ impl Store {
         Ok(n)
     }
 
+    /// Our subscription for `source` (`None` also when its row is unreadable: logged,
+    /// counted; the next subscription writes a fresh row).
     pub fn push_subscription(&self, source: &str) -> Result<Option<PushSubscription>, StoreError> {
-        self.websub_sources
+        Ok(self
+            .websub_sources
             .get(source.as_bytes())?
-            .map(|b| decode("websub_sources", &b))
-            .transpose()
+            .and_then(|b| decode_or_skip("websub_sources", source.as_bytes(), &b)))
     }
 
     pub fn put_push_subscription(&self, sub: &PushSubscription) -> Result<(), StoreError> {
@@ -217,7 +221,8 @@ impl Store {
     ) -> Result<(), StoreError> {
         self.websub_sources
             .fetch_and_update(source.as_bytes(), |old| {
-                let mut sub = decode::<PushSubscription>("websub_sources", old?).ok()?;
+                let mut sub =
+                    decode_or_skip::<PushSubscription>("websub_sources", source.as_bytes(), old?)?;
                 change(&mut sub);
                 Some(encode(&sub))
             })?;
@@ -234,11 +239,12 @@ impl Store {
     pub fn push_subscriptions(&self) -> Result<Vec<PushSubscription>, StoreError> {
         let mut out = Vec::new();
         for entry in self.websub_sources.iter() {
-            let (_, value) = entry?;
-            match decode::<PushSubscription>("websub_sources", &value) {
-                Ok(s) => out.push(s),
-                Err(e) => tracing::error!(error = %e, "skipping an unreadable websub_sources row"),
-            }
+            let (key, value) = entry?;
+            out.extend(decode_or_skip::<PushSubscription>(
+                "websub_sources",
+                &key,
+                &value,
+            ));
         }
         Ok(out)
     }
