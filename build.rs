@@ -27,7 +27,7 @@ fn main() {
         println!("cargo::rerun-if-env-changed={var}");
     }
     println!(
-        "cargo::rustc-check-cfg=cfg(no_corpus, no_extract_score, no_chromium, no_feedparser, no_aiosmtpd)"
+        "cargo::rustc-check-cfg=cfg(no_corpus, no_extract_score, no_chromium, no_feedparser, no_aiosmtpd, no_postgres)"
     );
 
     let corpus = probe::corpus_dir();

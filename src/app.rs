@@ -18,6 +18,7 @@ use crate::reload::{self, Reloader, SourceLoops};
 use crate::schedule;
 use crate::server::{self, Health, ServerState};
 use crate::store::Store;
+use crate::store::coord::Turn;
 use crate::templates::Templates;
 use crate::websub::WebSub;
 use anyhow::Context;
@@ -57,6 +58,15 @@ impl Running {
             .is_err()
         {
             warn!("some tasks did not stop within {SHUTDOWN_LIMIT:?}; leaving them");
+        }
+        if self.store.shared() {
+            // The others see this replica go at once, and may take what it held.
+            let store = self.store.clone();
+            match tokio::task::spawn_blocking(move || store.leave()).await {
+                Ok(Ok(())) => {}
+                Ok(Err(e)) => warn!(error = %e, "cannot remove this replica from the database"),
+                Err(e) => warn!(error = %e, "cannot remove this replica from the database"),
+            }
         }
         self.store.flush().context("flushing the database")?;
         info!("stopped");
@@ -156,9 +166,16 @@ pub async fn start(config: Config) -> anyhow::Result<Running> {
         cancel.child_token(),
     ));
     let beat_cancel = cancel.child_token();
+    let beat_store = store.clone();
+    let listen = addr.to_string();
     tracker.spawn(async move {
+        let mut beats: u64 = 0;
         loop {
             health.scheduler_beat();
+            if beat_store.shared() {
+                replica_beat(&beat_store, &listen, beats).await;
+            }
+            beats += 1;
             tokio::select! {
                 _ = beat_cancel.cancelled() => break,
                 _ = tokio::time::sleep(HEARTBEAT) => {}
@@ -166,7 +183,7 @@ pub async fn start(config: Config) -> anyhow::Result<Running> {
         }
     });
     tracker.close();
-    info!(%addr, sources = config.sources.len(), data_dir = %config.daemon.data_dir.display(), "tidings running");
+    info!(%addr, sources = config.sources.len(), store = %store.describe(), replica = store.replica().unwrap_or("-"), "tidings running");
     Ok(Running {
         addr,
         store,
@@ -202,6 +219,28 @@ async fn shutdown_signal() {
     }
     #[cfg(not(unix))]
     let _ = ctrl_c.await;
+}
+
+/// Every heartbeat: tell the other replicas this one is alive (and where it listens);
+/// hourly, forget finished jobs and replicas long gone.
+async fn replica_beat(store: &Arc<Store>, listen: &str, beats: u64) {
+    let store = store.clone();
+    let listen = listen.to_string();
+    let purge = beats % (3600 / HEARTBEAT.as_secs()) == 0;
+    let done = tokio::task::spawn_blocking(move || {
+        store.beat(Some(&listen))?;
+        if purge {
+            let n = store.purge_coordination()?;
+            debug!(rows = n, "old jobs, slots and replicas forgotten");
+        }
+        Ok::<_, crate::store::StoreError>(())
+    })
+    .await;
+    match done {
+        Ok(Ok(())) => {}
+        Ok(Err(e)) => warn!(error = %e, "cannot report this replica to the database"),
+        Err(e) => warn!(error = %e, "replica heartbeat stopped"),
+    }
 }
 
 /// Whether a source's hub pushes its news to us and it was polled within
@@ -293,6 +332,29 @@ pub(crate) async fn source_loop(poller: Poller, source: SourceConfig, cancel: Ca
             debug!(source = %source.id, "its WebSub hub pushes; poll skipped");
             continue;
         }
+        // With replicas, one of them polls this firing: the first to claim it.
+        let key = if overdue {
+            // The replicas starting together see the same last poll, so the same key.
+            let last = state.last_poll.map_or("never".to_string(), |t| t.to_rfc3339());
+            format!("poll:{}:overdue:{last}", source.id)
+        } else {
+            format!("poll:{}:{}", source.id, next.at.to_rfc3339())
+        };
+        // Waiting for another replica's lease past the next firing is pointless: that
+        // firing polls anyway.
+        let following = if overdue {
+            Some(next.at)
+        } else {
+            schedule::next_after(&cron, tz, next.local).map(|n| n.at)
+        };
+        let latest = tokio::time::Instant::now()
+            + following
+                .and_then(|at| (at - Utc::now()).to_std().ok())
+                .unwrap_or(Duration::from_secs(86_400));
+        let lease = config.store.lease();
+        let Some(turn) = Turn::take(&poller.store, key, lease, latest, &cancel).await else {
+            continue;
+        };
         let poll = poller.poll(&source, false, &cancel);
         tokio::pin!(poll);
         let result = tokio::select! {
@@ -301,10 +363,12 @@ pub(crate) async fn source_loop(poller: Poller, source: SourceConfig, cancel: Ca
                 Ok(r) => r,
                 Err(_) => {
                     warn!(source = %source.id, "poll still running at shutdown; abandoned (nothing half-stored)");
+                    // Dropping the turn releases it: another replica polls this firing.
                     return;
                 }
             },
         };
+        turn.finish().await;
         match result {
             Ok(o) if !o.article_errors.is_empty() => warn!(
                 source = %source.id,

@@ -142,7 +142,11 @@ pub fn backoff(failures: u32, transient: bool) -> chrono::Duration {
 impl Poller {
     pub fn new(config: impl Into<LiveConfig>, store: Arc<Store>) -> Result<Poller, reqwest::Error> {
         let config = config.into();
-        let fetcher = Arc::new(Fetcher::new(&config.get().fetch)?);
+        let mut fetcher = Fetcher::new(&config.get().fetch)?;
+        if let Some(pacer) = crate::store::coord::Pacer::new(&store) {
+            fetcher.share_pacing(pacer);
+        }
+        let fetcher = Arc::new(fetcher);
         Ok(Poller {
             config,
             store,

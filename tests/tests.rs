@@ -22,6 +22,7 @@ mod poll_html;
 mod publish;
 mod reliability;
 mod reload;
+mod replicas;
 mod security;
 mod smtp_sink;
 mod websub;

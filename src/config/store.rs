@@ -17,6 +17,21 @@ pub struct StoreConfig {
     /// `url`: a PostgreSQL database (`postgres://user:${PGPASSWORD}@host/db`) shared by
     /// any number of `tidings run` replicas; without it, sled in `[daemon] data_dir`.
     pub url: Option<StoreUrl>,
+    /// `lease_secs` (default 60): with a shared database, how long a replica's claim on a
+    /// poll firing or a digest firing lasts without being renewed (it is renewed every
+    /// third of that while the work goes on). A replica that dies leaves the firing to
+    /// the others this long after its last renewal.
+    pub lease_secs: Option<u64>,
+}
+
+/// The lease when `lease_secs` is not set.
+pub const DEFAULT_LEASE_SECS: u64 = 60;
+
+impl StoreConfig {
+    /// How long a claim lasts unless renewed (`lease_secs`).
+    pub fn lease(&self) -> std::time::Duration {
+        std::time::Duration::from_secs(self.lease_secs.unwrap_or(DEFAULT_LEASE_SECS))
+    }
 }
 
 /// A `postgres://` URL, checked when read. Its password never reaches a log.
@@ -96,9 +111,11 @@ pub(super) fn read_store(cx: &mut Ctx, table: Option<(&DeTable, Span)>) -> Store
     let Some((table, span)) = table else {
         return StoreConfig::default();
     };
-    let sec = Section::new(cx, "[store]", table, span, &["keep_items", "keep_days", "url"]);
+    let sec = Section::new(cx, "[store]", table, span, &["keep_items", "keep_days", "url", "lease_secs"]);
     StoreConfig {
         keep: read_keep(cx, &sec, Keep::DEFAULT),
         url: sec.parsed(cx, "url", StoreUrl::parse),
+        // A second is enough for tests; a day is far beyond any poll.
+        lease_secs: sec.integer(cx, "lease_secs", 1, 86_400).map(|n| n as u64),
     }
 }

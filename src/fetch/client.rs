@@ -156,6 +156,12 @@ impl Fetcher {
         })
     }
 
+    /// Space requests to each host across every replica sharing `pacer`'s store, not
+    /// only within this process.
+    pub fn share_pacing(&mut self, pacer: crate::store::coord::Pacer) {
+        self.gates.share(pacer);
+    }
+
     /// GET a URL the operator wrote (a source, a URL on the command line), sending
     /// `validators` as `If-None-Match` / `If-Modified-Since`. Its host may be on any
     /// address; a redirect to another host must be public ([`Reach::command_line`]).

@@ -1,6 +1,9 @@
 //! Per-host politeness: at most N requests in flight to one host, and a minimum
-//! spacing between the starts of two requests to it.
+//! spacing between the starts of two requests to it. With replicas on one database the
+//! spacing holds across them too: after the local gate, each request takes the host's
+//! next shared slot ([`Pacer`]).
 
+use crate::store::coord::Pacer;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -19,6 +22,8 @@ pub struct HostGates {
     per_host: usize,
     spacing: Duration,
     hosts: Mutex<HashMap<String, Arc<Host>>>,
+    /// The spacing shared with other replicas, when the store is shared.
+    shared: Option<Pacer>,
 }
 
 /// Held while a request to a host is in flight.
@@ -32,7 +37,13 @@ impl HostGates {
             per_host: per_host.max(1),
             spacing,
             hosts: Mutex::new(HashMap::new()),
+            shared: None,
         }
+    }
+
+    /// Hold the spacing across every replica sharing `pacer`'s store as well.
+    pub fn share(&mut self, pacer: Pacer) {
+        self.shared = Some(pacer);
     }
 
     /// Wait for this host's turn.
@@ -64,6 +75,11 @@ impl HostGates {
             start
         };
         tokio::time::sleep_until(start).await;
+        if let Some(pacer) = &self.shared {
+            pacer
+                .wait(format!("host:{}", host.to_ascii_lowercase()), self.spacing)
+                .await;
+        }
         HostPermit { _permit: permit }
     }
 }

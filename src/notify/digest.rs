@@ -6,9 +6,11 @@
 use super::Notifier;
 use crate::config::{ChatConfig, CronSpec, ListConfig, WebhookConfig};
 use crate::schedule;
+use crate::store::coord::Turn;
 use crate::store::{Delivery, Payload, StoreError, Target, delivery_id};
 use chrono::{NaiveDateTime, Utc};
 use std::sync::Arc;
+use std::time::Duration;
 use tokio_util::sync::CancellationToken;
 use tracing::{info, warn};
 
@@ -125,8 +127,19 @@ pub async fn digest_loop(notifier: Arc<Notifier>, owner: DigestOwner, cancel: Ca
             _ = tokio::time::sleep(wait) => {}
         }
         last_local = Some(next.local);
+        // With replicas, the firing runs once: on the replica that claims it.
+        let key = format!("digest:{name}:{}", next.local.format("%Y-%m-%dT%H:%M"));
+        let following = schedule::next_after(&cron, tz, next.local)
+            .and_then(|n| (n.at - Utc::now()).to_std().ok())
+            .unwrap_or(Duration::from_secs(86_400));
+        let lease = notifier.config.get().store.lease();
+        let latest = tokio::time::Instant::now() + following;
+        let Some(turn) = Turn::take(&notifier.store, key, lease, latest, &cancel).await else {
+            continue;
+        };
         if let Err(e) = owner.run(&notifier, next.local) {
             warn!(owner = %name, error = %e, "digest run failed; the items stay held");
         }
+        turn.finish().await;
     }
 }

@@ -27,6 +27,12 @@ impl Window {
         }
     }
 
+    /// The steady pace this window allows: one message every `per / count`. Shared
+    /// pacing across replicas spaces messages this evenly (no bursts).
+    pub fn spacing(&self) -> Duration {
+        self.per / self.count.max(1)
+    }
+
     /// One message every `interval` (zero: no limit).
     pub fn interval(interval: Duration) -> Option<Window> {
         (!interval.is_zero()).then_some(Window {

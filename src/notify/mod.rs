@@ -112,12 +112,19 @@ impl Notifier {
         let telegram = snapshot
             .telegram
             .as_ref()
-            .map(|t| Arc::new(telegram::TelegramChannel::new(t, templates.clone())));
+            .map(|t| {
+                let mut channel = telegram::TelegramChannel::new(t, templates.clone());
+                channel.pacer = crate::store::coord::Pacer::new(&store);
+                Arc::new(channel)
+            });
         if let Some(t) = &telegram {
             channels.push(Box::new(SharedChannel(t.clone())));
         }
         if !snapshot.webhooks.is_empty() {
-            channels.push(Box::new(robot::RobotChannel::new(&snapshot.webhooks)));
+            channels.push(Box::new(
+                robot::RobotChannel::new(&snapshot.webhooks)
+                    .with_pacer(crate::store::coord::Pacer::new(&store)),
+            ));
         }
         // Anyone may subscribe to our feeds at our hub: the channel is always there.
         channels.push(Box::new(websub::WebSubChannel::new(config.clone())));

@@ -422,6 +422,8 @@ pub struct RobotChannel {
     client: reqwest::Client,
     robots: Vec<WebhookConfig>,
     gate: Arc<FloodGate>,
+    /// With replicas: each robot's limit held across all of them.
+    pacer: Option<crate::store::coord::Pacer>,
     /// The clock of signatures (tests sign "now" like the robot does).
     now_ms: fn() -> i64,
 }
@@ -441,8 +443,15 @@ impl RobotChannel {
             client,
             robots: robots.to_vec(),
             gate: Arc::new(FloodGate::new(0)),
+            pacer: None,
             now_ms: || chrono::Utc::now().timestamp_millis(),
         }
+    }
+
+    /// Hold each robot's limit across every replica sharing `pacer`'s store.
+    pub fn with_pacer(mut self, pacer: Option<crate::store::coord::Pacer>) -> RobotChannel {
+        self.pacer = pacer;
+        self
     }
 
     async fn post(&self, robot: &WebhookConfig, content: &Content) -> Result<(), SendError> {
@@ -518,6 +527,9 @@ impl Channel for RobotChannel {
                 return Err(SendError::Deferred { wait: free - now });
             }
             tokio::time::sleep_until(self.gate.reserve(&key, &windows, now)).await;
+            if let Some(pacer) = &self.pacer {
+                pacer.wait(format!("target:{key}"), windows[0].spacing()).await;
+            }
             // A frequency limit is held by the outbox (the row comes due that much later).
             self.post(robot, &out.content).await
         })

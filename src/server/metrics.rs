@@ -64,6 +64,14 @@ fn describe() {
         "tidings_source_health",
         "1 for the source's health (never, ok, failing, broken), 0 for the others"
     );
+    metrics::describe_gauge!(
+        "tidings_replicas",
+        "Replicas on the shared database, alive (seen in the last minute) or gone"
+    );
+    metrics::describe_gauge!(
+        "tidings_replica_held",
+        "What a live replica holds a lease on: jobs (poll and digest firings), outbox_rows"
+    );
     metrics::describe_counter!(
         "tidings_feed_builds_total",
         "Serialisations of a published feed (cache misses)"
@@ -83,6 +91,20 @@ pub(super) async fn render(State(shared): State<Arc<Shared>>) -> impl IntoRespon
         for h in SourceHealth::ALL {
             metrics::gauge!("tidings_source_health", "source" => source.id.clone(), "health" => h.as_str())
                 .set(if h == health { 1.0 } else { 0.0 });
+        }
+    }
+    // With a shared database: the replicas alive and gone, and what each holds.
+    if shared.store.shared()
+        && let Ok(replicas) = shared.store.replicas()
+    {
+        let alive = replicas.iter().filter(|r| r.alive).count();
+        metrics::gauge!("tidings_replicas", "state" => "alive").set(alive as f64);
+        metrics::gauge!("tidings_replicas", "state" => "gone").set((replicas.len() - alive) as f64);
+        for r in replicas.iter().filter(|r| r.alive) {
+            metrics::gauge!("tidings_replica_held", "replica" => r.id.clone(), "what" => "jobs")
+                .set(r.jobs.len() as f64);
+            metrics::gauge!("tidings_replica_held", "replica" => r.id.clone(), "what" => "outbox_rows")
+                .set(r.outbox_rows as f64);
         }
     }
     (

@@ -130,7 +130,35 @@ pub(super) async fn page(State(shared): State<Arc<Shared>>) -> Response {
             status: c,
         })
         .collect();
+    // With a shared database, every replica and what it holds (none with sled).
+    let replicas: Vec<Value> = shared
+        .store
+        .replicas()
+        .unwrap_or_else(|e| {
+            tracing::error!(error = %e, "cannot read the replicas");
+            Vec::new()
+        })
+        .into_iter()
+        .map(|r| {
+            context! {
+                id => r.id,
+                host => r.host,
+                pid => r.pid,
+                listen => r.listen,
+                started => when(r.started, tz),
+                seen => when(r.seen, tz),
+                alive => r.alive,
+                this => r.this,
+                jobs => r.jobs,
+                outbox_rows => r.outbox_rows,
+            }
+        })
+        .collect();
     let ctx = context! {
+        store => shared.store.describe(),
+        replica => shared.store.replica().map(str::to_string),
+        replicas => replicas,
+        lease => format!("{} s", config.store.lease().as_secs()),
         lists => Value::from(minijinja::value::Serde(&lists)),
         chats => Value::from(minijinja::value::Serde(&chats)),
         feeds => feeds.iter().map(FeedRow::value).collect::<Vec<_>>(),

@@ -4,6 +4,7 @@
 
 use std::path::PathBuf;
 
+pub mod pg;
 pub mod probe;
 
 /// The third-party corpus (`../shared/corpus`, or `$TIDINGS_CORPUS_DIR`).

@@ -52,6 +52,8 @@ impl Reply {
 pub struct Seen {
     pub path: String,
     pub headers: HeaderMap,
+    /// When the request arrived.
+    pub at: std::time::Instant,
 }
 
 #[derive(Clone, Default)]
@@ -133,6 +135,7 @@ async fn answer(s: Shared, req: Request<Body>) -> Response<Body> {
     s.seen.lock().unwrap().push(Seen {
         path: path.clone(),
         headers: req.headers().clone(),
+        at: std::time::Instant::now(),
     });
     s.arrived.notify_waiters();
     let reply = s.routes.lock().unwrap().get(&path).cloned();

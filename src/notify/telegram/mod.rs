@@ -13,6 +13,7 @@ pub mod html;
 
 use super::channel::{Channel, Outgoing, SendError};
 use super::flood::{FloodGate, Window};
+use crate::store::coord::Pacer;
 use super::view::Content;
 use crate::config::TelegramConfig;
 use crate::store::Target;
@@ -195,10 +196,18 @@ pub fn render(templates: &Templates, content: &Content) -> Result<Vec<String>, S
     Ok(html::split(text.trim(), html::MAX_UNITS))
 }
 
+/// A bot's name in shared keys: a hash, so the token never reaches the database.
+fn token_hash(token: &str) -> String {
+    use sha2::Digest;
+    hex::encode(&sha2::Sha256::digest(token.as_bytes())[..8])
+}
+
 /// Sends to Telegram chats through one [`FloodGate`].
 pub struct TelegramChannel {
     pub api: Arc<TelegramApi>,
     pub gate: Arc<FloodGate>,
+    /// With replicas: the chat's and the bot's limits held across all of them.
+    pub pacer: Option<Pacer>,
     config: TelegramConfig,
     templates: Arc<Templates>,
 }
@@ -208,6 +217,7 @@ impl TelegramChannel {
         TelegramChannel {
             api: Arc::new(TelegramApi::new(config)),
             gate: Arc::new(FloodGate::new(config.bot_per_second)),
+            pacer: None,
             config: config.clone(),
             templates,
         }
@@ -231,6 +241,16 @@ impl TelegramChannel {
         }
         let at = self.gate.reserve(&key, &windows, now);
         tokio::time::sleep_until(at).await;
+        if let Some(pacer) = &self.pacer {
+            let steady = windows.iter().map(Window::spacing).max().unwrap_or_default();
+            pacer.wait(format!("target:{key}"), steady).await;
+            if self.config.bot_per_second > 0 {
+                let bot = Duration::from_nanos(
+                    1_000_000_000u64.div_ceil(u64::from(self.config.bot_per_second)),
+                );
+                pacer.wait(format!("bot:{}", token_hash(&self.config.token)), bot).await;
+            }
+        }
         // A `retry_after` is held by the outbox: the row and the rest of the chat's
         // queue are due again exactly that much later.
         self.api.send_message(chat_id, html, preview).await
