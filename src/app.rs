@@ -335,7 +335,9 @@ pub(crate) async fn source_loop(poller: Poller, source: SourceConfig, cancel: Ca
         // With replicas, one of them polls this firing: the first to claim it.
         let key = if overdue {
             // The replicas starting together see the same last poll, so the same key.
-            let last = state.last_poll.map_or("never".to_string(), |t| t.to_rfc3339());
+            let last = state
+                .last_poll
+                .map_or("never".to_string(), |t| t.to_rfc3339());
             format!("poll:{}:overdue:{last}", source.id)
         } else {
             format!("poll:{}:{}", source.id, next.at.to_rfc3339())

@@ -31,10 +31,12 @@ fn far() -> tokio::time::Instant {
 
 #[cfg_attr(no_postgres, ignore = "needs PostgreSQL")]
 #[test]
-fn of_three_replicas_claiming_at_once_one_gets_the_job_and_the_others_see_it_held_then_done()
-{
+fn of_three_replicas_claiming_at_once_one_gets_the_job_and_the_others_see_it_held_then_done() {
     let stores = replicas(3);
-    let ids: Vec<String> = stores.iter().map(|s| s.replica().unwrap().to_string()).collect();
+    let ids: Vec<String> = stores
+        .iter()
+        .map(|s| s.replica().unwrap().to_string())
+        .collect();
     assert_eq!(
         ids.iter().collect::<std::collections::HashSet<_>>().len(),
         3,
@@ -58,13 +60,20 @@ fn of_three_replicas_claiming_at_once_one_gets_the_job_and_the_others_see_it_hel
             handles.into_iter().map(|h| h.join().unwrap()).collect()
         });
         let mine: Vec<usize> = (0..3).filter(|i| claims[*i] == Claim::Mine).collect();
-        assert_eq!(mine.len(), 1, "round {round}: exactly one winner: {claims:?}");
+        assert_eq!(
+            mine.len(),
+            1,
+            "round {round}: exactly one winner: {claims:?}"
+        );
         let winner = mine[0];
         for (i, c) in claims.iter().enumerate().filter(|(i, _)| *i != winner) {
             match c {
                 Claim::Held { holder, wait } => {
                     assert_eq!(holder, &ids[winner], "replica {i} names the holder");
-                    assert!(*wait > Duration::from_secs(20) && *wait <= lease, "{wait:?}");
+                    assert!(
+                        *wait > Duration::from_secs(20) && *wait <= lease,
+                        "{wait:?}"
+                    );
                 }
                 other => panic!("replica {i}: {other:?}"),
             }
@@ -98,7 +107,13 @@ async fn a_dead_replicas_job_goes_to_another_once_its_lease_ends() {
     let started = std::time::Instant::now();
     let turn = tokio::time::timeout(
         HANG_GUARD,
-        Turn::take(&stores[1], "poll:s:1".into(), lease, far(), &CancellationToken::new()),
+        Turn::take(
+            &stores[1],
+            "poll:s:1".into(),
+            lease,
+            far(),
+            &CancellationToken::new(),
+        ),
     )
     .await
     .expect("hang guard")
@@ -124,9 +139,14 @@ async fn a_turn_outliving_its_lease_is_renewed_and_a_waiting_replica_never_runs_
         .map(|s| {
             let (s, runs) = (s.clone(), runs.clone());
             tokio::spawn(async move {
-                let Some(turn) =
-                    Turn::take(&s, "digest:list a:2026-12-01T08:00".into(), lease, far(), &CancellationToken::new())
-                        .await
+                let Some(turn) = Turn::take(
+                    &s,
+                    "digest:list a:2026-12-01T08:00".into(),
+                    lease,
+                    far(),
+                    &CancellationToken::new(),
+                )
+                .await
                 else {
                     return;
                 };
@@ -139,7 +159,11 @@ async fn a_turn_outliving_its_lease_is_renewed_and_a_waiting_replica_never_runs_
     for t in tasks {
         tokio::time::timeout(HANG_GUARD, t).await.unwrap().unwrap();
     }
-    assert_eq!(runs.load(Ordering::SeqCst), 1, "the firing ran once across three replicas");
+    assert_eq!(
+        runs.load(Ordering::SeqCst),
+        1,
+        "the firing ran once across three replicas"
+    );
 }
 
 #[cfg_attr(no_postgres, ignore = "needs PostgreSQL")]
@@ -147,14 +171,26 @@ async fn a_turn_outliving_its_lease_is_renewed_and_a_waiting_replica_never_runs_
 async fn a_turn_given_up_unfinished_passes_to_another_replica_without_waiting_for_its_lease() {
     let stores = replicas(2);
     let lease = Duration::from_secs(600);
-    let turn = Turn::take(&stores[0], "poll:s:9".into(), lease, far(), &CancellationToken::new())
-        .await
-        .unwrap();
+    let turn = Turn::take(
+        &stores[0],
+        "poll:s:9".into(),
+        lease,
+        far(),
+        &CancellationToken::new(),
+    )
+    .await
+    .unwrap();
     // A replica shutting down in the middle of a poll drops its turn.
     drop(turn);
     let taken = tokio::time::timeout(
         HANG_GUARD,
-        Turn::take(&stores[1], "poll:s:9".into(), lease, far(), &CancellationToken::new()),
+        Turn::take(
+            &stores[1],
+            "poll:s:9".into(),
+            lease,
+            far(),
+            &CancellationToken::new(),
+        ),
     )
     .await
     .expect("released, not left to its 600 s lease")
@@ -167,13 +203,21 @@ async fn a_turn_given_up_unfinished_passes_to_another_replica_without_waiting_fo
 async fn a_replica_waiting_on_a_lease_past_the_next_firing_skips_this_one() {
     let stores = replicas(2);
     assert_eq!(
-        stores[0].claim_job("poll:s:2", Duration::from_secs(600)).unwrap(),
+        stores[0]
+            .claim_job("poll:s:2", Duration::from_secs(600))
+            .unwrap(),
         Claim::Mine
     );
     let next_firing = tokio::time::Instant::now() + Duration::from_secs(5);
     let turn = tokio::time::timeout(
         HANG_GUARD,
-        Turn::take(&stores[1], "poll:s:2".into(), Duration::from_secs(600), next_firing, &CancellationToken::new()),
+        Turn::take(
+            &stores[1],
+            "poll:s:2".into(),
+            Duration::from_secs(600),
+            next_firing,
+            &CancellationToken::new(),
+        ),
     )
     .await
     .expect("answers at once");
@@ -191,12 +235,19 @@ fn shared_slots_space_every_replicas_requests() {
             .map(|s| {
                 scope.spawn(move || {
                     (0..6)
-                        .map(|_| s.reserve_slot("host:gov.example", interval).unwrap().unwrap())
+                        .map(|_| {
+                            s.reserve_slot("host:gov.example", interval)
+                                .unwrap()
+                                .unwrap()
+                        })
                         .collect::<Vec<_>>()
                 })
             })
             .collect();
-        handles.into_iter().flat_map(|h| h.join().unwrap()).collect()
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().unwrap())
+            .collect()
     });
     let mut at: Vec<_> = slots.iter().map(|s| s.at).collect();
     at.sort();
@@ -207,7 +258,10 @@ fn shared_slots_space_every_replicas_requests() {
         );
     }
     // Another key is not held back by this one.
-    let other = stores[0].reserve_slot("host:other.example", interval).unwrap().unwrap();
+    let other = stores[0]
+        .reserve_slot("host:other.example", interval)
+        .unwrap()
+        .unwrap();
     assert_eq!(other.wait, Duration::ZERO);
 }
 
@@ -236,7 +290,10 @@ async fn per_host_spacing_holds_across_two_replicas() {
     let mut tasks = Vec::new();
     for f in &fetchers {
         for i in 0..4 {
-            let (f, url) = (f.clone(), url::Url::parse(&server.url(&format!("/p{i}"))).unwrap());
+            let (f, url) = (
+                f.clone(),
+                url::Url::parse(&server.url(&format!("/p{i}"))).unwrap(),
+            );
             tasks.push(tokio::spawn(async move {
                 f.get(&url, &Validators::default()).await.unwrap();
             }));
@@ -268,12 +325,17 @@ fn replicas_are_listed_with_what_they_hold_and_one_that_leaves_goes_from_the_lis
     stores[0].beat(Some("127.0.0.1:8001")).unwrap();
     stores[1].beat(Some("127.0.0.1:8002")).unwrap();
     assert_eq!(
-        stores[0].claim_job("poll:gov:1", Duration::from_secs(60)).unwrap(),
+        stores[0]
+            .claim_job("poll:gov:1", Duration::from_secs(60))
+            .unwrap(),
         Claim::Mine
     );
     let list = stores[1].replicas().unwrap();
     assert_eq!(list.len(), 2, "{list:?}");
-    let first = list.iter().find(|r| r.id == stores[0].replica().unwrap()).unwrap();
+    let first = list
+        .iter()
+        .find(|r| r.id == stores[0].replica().unwrap())
+        .unwrap();
     assert!(first.alive && !first.this);
     assert_eq!(first.listen.as_deref(), Some("127.0.0.1:8001"));
     assert_eq!(first.pid, std::process::id());
@@ -287,7 +349,9 @@ fn replicas_are_listed_with_what_they_hold_and_one_that_leaves_goes_from_the_lis
     assert_eq!(list.len(), 1, "{list:?}");
     // What it held is free at once.
     assert_eq!(
-        stores[1].claim_job("poll:gov:1", Duration::from_secs(60)).unwrap(),
+        stores[1]
+            .claim_job("poll:gov:1", Duration::from_secs(60))
+            .unwrap(),
         Claim::Mine
     );
 }
@@ -373,7 +437,10 @@ async fn daemons(
 async fn until(what: &str, mut done: impl FnMut() -> bool) {
     let deadline = tokio::time::Instant::now() + HANG_GUARD;
     while !done() {
-        assert!(tokio::time::Instant::now() < deadline, "gave up waiting for {what}");
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "gave up waiting for {what}"
+        );
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
 }
@@ -382,7 +449,10 @@ async fn until(what: &str, mut done: impl FnMut() -> bool) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn three_replicas_poll_each_firing_once_and_announce_each_item_once() {
     let feed = FixtureServer::start().await;
-    feed.set("/feed.xml", Reply::ok("application/rss+xml", rss(&items(0..2))));
+    feed.set(
+        "/feed.xml",
+        Reply::ok("application/rss+xml", rss(&items(0..2))),
+    );
     let robots = crate::support::robots::RobotFake::start().await;
     let (url, running, _dirs) = daemons(3, &feed, &robots, "").await;
     let store = running[0].store.clone();
@@ -391,12 +461,17 @@ async fn three_replicas_poll_each_firing_once_and_announce_each_item_once() {
         store.source_state("news").is_ok_and(|s| s.polls_ok >= 1)
     })
     .await;
-    feed.set("/feed.xml", Reply::ok("application/rss+xml", rss(&items(0..7))));
+    feed.set(
+        "/feed.xml",
+        Reply::ok("application/rss+xml", rss(&items(0..7))),
+    );
     until("five announcements", || robots.received("/json").len() >= 5).await;
     // A few more firings: nothing is announced again.
     let polls = store.source_state("news").unwrap().polls_ok;
     until("three more polls", || {
-        store.source_state("news").is_ok_and(|s| s.polls_ok >= polls + 3)
+        store
+            .source_state("news")
+            .is_ok_and(|s| s.polls_ok >= polls + 3)
     })
     .await;
     for r in running {
@@ -411,7 +486,10 @@ async fn three_replicas_poll_each_firing_once_and_announce_each_item_once() {
     assert_eq!(store.count_items("news"), 7, "each item stored once");
     // Every fetch of the feed was one claimed firing: three replicas did not poll thrice.
     let fetches = feed.requests("/feed.xml").len() as i64;
-    let firings = count(&url, "SELECT count(*) FROM jobs WHERE key LIKE 'poll:news:%'");
+    let firings = count(
+        &url,
+        "SELECT count(*) FROM jobs WHERE key LIKE 'poll:news:%'",
+    );
     let done = count(
         &url,
         "SELECT count(*) FROM jobs WHERE key LIKE 'poll:news:%' AND done_at IS NOT NULL",
@@ -426,23 +504,30 @@ async fn three_replicas_poll_each_firing_once_and_announce_each_item_once() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_digest_fires_once_with_three_replicas() {
     let feed = FixtureServer::start().await;
-    feed.set("/feed.xml", Reply::ok("application/rss+xml", rss(&items(0..1))));
+    feed.set(
+        "/feed.xml",
+        Reply::ok("application/rss+xml", rss(&items(0..1))),
+    );
     let robots = crate::support::robots::RobotFake::start().await;
     // A digest every 10 s; items are held for it.
-    let (url, running, _dirs) =
-        daemons(3, &feed, &robots, "schedule = \"*/10 * * * * *\"").await;
+    let (url, running, _dirs) = daemons(3, &feed, &robots, "schedule = \"*/10 * * * * *\"").await;
     let store = running[0].store.clone();
     until("the first poll", || {
         store.source_state("news").is_ok_and(|s| s.polls_ok >= 1)
     })
     .await;
-    feed.set("/feed.xml", Reply::ok("application/rss+xml", rss(&items(0..4))));
+    feed.set(
+        "/feed.xml",
+        Reply::ok("application/rss+xml", rss(&items(0..4))),
+    );
     until("a digest", || !robots.received("/json").is_empty()).await;
     // Two more firings of the digest schedule, with nothing new held.
     let fired = count(&url, "SELECT count(*) FROM jobs WHERE key LIKE 'digest:%'");
     until("two more digest firings", || {
-        count(&url, "SELECT count(*) FROM jobs WHERE key LIKE 'digest:%' AND done_at IS NOT NULL")
-            >= fired + 2
+        count(
+            &url,
+            "SELECT count(*) FROM jobs WHERE key LIKE 'digest:%' AND done_at IS NOT NULL",
+        ) >= fired + 2
     })
     .await;
     for r in running {
@@ -452,6 +537,9 @@ async fn a_digest_fires_once_with_three_replicas() {
     assert_eq!(received.len(), 1, "one digest: {received:#?}");
     let body = received[0].body.to_string();
     for i in 1..4 {
-        assert!(body.contains(&format!("第{i}条")), "item {i} in the digest: {body}");
+        assert!(
+            body.contains(&format!("第{i}条")),
+            "item {i} in the digest: {body}"
+        );
     }
 }

@@ -109,14 +109,11 @@ impl Notifier {
                 templates.clone(),
             )?));
         }
-        let telegram = snapshot
-            .telegram
-            .as_ref()
-            .map(|t| {
-                let mut channel = telegram::TelegramChannel::new(t, templates.clone());
-                channel.pacer = crate::store::coord::Pacer::new(&store);
-                Arc::new(channel)
-            });
+        let telegram = snapshot.telegram.as_ref().map(|t| {
+            let mut channel = telegram::TelegramChannel::new(t, templates.clone());
+            channel.pacer = crate::store::coord::Pacer::new(&store);
+            Arc::new(channel)
+        });
         if let Some(t) = &telegram {
             channels.push(Box::new(SharedChannel(t.clone())));
         }

@@ -528,7 +528,9 @@ impl Channel for RobotChannel {
             }
             tokio::time::sleep_until(self.gate.reserve(&key, &windows, now)).await;
             if let Some(pacer) = &self.pacer {
-                pacer.wait(format!("target:{key}"), windows[0].spacing()).await;
+                pacer
+                    .wait(format!("target:{key}"), windows[0].spacing())
+                    .await;
             }
             // A frequency limit is held by the outbox (the row comes due that much later).
             self.post(robot, &out.content).await

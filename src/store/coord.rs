@@ -279,7 +279,8 @@ impl Pg {
                 &[&me],
             )
             .await?;
-            c.execute("DELETE FROM replicas WHERE id = $1", &[&me]).await?;
+            c.execute("DELETE FROM replicas WHERE id = $1", &[&me])
+                .await?;
             Ok(())
         })
     }
@@ -531,12 +532,23 @@ mod tests {
             store.claim_job("poll:a:1", Duration::from_secs(1)).unwrap(),
             Claim::Mine
         );
-        assert_eq!(store.reserve_slot("host:a", Duration::from_secs(1)).unwrap(), None);
+        assert_eq!(
+            store
+                .reserve_slot("host:a", Duration::from_secs(1))
+                .unwrap(),
+            None
+        );
         assert!(Pacer::new(&store).is_none());
         let far = tokio::time::Instant::now() + Duration::from_secs(3600);
-        let turn = Turn::take(&store, "poll:a:1".into(), Duration::from_secs(1), far, &CancellationToken::new())
-            .await
-            .expect("sled: always this process's turn");
+        let turn = Turn::take(
+            &store,
+            "poll:a:1".into(),
+            Duration::from_secs(1),
+            far,
+            &CancellationToken::new(),
+        )
+        .await
+        .expect("sled: always this process's turn");
         turn.finish().await;
         assert!(store.replicas().unwrap().is_empty());
     }

@@ -8,8 +8,9 @@ use std::time::{SystemTime, UNIX_EPOCH};
 /// A new, empty, uniquely named database and its URL.
 pub fn database() -> String {
     static COUNT: AtomicUsize = AtomicUsize::new(0);
-    let server = std::env::var("TIDINGS_POSTGRES_URL")
-        .unwrap_or_else(|_| panic!("set TIDINGS_POSTGRES_URL to a PostgreSQL server for the tests"));
+    let server = std::env::var("TIDINGS_POSTGRES_URL").unwrap_or_else(|_| {
+        panic!("set TIDINGS_POSTGRES_URL to a PostgreSQL server for the tests")
+    });
     let nanos = SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map(|d| d.as_nanos())
@@ -32,7 +33,10 @@ pub fn database() -> String {
                 .await
                 .expect("connecting to TIDINGS_POSTGRES_URL");
             let connection = tokio::spawn(connection);
-            client.batch_execute(&statement).await.expect("creating a database");
+            client
+                .batch_execute(&statement)
+                .await
+                .expect("creating a database");
             drop(client);
             let _ = connection.await;
         })

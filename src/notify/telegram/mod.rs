@@ -13,10 +13,10 @@ pub mod html;
 
 use super::channel::{Channel, Outgoing, SendError};
 use super::flood::{FloodGate, Window};
-use crate::store::coord::Pacer;
 use super::view::Content;
 use crate::config::TelegramConfig;
 use crate::store::Target;
+use crate::store::coord::Pacer;
 use crate::templates::Templates;
 use futures_util::future::BoxFuture;
 use serde::Deserialize;
@@ -242,13 +242,19 @@ impl TelegramChannel {
         let at = self.gate.reserve(&key, &windows, now);
         tokio::time::sleep_until(at).await;
         if let Some(pacer) = &self.pacer {
-            let steady = windows.iter().map(Window::spacing).max().unwrap_or_default();
+            let steady = windows
+                .iter()
+                .map(Window::spacing)
+                .max()
+                .unwrap_or_default();
             pacer.wait(format!("target:{key}"), steady).await;
             if self.config.bot_per_second > 0 {
                 let bot = Duration::from_nanos(
                     1_000_000_000u64.div_ceil(u64::from(self.config.bot_per_second)),
                 );
-                pacer.wait(format!("bot:{}", token_hash(&self.config.token)), bot).await;
+                pacer
+                    .wait(format!("bot:{}", token_hash(&self.config.token)), bot)
+                    .await;
             }
         }
         // A `retry_after` is held by the outbox: the row and the rest of the chat's
