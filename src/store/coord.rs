@@ -478,7 +478,7 @@ impl Drop for Turn {
             let (store, key) = (self.store.clone(), std::mem::take(&mut self.key));
             // Releasing is a courtesy: without it the lease simply runs out.
             if let Ok(handle) = tokio::runtime::Handle::try_current() {
-                handle.spawn_blocking(move || store.release_job(&key));
+                drop(handle.spawn_blocking(move || store.release_job(&key)));
             }
         }
     }
