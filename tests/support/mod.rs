@@ -40,6 +40,7 @@ pub fn extract_score_dir() -> PathBuf {
 
 pub mod botapi;
 pub mod daemon;
+pub mod pg;
 pub mod robots;
 pub mod server;
 pub mod smtp;
