@@ -57,8 +57,7 @@ fn main() {
     // trust: whether it answers is the tests' to find). The URL is watched only without
     // the binaries, where it decides: each throwaway server has its own port, and a new
     // one must not rebuild the crate.
-    let binaries =
-        probe::postgres_bindir().is_ok_and(|dir| watched(&probe::postgres_initdb(&dir)));
+    let binaries = probe::postgres_bindir().is_ok_and(|dir| watched(&probe::postgres_initdb(&dir)));
     if !binaries {
         println!("cargo::rerun-if-env-changed={}", probe::POSTGRES_URL);
     }

@@ -115,17 +115,6 @@ impl Deref for TestStore {
     }
 }
 
-/// `Store::postgres` until the PostgreSQL backend lands: every PostgreSQL test fails.
-trait PostgresPending {
-    fn postgres(url: &str) -> Result<Store, tidings::store::StoreError>;
-}
-
-impl PostgresPending for Store {
-    fn postgres(_url: &str) -> Result<Store, tidings::store::StoreError> {
-        panic!("Store::postgres does not exist yet")
-    }
-}
-
 /// The time now, to the millisecond: what every backend keeps of a time (PostgreSQL's
 /// timestamps stop at microseconds).
 pub fn now() -> DateTime<Utc> {

@@ -8,10 +8,16 @@ use crate::support::pg;
 fn each_test_gets_an_empty_database_of_its_own() {
     let (one, two) = (pg::database(), pg::database());
     assert_ne!(one, two);
-    pg::run(&one, "CREATE TABLE items (id text PRIMARY KEY); INSERT INTO items VALUES ('a')")
-        .unwrap();
-    pg::run(&one, "DO $$ BEGIN IF (SELECT count(*) FROM items) <> 1 THEN RAISE 'lost'; END IF; END $$")
-        .unwrap();
+    pg::run(
+        &one,
+        "CREATE TABLE items (id text PRIMARY KEY); INSERT INTO items VALUES ('a')",
+    )
+    .unwrap();
+    pg::run(
+        &one,
+        "DO $$ BEGIN IF (SELECT count(*) FROM items) <> 1 THEN RAISE 'lost'; END IF; END $$",
+    )
+    .unwrap();
     let err = pg::run(&two, "SELECT * FROM items").unwrap_err();
     assert!(err.contains("does not exist"), "{err}");
     // A database that was not created is refused: the URL names the database used.

@@ -100,7 +100,9 @@ pub fn python_with(module: &str) -> Result<(String, PathBuf), String> {
 
 /// `$TIDINGS_POSTGRES_URL`, when set and not empty.
 pub fn postgres_url() -> Option<String> {
-    std::env::var(POSTGRES_URL).ok().filter(|url| !url.trim().is_empty())
+    std::env::var(POSTGRES_URL)
+        .ok()
+        .filter(|url| !url.trim().is_empty())
 }
 
 /// Where PostgreSQL's binaries are: `$TIDINGS_PG_BIN`, else the newest
