@@ -1,6 +1,6 @@
 //! Telegram chats and robots, and operator incidents.
 
-use super::{Backend, now, store_tests};
+use super::now;
 use chrono::Duration;
 use tidings::store::{ChatKind, ChatState, ChatSub, Incident, Reach, Target};
 

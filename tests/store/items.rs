@@ -1,7 +1,7 @@
 //! Items: dedup, updates, the dry run, the time index, counts, generations, and routing
 //! in the same write.
 
-use super::{Backend, delivery, email, held, item, now, store_tests};
+use super::{delivery, email, held, item, now};
 use chrono::{Duration, Utc};
 use std::sync::Mutex;
 use tidings::model::ItemStatus;

@@ -38,9 +38,8 @@ macro_rules! store_tests {
         )*
     };
 }
-pub(crate) use store_tests;
 
-// After the macro: `macro_rules!` names are in scope only below their definition.
+// After the macro, which is in scope only below its definition.
 mod chats;
 mod items;
 mod outbox;

@@ -1,7 +1,7 @@
 //! The outbox: queueing once, due order, closing, retries and pauses that keep a chat's
 //! order, bursts merged, migrations, digests, counts.
 
-use super::{Backend, delivery, email, email_of, held, now, store_tests};
+use super::{delivery, email, email_of, held, now};
 use chrono::Duration;
 use tidings::model::ItemStatus;
 use tidings::store::{

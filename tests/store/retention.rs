@@ -3,7 +3,7 @@
 //! stores nor announces it again; items that deliveries still name stay until sent; old
 //! records are forgotten.
 
-use super::{Backend, delivery, email, held, item, now, store_tests};
+use super::{delivery, email, held, item, now};
 use chrono::{DateTime, Duration, Utc};
 use tidings::model::Item;
 use tidings::store::{

@@ -1,6 +1,6 @@
 //! What the daemon remembers about a source between polls.
 
-use super::{Backend, now, store_tests};
+use super::now;
 use chrono::Duration;
 use tidings::store::{ArticleTries, GivenUp, SourceState};
 

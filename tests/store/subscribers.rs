@@ -1,6 +1,6 @@
 //! Email subscribers and their tokens.
 
-use super::{Backend, now, store_tests};
+use super::now;
 use chrono::Duration;
 use tidings::store::{Subscriber, SubscriberState, Token, new_token};
 

@@ -1,6 +1,6 @@
 //! WebSub subscriptions, both ways.
 
-use super::{Backend, now, store_tests};
+use super::now;
 use chrono::Duration;
 use tidings::store::{HubSubscription, PushState, PushSubscription, hub_subscription_id};
 

@@ -68,12 +68,12 @@ pub fn run(url: &str, statement: &str) -> Result<(), String> {
             let work = async {
                 let (client, connection) = tokio_postgres::connect(&url, tokio_postgres::NoTls)
                     .await
-                    .map_err(|e| format!("cannot connect: {e}"))?;
+                    .map_err(|e| format!("cannot connect: {}", error_text(&e)))?;
                 let connection = tokio::spawn(connection);
                 let result = client.batch_execute(&statement).await;
                 drop(client);
                 let _ = connection.await;
-                result.map_err(|e| e.to_string())
+                result.map_err(|e| error_text(&e))
             };
             tokio::time::timeout(HANG_GUARD, work)
                 .await
@@ -82,6 +82,14 @@ pub fn run(url: &str, statement: &str) -> Result<(), String> {
     })
     .join()
     .unwrap_or_else(|_| Err("the connection thread panicked".into()))
+}
+
+/// The server's own message where there is one (`Display` says only "db error").
+fn error_text(e: &tokio_postgres::Error) -> String {
+    match e.as_db_error() {
+        Some(db) => format!("{}: {}", db.severity(), db.message()),
+        None => e.to_string(),
+    }
 }
 
 /// Start a throwaway cluster watched by this process, with `scripts/pg-throwaway.sh`.
