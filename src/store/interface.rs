@@ -21,7 +21,7 @@ use chrono::{DateTime, Utc};
 use std::path::Path;
 
 /// Which database answers.
-enum Backend {
+pub(super) enum Backend {
     Sled(Sled),
     Postgres(Pg),
 }
@@ -38,7 +38,7 @@ macro_rules! on_backend {
 
 /// The store. Cheap to share behind an `Arc`.
 pub struct Store {
-    backend: Backend,
+    pub(super) backend: Backend,
 }
 
 impl Store {

@@ -19,6 +19,7 @@
 //! callers never check-then-insert.
 
 pub mod chats;
+pub mod dump;
 mod health;
 mod interface;
 pub mod pg;
