@@ -3,7 +3,8 @@
 
 use super::{StoreCommand, load_config};
 use crate::config::Config;
-use crate::store::Store;
+use crate::store::{Store, StoreError};
+use crate::store::dump::ImportError;
 use crate::store::dump::{DUMP_FORMAT, DUMP_VERSION, DumpCounts, Header, Record};
 use std::io::{BufRead, BufReader, BufWriter, Write};
 use std::path::Path;
@@ -37,7 +38,7 @@ pub(super) async fn run(what: StoreCommand) -> anyhow::Result<i32> {
             let Ok(config) = load_config(&config) else {
                 return Ok(1);
             };
-            tokio::task::block_in_place(|| export(&config, &file))
+            export(&config, &file)
         }
         StoreCommand::Import {
             file,
@@ -47,7 +48,7 @@ pub(super) async fn run(what: StoreCommand) -> anyhow::Result<i32> {
             let Ok(config) = load_config(&config) else {
                 return Ok(1);
             };
-            tokio::task::block_in_place(|| import(&config, &file, force))
+            import(&config, &file, force)
         }
     }
 }
@@ -59,21 +60,37 @@ fn export(config: &Config, file: &Path) -> anyhow::Result<i32> {
     let tmp = file.with_extension("partial");
     let out = std::fs::File::create(&tmp).map_err(|e| anyhow::anyhow!("{}: {e}", tmp.display()))?;
     let mut out = BufWriter::new(out);
-    let io = |e: std::io::Error| crate::store::StoreError::Corrupt {
-        tree: "dump",
-        message: format!("writing {}: {e}", tmp.display()),
+    // A write error stops the export; it is reported as itself, not as a store error.
+    let mut failed: Option<std::io::Error> = None;
+    let header = line(&mut out, &Header::current());
+    let counts = match header {
+        Err(e) => Err(e),
+        Ok(()) => {
+            let result = store.export_rows(&mut |r: Record| {
+                line(&mut out, &r).map_err(|e| {
+                    let stop = StoreError::Corrupt {
+                        tree: "dump",
+                        message: e.to_string(),
+                    };
+                    failed = Some(e);
+                    stop
+                })
+            });
+            match (result, failed.take()) {
+                (_, Some(e)) => Err(e),
+                (Err(e), None) => {
+                    let _ = std::fs::remove_file(&tmp);
+                    return Err(e.into());
+                }
+                (Ok(c), None) => out.flush().map(|_| c),
+            }
+        }
     };
-    serde_json::to_writer(&mut out, &Header::current()).map_err(|e| io(e.into()))?;
-    out.write_all(b"\n").map_err(io)?;
-    let counts = store.export_rows(&mut |r: Record| {
-        serde_json::to_writer(&mut out, &r).map_err(|e| io(e.into()))?;
-        out.write_all(b"\n").map_err(io)
-    });
-    let counts = match counts.and_then(|c| out.flush().map_err(io).map(|_| c)) {
+    let counts = match counts {
         Ok(c) => c,
         Err(e) => {
             let _ = std::fs::remove_file(&tmp);
-            return Err(e.into());
+            anyhow::bail!("writing {}: {e}", tmp.display());
         }
     };
     drop(out);
@@ -166,13 +183,18 @@ fn import(config: &Config, file: &Path, force: bool) -> anyhow::Result<i32> {
     }
     let mut counts = DumpCounts::default();
     let mut batch = Vec::with_capacity(BATCH);
-    let mut flush = |batch: &mut Vec<(usize, Record)>, counts: &mut DumpCounts| -> anyhow::Result<()> {
+    let flush = |batch: &mut Vec<(usize, Record)>, counts: &mut DumpCounts| -> anyhow::Result<()> {
         if batch.is_empty() {
             return Ok(());
         }
         let done = store
             .import_rows(std::mem::take(batch))
-            .map_err(|e| anyhow::anyhow!("{}:{e}", file.display()))?;
+            .map_err(|e| match e {
+                ImportError::Record { line, message } => {
+                    anyhow::anyhow!("{}:{line}:1: {message}", file.display())
+                }
+                ImportError::Store(e) => anyhow::Error::from(e),
+            })?;
         for (k, n) in done.kinds {
             *counts.kinds.entry(k).or_default() += n;
         }
@@ -195,4 +217,10 @@ fn import(config: &Config, file: &Path, force: bool) -> anyhow::Result<i32> {
         counts.summary()
     );
     Ok(0)
+}
+
+/// One JSON value as a line.
+fn line<T: serde::Serialize>(out: &mut impl Write, v: &T) -> std::io::Result<()> {
+    serde_json::to_writer(&mut *out, v)?;
+    out.write_all(b"\n")
 }

@@ -19,7 +19,7 @@ use super::{
     interface::Backend, keys, outbox, printable_key,
 };
 use crate::model::Item;
-use chrono::{DateTime, DurationRound as _, SubsecRound as _, Utc};
+use chrono::{DateTime, SubsecRound as _, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -564,7 +564,7 @@ fn quarantine_order(r: &Record) -> (&str, &str, &str) {
 
 /// Per kind: the SQL reading it in dump order (key columns, then the value), and the
 /// table's name for the unreadable-row count.
-const PG_EXPORT: &[(&str, &str, &str)] = &[
+const PG_EXPORT: &[(&str, &'static str, &str)] = &[
     (
         "item",
         "items",
@@ -757,10 +757,9 @@ impl Pg {
                 .start()
                 .await?;
             let mut counts = DumpCounts::default();
-            for (kind, table, sql) in PG_EXPORT {
-                let rows = tx
-                    .query_raw(*sql, std::iter::empty::<&(dyn tokio_postgres::types::ToSql + Sync)>())
-                    .await?;
+            for &(kind, table, sql) in PG_EXPORT {
+                let no_params = std::iter::empty::<&(dyn tokio_postgres::types::ToSql + Sync)>();
+                let rows = tx.query_raw(sql, no_params).await?;
                 let mut rows = std::pin::pin!(rows);
                 while let Some(row) = rows.next().await {
                     let row = row?;
@@ -779,13 +778,13 @@ impl Pg {
     pub fn holdings(&self) -> Result<Vec<(&'static str, usize)>, StoreError> {
         self.run(async |c| {
             let mut out = Vec::new();
-            for (kind, table, _) in PG_EXPORT {
+            for &(kind, table, _) in PG_EXPORT {
                 let n: i64 = c
                     .query_one(&format!("SELECT count(*) FROM {table}"), &[])
                     .await?
                     .get(0);
                 if n > 0 {
-                    out.push((*kind, n as usize));
+                    out.push((kind, n as usize));
                 }
             }
             Ok(out)
