@@ -93,3 +93,53 @@ impl Pg {
         Err(StoreError::Unsupported("target_counts"))
     }
 }
+
+/// Record `routes` inside the item transaction `tx`, skipping any whose delivery id is
+/// already known (the `deliveries` primary key decides). Returns how many were recorded.
+pub(super) async fn record_routes(
+    tx: &tokio_postgres::Transaction<'_>,
+    routes: &[Route],
+    now: DateTime<Utc>,
+) -> Result<usize, StoreError> {
+    use super::json;
+    let mut recorded = 0;
+    for (seq, route) in routes.iter().enumerate() {
+        let (id, state) = match route {
+            Route::Send(d) => (&d.id, DeliveryState::Queued { due: now }),
+            Route::Hold { id, .. } => (id, DeliveryState::Held),
+        };
+        let new = tx
+            .execute(
+                "INSERT INTO deliveries (id, state) VALUES ($1, $2) ON CONFLICT (id) DO NOTHING",
+                &[id, &json(&state)],
+            )
+            .await?;
+        if new == 0 {
+            continue;
+        }
+        match route {
+            Route::Send(d) => {
+                tx.execute(
+                    "INSERT INTO outbox (id, target, due, seq, body) VALUES ($1, $2, $3, $4, $5)",
+                    &[&d.id, &d.target.key(), &now, &(seq as i32), &json(d)],
+                )
+                .await?;
+            }
+            Route::Hold {
+                target,
+                id,
+                sort_time,
+                held,
+            } => {
+                tx.execute(
+                    "INSERT INTO held (target, sort_time, id, body) VALUES ($1, $2, $3, $4)
+                     ON CONFLICT DO NOTHING",
+                    &[&target.key(), sort_time, id, &json(held)],
+                )
+                .await?;
+            }
+        }
+        recorded += 1;
+    }
+    Ok(recorded)
+}
