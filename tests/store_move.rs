@@ -132,7 +132,11 @@ fn subscribers_tokens_chats_and_websub_behave_as_on_sled() {
         .unwrap();
     assert_eq!(changed.state, SubscriberState::Bouncing);
     assert_eq!(
-        store.subscriber("daily", "b@example.org").unwrap().unwrap().state,
+        store
+            .subscriber("daily", "b@example.org")
+            .unwrap()
+            .unwrap()
+            .state,
         SubscriberState::Bouncing
     );
     assert!(
@@ -144,7 +148,11 @@ fn subscribers_tokens_chats_and_websub_behave_as_on_sled() {
     assert_eq!(store.active_subscribers("daily").unwrap().len(), 1);
     assert!(store.remove_subscriber("daily", "B@EXAMPLE.ORG").unwrap());
     assert!(!store.remove_subscriber("daily", "B@EXAMPLE.ORG").unwrap());
-    assert_eq!(store.token("tok-b").unwrap(), None, "its token went with it");
+    assert_eq!(
+        store.token("tok-b").unwrap(),
+        None,
+        "its token went with it"
+    );
 
     // An unreadable row is skipped (and counted), never fatal.
     sql(
@@ -206,7 +214,10 @@ fn subscribers_tokens_chats_and_websub_behave_as_on_sled() {
         store.hub_subscription(&sub.id).unwrap().unwrap().last_error,
         Some("timeout".into())
     );
-    assert_eq!(store.purge_expired_hub_subscriptions(Utc::now()).unwrap(), 1);
+    assert_eq!(
+        store.purge_expired_hub_subscriptions(Utc::now()).unwrap(),
+        1
+    );
     assert!(store.hub_subscription(&sub.id).unwrap().is_some());
     assert!(store.remove_hub_subscription(&sub.id).unwrap());
     assert!(!store.remove_hub_subscription(&sub.id).unwrap());
@@ -372,7 +383,10 @@ fn migrate_reports_versions_keeps_older_data_and_refuses_a_newer_schema() {
 
     // The data of schema 1 reads back through the migrated store.
     let store = Store::postgres(&url).unwrap();
-    assert_eq!(store.subscriber("daily", "old@example.org").unwrap(), Some(sub));
+    assert_eq!(
+        store.subscriber("daily", "old@example.org").unwrap(),
+        Some(sub)
+    );
     assert_eq!(
         store.chat(&Target::Telegram { chat_id: -5 }).unwrap(),
         Some(chat)
@@ -393,12 +407,16 @@ fn migrate_reports_versions_keeps_older_data_and_refuses_a_newer_schema() {
         "INSERT INTO schema_migrations (version, name) VALUES (999, 'future')",
     );
     let err = Store::postgres(&url).err().expect("refused");
-    assert!(matches!(err, StoreError::SchemaAhead { found: 999, .. }), "{err}");
+    assert!(
+        matches!(err, StoreError::SchemaAhead { found: 999, .. }),
+        "{err}"
+    );
     assert!(err.to_string().contains("upgrade tidings"), "{err}");
     let out = tidings(&["migrate", "-c", &cfg]);
     assert_eq!(out.status.code(), Some(1));
     assert!(
-        String::from_utf8_lossy(&out.stderr).contains("schema version 999, newer than this tidings"),
+        String::from_utf8_lossy(&out.stderr)
+            .contains("schema version 999, newer than this tidings"),
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
@@ -420,7 +438,12 @@ fn fill(store: &Store) {
     let items = vec![
         item("news", "a1", "棉花收购", Some("2026-03-01T08:00:00+08:00")),
         item("news", "a2", "小麦", None),
-        item("news", "a3", "玉米 'quoted' \"text\"", Some("2025-12-31T23:00:00Z")),
+        item(
+            "news",
+            "a3",
+            "玉米 'quoted' \"text\"",
+            Some("2025-12-31T23:00:00Z"),
+        ),
     ];
     let route = |stored: &[Stored]| -> Vec<Route> {
         let mut out = Vec::new();
@@ -537,7 +560,13 @@ fn export_and_import_move_an_installation_between_sled_and_postgres_and_back() {
          {\"kind\":\"quarantine\",\"table\":\"outbox\",\"key\":\"\\\\x80abc\",\"value\":\"{broken\"}\n",
     )
     .unwrap();
-    ok(&tidings(&["store", "import", "-c", &sled_cfg, &d("q.jsonl")]));
+    ok(&tidings(&[
+        "store",
+        "import",
+        "-c",
+        &sled_cfg,
+        &d("q.jsonl"),
+    ]));
     let sled_dir = dir.path().join("sled/data");
     let (items, subscribers, outbox) = {
         let store = Store::open(&sled_dir).unwrap();
@@ -552,28 +581,58 @@ fn export_and_import_move_an_installation_between_sled_and_postgres_and_back() {
     assert_eq!(items.len(), 4);
     assert_eq!(outbox.len(), 2, "one of three sent");
 
-    let out = ok(&tidings(&["store", "export", "-c", &sled_cfg, &d("sled.jsonl")]));
+    let out = ok(&tidings(&[
+        "store",
+        "export",
+        "-c",
+        &sled_cfg,
+        &d("sled.jsonl"),
+    ]));
     assert!(out.contains("exported 27 records"), "{out}");
     let first = lines(&dir.path().join("sled.jsonl"));
     assert_eq!(first[0], r#"{"format":"tidings-store","version":1}"#);
     let kinds: std::collections::BTreeSet<String> = first[1..]
         .iter()
-        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap()["kind"].as_str().unwrap().to_owned())
+        .map(|l| {
+            serde_json::from_str::<serde_json::Value>(l).unwrap()["kind"]
+                .as_str()
+                .unwrap()
+                .to_owned()
+        })
         .collect();
     let all: std::collections::BTreeSet<String> =
         dump::KINDS.iter().map(|k| k.to_string()).collect();
     assert_eq!(kinds, all, "the test's store holds every kind");
 
     // Into PostgreSQL, and out again: the same dump.
-    let out = ok(&tidings(&["store", "import", "-c", &pg_cfg, &d("sled.jsonl")]));
+    let out = ok(&tidings(&[
+        "store",
+        "import",
+        "-c",
+        &pg_cfg,
+        &d("sled.jsonl"),
+    ]));
     assert!(out.contains("imported 27 records"), "{out}");
-    assert!(out.contains("4 item, 3 gone, 1 source, 2 outbox, 6 delivery, 3 held"), "{out}");
-    ok(&tidings(&["store", "export", "-c", &pg_cfg, &d("pg.jsonl")]));
+    assert!(
+        out.contains("4 item, 3 gone, 1 source, 2 outbox, 6 delivery, 3 held"),
+        "{out}"
+    );
+    ok(&tidings(&[
+        "store",
+        "export",
+        "-c",
+        &pg_cfg,
+        &d("pg.jsonl"),
+    ]));
     assert_eq!(lines(&dir.path().join("pg.jsonl")), first);
 
     // What the daemon reads from the imported database.
     {
         let store = Store::postgres(&url).unwrap();
+        let sources = vec!["news".to_string(), "old".to_string()];
+        assert_eq!(store.newest_items(&sources, |_| true, 100).unwrap(), items);
+        assert!(store.retired("old", "o0").unwrap(), "tombstones moved too");
+        assert_eq!(store.source_state("news").unwrap().polls_ok, 7);
         assert_eq!(store.subscribers(None).unwrap(), subscribers);
         assert!(store.token("unsub-a").unwrap().is_some());
         assert_eq!(store.chats().unwrap().len(), 1);
@@ -583,15 +642,43 @@ fn export_and_import_move_an_installation_between_sled_and_postgres_and_back() {
     let out = tidings(&["store", "import", "-c", &pg_cfg, &d("sled.jsonl")]);
     assert_eq!(out.status.code(), Some(1));
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("already holds 4 item") && err.contains("--force"), "{err}");
-    ok(&tidings(&["store", "import", "--force", "-c", &pg_cfg, &d("sled.jsonl")]));
-    ok(&tidings(&["store", "export", "-c", &pg_cfg, &d("pg2.jsonl")]));
+    assert!(
+        err.contains("already holds 4 item") && err.contains("--force"),
+        "{err}"
+    );
+    ok(&tidings(&[
+        "store",
+        "import",
+        "--force",
+        "-c",
+        &pg_cfg,
+        &d("sled.jsonl"),
+    ]));
+    ok(&tidings(&[
+        "store",
+        "export",
+        "-c",
+        &pg_cfg,
+        &d("pg2.jsonl"),
+    ]));
     assert_eq!(lines(&dir.path().join("pg2.jsonl")), first);
 
     // And back from PostgreSQL into a new sled store: the same dump, and the daemon's
     // reads see the same items, subscribers and queued deliveries.
-    ok(&tidings(&["store", "import", "-c", &back_cfg, &d("pg.jsonl")]));
-    ok(&tidings(&["store", "export", "-c", &back_cfg, &d("back.jsonl")]));
+    ok(&tidings(&[
+        "store",
+        "import",
+        "-c",
+        &back_cfg,
+        &d("pg.jsonl"),
+    ]));
+    ok(&tidings(&[
+        "store",
+        "export",
+        "-c",
+        &back_cfg,
+        &d("back.jsonl"),
+    ]));
     assert_eq!(lines(&dir.path().join("back.jsonl")), first);
     let store = Store::open(&dir.path().join("back/data")).unwrap();
     let sources = vec!["news".to_string(), "old".to_string()];
@@ -603,16 +690,20 @@ fn export_and_import_move_an_installation_between_sled_and_postgres_and_back() {
         .into_iter()
         .map(|q| (q.due, q.seq, q.delivery))
         .collect();
-    let before: Vec<_> = outbox.into_iter().map(|q| (q.due, q.seq, q.delivery)).collect();
+    let before: Vec<_> = outbox
+        .into_iter()
+        .map(|q| (q.due, q.seq, q.delivery))
+        .collect();
     assert_eq!(queued, before);
     assert!(store.retired("old", "o0").unwrap(), "tombstones moved too");
     assert_eq!(
-        store.held(&Target::Email {
-            list: "daily".into(),
-            address: "a@example.org".into()
-        })
-        .unwrap()
-        .len(),
+        store
+            .held(&Target::Email {
+                list: "daily".into(),
+                address: "a@example.org".into()
+            })
+            .unwrap()
+            .len(),
         3
     );
 }
@@ -633,7 +724,10 @@ fn a_bad_dump_names_its_line_and_writes_nothing() {
     assert_eq!(out.status.code(), Some(1));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(
-        err.contains(&format!("{}:3:1: a chat record whose value does not read", dump.display())),
+        err.contains(&format!(
+            "{}:3:1: a chat record whose value does not read",
+            dump.display()
+        )),
         "{err}"
     );
     let store = Store::open(&dir.path().join("data")).unwrap();
@@ -644,5 +738,8 @@ fn a_bad_dump_names_its_line_and_writes_nothing() {
     let out = tidings(&["store", "import", "-c", &cfg, dump.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(1));
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains(":1:1: dump format version 9 is newer"), "{err}");
+    assert!(
+        err.contains(":1:1: dump format version 9 is newer"),
+        "{err}"
+    );
 }

@@ -3,9 +3,9 @@
 
 use super::{StoreCommand, load_config};
 use crate::config::Config;
-use crate::store::{Store, StoreError};
 use crate::store::dump::ImportError;
 use crate::store::dump::{DUMP_FORMAT, DUMP_VERSION, DumpCounts, Header, Record};
+use crate::store::{Store, StoreError};
 use std::io::{BufRead, BufReader, BufWriter, Write};
 use std::path::Path;
 
@@ -117,17 +117,26 @@ fn records(file: &Path) -> anyhow::Result<impl Iterator<Item = anyhow::Result<(u
     let f = std::fs::File::open(file).map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
     let mut lines = BufReader::new(f).lines().enumerate();
     let name = file.display().to_string();
-    let at = move |line: usize, col: usize, msg: String| anyhow::anyhow!("{name}:{line}:{col}: {msg}");
+    let at =
+        move |line: usize, col: usize, msg: String| anyhow::anyhow!("{name}:{line}:{col}: {msg}");
     let header = match lines.next() {
         Some((_, Ok(l))) => l,
         Some((_, Err(e))) => return Err(at(1, 1, e.to_string())),
         None => return Err(at(1, 1, "empty file: not a tidings store dump".into())),
     };
     let header: Header = serde_json::from_str(&header).map_err(|e| {
-        at(1, e.column(), format!("not a tidings store dump (its first line is not the header): {e}"))
+        at(
+            1,
+            e.column(),
+            format!("not a tidings store dump (its first line is not the header): {e}"),
+        )
     })?;
     if header.format != DUMP_FORMAT {
-        return Err(at(1, 1, format!("not a tidings store dump (format {:?})", header.format)));
+        return Err(at(
+            1,
+            1,
+            format!("not a tidings store dump (format {:?})", header.format),
+        ));
     }
     if header.version > DUMP_VERSION {
         return Err(at(
@@ -151,7 +160,11 @@ fn records(file: &Path) -> anyhow::Result<impl Iterator<Item = anyhow::Result<(u
         Some(match serde_json::from_str::<Record>(&line) {
             Ok(r) => match r.check() {
                 Ok(_) => Ok((n, r)),
-                Err(m) => Err(at(n, 1, format!("a {} record whose value does not read: {m}", r.kind()))),
+                Err(m) => Err(at(
+                    n,
+                    1,
+                    format!("a {} record whose value does not read: {m}", r.kind()),
+                )),
             },
             Err(e) => Err(at(n, e.column(), e.to_string())),
         })

@@ -67,7 +67,11 @@ pub const KINDS: &[&str] = &[
 #[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
 pub enum Record {
     /// An item ([`Item`], with its `first_seen`).
-    Item { source: String, id: String, value: Value },
+    Item {
+        source: String,
+        id: String,
+        value: Value,
+    },
     /// A tombstone: an item removed by retention, and when its source last listed it.
     Gone {
         source: String,
@@ -342,14 +346,21 @@ impl Sled {
         }
         for entry in self.outbox.iter() {
             let (k, v) = entry?;
-            let (Some(due), Some(id)) = (outbox::outbox_due(&k), k.get(12..).and_then(text))
-            else {
+            let (Some(due), Some(id)) = (outbox::outbox_due(&k), k.get(12..).and_then(text)) else {
                 bad_key("outbox", &k, &mut counts);
                 continue;
             };
             let seq = outbox::outbox_seq(&k);
             if let Some(value) = normal::<Delivery>("outbox", &k, &v, &mut counts) {
-                emit(Record::Outbox { id, due, seq, value }, &mut counts)?;
+                emit(
+                    Record::Outbox {
+                        id,
+                        due,
+                        seq,
+                        value,
+                    },
+                    &mut counts,
+                )?;
             }
         }
         for entry in self.deliveries.iter() {
@@ -495,9 +506,15 @@ impl Sled {
                     b.insert(pair_key(source, id), encode(&Tombstone { listed: *listed }))
                 }
                 (Record::Source { source, value }, _) => b.insert(source.as_bytes(), bytes(value)),
-                (Record::Outbox { id, due, seq, value }, _) => {
-                    b.insert(outbox::outbox_key(*due, *seq, id), bytes(value))
-                }
+                (
+                    Record::Outbox {
+                        id,
+                        due,
+                        seq,
+                        value,
+                    },
+                    _,
+                ) => b.insert(outbox::outbox_key(*due, *seq, id), bytes(value)),
                 (Record::Delivery { id, value }, _) => b.insert(id.as_bytes(), bytes(value)),
                 (
                     Record::Held {
@@ -957,7 +974,10 @@ impl Store {
                 Err(message) => {
                     return Err(ImportError::Record {
                         line,
-                        message: format!("a {} record whose value does not read: {message}", r.kind()),
+                        message: format!(
+                            "a {} record whose value does not read: {message}",
+                            r.kind()
+                        ),
                     });
                 }
             }

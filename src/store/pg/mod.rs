@@ -35,7 +35,11 @@ use tokio_postgres_rustls::MakeRustlsConnect;
 /// the next one.
 const MIGRATIONS: &[(i32, &str, &str)] = &[
     (1, "data", include_str!("../../../migrations/0001_data.sql")),
-    (2, "replicas", include_str!("../../../migrations/0002_replicas.sql")),
+    (
+        2,
+        "replicas",
+        include_str!("../../../migrations/0002_replicas.sql"),
+    ),
 ];
 
 /// The newest schema version this build knows.
@@ -219,7 +223,10 @@ impl Pg {
                     .get(0);
                 let found = found.unwrap_or(0);
                 if found > newest {
-                    return Err(StoreError::SchemaAhead { found, known: newest });
+                    return Err(StoreError::SchemaAhead {
+                        found,
+                        known: newest,
+                    });
                 }
                 let mut applied = Vec::new();
                 for (v, name, sql) in MIGRATIONS {

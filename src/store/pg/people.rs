@@ -101,9 +101,9 @@ impl Pg {
                     &[&list, &key],
                 )
                 .await?;
-            let Some(mut s) = row
-                .and_then(|r| from_json::<Subscriber>("subscribers", &format!("{list}/{key}"), r.get(0)))
-            else {
+            let Some(mut s) = row.and_then(|r| {
+                from_json::<Subscriber>("subscribers", &format!("{list}/{key}"), r.get(0))
+            }) else {
                 return Ok(None);
             };
             change(&mut s);
@@ -147,8 +147,11 @@ impl Pg {
             if let Some(s) =
                 from_json::<Subscriber>("subscribers", &format!("{list}/{address}"), row.get(0))
             {
-                tx.execute("DELETE FROM tokens WHERE token = $1", &[&s.unsubscribe_token])
-                    .await?;
+                tx.execute(
+                    "DELETE FROM tokens WHERE token = $1",
+                    &[&s.unsubscribe_token],
+                )
+                .await?;
             }
             Ok(true)
         })
@@ -182,7 +185,10 @@ impl Pg {
     pub fn take_token(&self, token: &str) -> Result<Option<Token>, StoreError> {
         self.run(async |c| {
             let row = c
-                .query_opt("DELETE FROM tokens WHERE token = $1 RETURNING body", &[&token])
+                .query_opt(
+                    "DELETE FROM tokens WHERE token = $1 RETURNING body",
+                    &[&token],
+                )
                 .await?;
             Ok(row.and_then(|r| from_json("tokens", token, r.get(0))))
         })
@@ -247,7 +253,10 @@ impl Pg {
             )
             .await?;
             let row = tx
-                .query_one("SELECT body FROM chats WHERE target = $1 FOR UPDATE", &[&key])
+                .query_one(
+                    "SELECT body FROM chats WHERE target = $1 FOR UPDATE",
+                    &[&key],
+                )
                 .await?;
             let mut chat = from_json::<ChatState>("chats", &key, row.get(0)).unwrap_or(fresh);
             change(&mut chat);
@@ -372,7 +381,10 @@ impl Pg {
     ) -> Result<(), StoreError> {
         self.tx(async |tx| {
             let Some(row) = tx
-                .query_opt("SELECT body FROM websub_hub WHERE id = $1 FOR UPDATE", &[&id])
+                .query_opt(
+                    "SELECT body FROM websub_hub WHERE id = $1 FOR UPDATE",
+                    &[&id],
+                )
                 .await?
             else {
                 return Ok(());
