@@ -25,4 +25,5 @@ mod reload;
 mod security;
 mod smtp_sink;
 mod store;
+mod store_move;
 mod websub;

@@ -14,6 +14,7 @@ use crate::{app, extract, parse, process, publish};
 mod chats;
 mod import;
 mod sources;
+mod store;
 mod subscribers;
 use chrono_tz::Tz;
 use clap::{Parser, Subcommand};
@@ -150,6 +151,36 @@ pub enum Command {
     Export {
         #[command(subcommand)]
         what: ExportCommand,
+    },
+    /// Bring the PostgreSQL database of `[store] url` to this build's schema version.
+    Migrate {
+        #[arg(short, long, default_value = "feeds.toml")]
+        config: PathBuf,
+    },
+    /// The whole store as a dump: move an installation between sled and PostgreSQL.
+    Store {
+        #[command(subcommand)]
+        what: StoreCommand,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum StoreCommand {
+    /// Write everything the configured store holds to FILE (JSON lines).
+    Export {
+        file: PathBuf,
+        #[arg(short, long, default_value = "feeds.toml")]
+        config: PathBuf,
+    },
+    /// Read a dump into the configured store, which must be empty.
+    Import {
+        file: PathBuf,
+        #[arg(short, long, default_value = "feeds.toml")]
+        config: PathBuf,
+        /// Write into a store that holds data already (rows with the same keys are
+        /// replaced).
+        #[arg(long)]
+        force: bool,
     },
 }
 
@@ -374,6 +405,13 @@ async fn dispatch(command: Command) -> anyhow::Result<i32> {
                     dry_run,
                 },
         } => import::opml(&target, &config, dry_run).await,
+        Command::Migrate { config } => {
+            let Ok(config) = load_config(&config) else {
+                return Ok(1);
+            };
+            tokio::task::block_in_place(|| store::migrate(&config))
+        }
+        Command::Store { what } => store::run(what).await,
         Command::Export {
             what: ExportCommand::Opml { config, sources },
         } => {

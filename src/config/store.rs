@@ -96,7 +96,13 @@ pub(super) fn read_store(cx: &mut Ctx, table: Option<(&DeTable, Span)>) -> Store
     let Some((table, span)) = table else {
         return StoreConfig::default();
     };
-    let sec = Section::new(cx, "[store]", table, span, &["keep_items", "keep_days", "url"]);
+    let sec = Section::new(
+        cx,
+        "[store]",
+        table,
+        span,
+        &["keep_items", "keep_days", "url"],
+    );
     StoreConfig {
         keep: read_keep(cx, &sec, Keep::DEFAULT),
         url: sec.parsed(cx, "url", StoreUrl::parse),

@@ -19,11 +19,12 @@
 //! callers never check-then-insert.
 
 pub mod chats;
+pub mod dump;
 mod health;
 mod interface;
-pub mod pg;
 mod keys;
 pub mod outbox;
+pub mod pg;
 pub mod retention;
 pub mod subscribers;
 pub mod websub;

@@ -167,20 +167,20 @@ pub fn delivery_id(target: &Target, what: &str) -> String {
 }
 
 /// `outbox` key: due time, then the sequence within what was queued together, then id.
-fn outbox_key(due: DateTime<Utc>, seq: u32, id: &str) -> Vec<u8> {
+pub(super) fn outbox_key(due: DateTime<Utc>, seq: u32, id: &str) -> Vec<u8> {
     let mut k = keys::ts_bytes(due.timestamp_millis()).to_vec();
     k.extend_from_slice(&seq.to_be_bytes());
     k.extend_from_slice(id.as_bytes());
     k
 }
 
-fn outbox_seq(key: &[u8]) -> u32 {
+pub(super) fn outbox_seq(key: &[u8]) -> u32 {
     key.get(8..12)
         .and_then(|b| b.try_into().ok())
         .map_or(0, u32::from_be_bytes)
 }
 
-fn outbox_due(key: &[u8]) -> Option<DateTime<Utc>> {
+pub(super) fn outbox_due(key: &[u8]) -> Option<DateTime<Utc>> {
     let ts = u64::from_be_bytes(key.get(..8)?.try_into().ok()?) ^ (1 << 63);
     DateTime::from_timestamp_millis(ts as i64)
 }
