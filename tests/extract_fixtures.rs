@@ -1,5 +1,6 @@
-//! Article extraction on hand-written government-portal pages
-//! (`tests/fixtures/articles/<name>/page.html` + `expected.json`, written by `make.py`):
+//! Article extraction on hand-written government-portal pages and western pages
+//! (`tests/fixtures/articles/<name>/page.html` + `expected.json`, written by `make.py`
+//! and `make_western.py`, one page per kind of title or byline markup):
 //! every field is compared, and the body must hold the article's sentences and none of
 //! the furniture around it.
 
