@@ -24,4 +24,5 @@ mod reliability;
 mod reload;
 mod security;
 mod smtp_sink;
+mod text_corpus;
 mod websub;
