@@ -41,8 +41,9 @@ impl Tally {
         let parsed = html_to_text_by_parse(html);
         if quick != parsed && self.mismatches.len() < 20 {
             let head: String = html.chars().take(300).collect();
-            self.mismatches
-                .push(format!("{what}: {head:?}\n  quick:  {quick:?}\n  parsed: {parsed:?}"));
+            self.mismatches.push(format!(
+                "{what}: {head:?}\n  quick:  {quick:?}\n  parsed: {parsed:?}"
+            ));
         }
     }
 
@@ -64,7 +65,12 @@ fn quick_text_is_the_parsed_text() {
     let mut tally = Tally::default();
 
     let mut feeds = Vec::new();
-    for d in ["feedparser", "w3c-feedvalidator", "feed-rs", "rust-syndication"] {
+    for d in [
+        "feedparser",
+        "w3c-feedvalidator",
+        "feed-rs",
+        "rust-syndication",
+    ] {
         files(
             &corpus.join(d),
             &|n| !(n.ends_with(".md") || n.starts_with("INDEX") || n.ends_with(".txt")),
@@ -94,7 +100,11 @@ fn quick_text_is_the_parsed_text() {
     }
 
     let mut pages = Vec::new();
-    files(&corpus.join("mozilla-readability"), &|n| n == "source.html", &mut pages);
+    files(
+        &corpus.join("mozilla-readability"),
+        &|n| n == "source.html",
+        &mut pages,
+    );
     for d in ["zh-cwced", "gne", "goose3", "newspaper4k"] {
         files(&corpus.join(d), &|n| n.ends_with(".html"), &mut pages);
     }

@@ -134,7 +134,10 @@ fn text(s: &str, stack: &[Cow<'_, str>], out: &mut String) -> Option<()> {
 
 /// Elements whose content is table structure, where text is moved out of the table.
 fn in_table_structure(tag: &str) -> bool {
-    matches!(tag, "table" | "tbody" | "thead" | "tfoot" | "tr" | "colgroup")
+    matches!(
+        tag,
+        "table" | "tbody" | "thead" | "tfoot" | "tr" | "colgroup"
+    )
 }
 
 enum Start {
@@ -169,9 +172,7 @@ fn start(name: &str, stack: &[Cow<'_, str>]) -> Option<Start> {
     let p_open = stack.iter().any(|t| t == "p");
     match name {
         // Table parts outside their place are dropped or close cells.
-        "caption" | "colgroup" | "col" | "tbody" | "thead" | "tfoot" | "tr" | "td" | "th" => {
-            None
-        }
+        "caption" | "colgroup" | "col" | "tbody" | "thead" | "tfoot" | "tr" | "td" | "th" => None,
         "address" | "article" | "aside" | "blockquote" | "center" | "details" | "dialog"
         | "dir" | "div" | "dl" | "fieldset" | "figcaption" | "figure" | "footer" | "header"
         | "hgroup" | "main" | "menu" | "nav" | "ol" | "p" | "search" | "section" | "summary"
@@ -208,9 +209,9 @@ fn start(name: &str, stack: &[Cow<'_, str>]) -> Option<Start> {
         // content, document structure, obsolete oddities.
         "html" | "head" | "body" | "frameset" | "frame" | "noframes" | "script" | "style"
         | "template" | "title" | "form" | "plaintext" | "button" | "nobr" | "applet"
-        | "marquee" | "object" | "image" | "input" | "textarea" | "xmp" | "iframe"
-        | "noembed" | "noscript" | "select" | "optgroup" | "option" | "math" | "svg"
-        | "menuitem" | "isindex" => None,
+        | "marquee" | "object" | "image" | "input" | "textarea" | "xmp" | "iframe" | "noembed"
+        | "noscript" | "select" | "optgroup" | "option" | "math" | "svg" | "menuitem"
+        | "isindex" => None,
         // Formatting elements and every other name: pushed as they come.
         _ => Some(Start::Push),
     }
@@ -327,7 +328,11 @@ fn tag(html: &str, from: usize) -> Option<(Cow<'_, str>, usize)> {
         // The attribute's name: its first character may be `=`; it ends at whitespace,
         // `/`, `>` or `=`.
         i += 1;
-        while i < b.len() && !matches!(b[i], b'\t' | b'\n' | b'\x0c' | b'\r' | b' ' | b'/' | b'>' | b'=')
+        while i < b.len()
+            && !matches!(
+                b[i],
+                b'\t' | b'\n' | b'\x0c' | b'\r' | b' ' | b'/' | b'>' | b'='
+            )
         {
             i += 1;
         }
@@ -348,8 +353,7 @@ fn tag(html: &str, from: usize) -> Option<(Cow<'_, str>, usize)> {
             }
             b'>' => return Some((name, i + 1)),
             _ => {
-                while i < b.len()
-                    && !matches!(b[i], b'\t' | b'\n' | b'\x0c' | b'\r' | b' ' | b'>')
+                while i < b.len() && !matches!(b[i], b'\t' | b'\n' | b'\x0c' | b'\r' | b' ' | b'>')
                 {
                     i += 1;
                 }
@@ -529,7 +533,8 @@ mod tests {
     /// quick path.
     #[test]
     fn sanitised_html_is_read_quickly() {
-        let dirty = "<p>a<div>b</div><script>x</script><table>t<tr><td>c</table><font color=red>r</font>";
+        let dirty =
+            "<p>a<div>b</div><script>x</script><table>t<tr><td>c</table><font color=red>r</font>";
         let clean = crate::process::sanitize_html(dirty, None);
         assert!(text_of(&clean).is_some(), "{clean}");
         assert_eq!(html_to_text(&clean), html_to_text_by_parse(&clean));
