@@ -26,4 +26,5 @@ mod security;
 mod smtp_sink;
 mod store;
 mod store_move;
+mod text_corpus;
 mod websub;
