@@ -24,6 +24,8 @@
 # the median over the last tenth of the run, and the growth between the second and
 # the last tenth (the leak test: it should be ~0).
 #
+# WORK (default target/daemon-bench) holds nginx, the store and the log: give two runs at
+# once their own WORK, PORT and LISTEN.
 # Writes the samples to OUT (default target/daemon-bench/rss-N.tsv: seconds, RSS KiB,
 # polls) and the summary to OUT.summary. Loopback only; every wait is bounded.
 set -euo pipefail
@@ -42,7 +44,7 @@ NET=${NET:-127.0.77}
 HOSTS=8
 CONCURRENCY=${CONCURRENCY:-16}
 POLLS_IN_FLIGHT=${POLLS_IN_FLIGHT:-64}
-WORK="$ROOT/target/daemon-bench"
+WORK=${WORK:-"$ROOT/target/daemon-bench"}
 FEEDS_CACHE="$ROOT/target/poll-bench"
 OUT=${OUT:-"$WORK/rss-$N.tsv"}
 mkdir -p "$WORK" "$FEEDS_CACHE"
