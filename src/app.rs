@@ -72,7 +72,7 @@ impl Running {
 pub async fn start(config: Config) -> anyhow::Result<Running> {
     let config = Arc::new(config);
     let live = LiveConfig::new(config.clone());
-    let store = Arc::new(Store::open(&config.daemon.data_dir)?);
+    let store = Arc::new(Store::open_configured(&config)?);
     let templates = Arc::new(Templates::load(config.daemon.templates_dir.as_deref())?);
     let notifier = Arc::new(Notifier::new(
         live.clone(),

@@ -393,7 +393,7 @@ async fn dispatch(command: Command) -> anyhow::Result<i32> {
 /// `tidings deliver`: one pass of the daemon's outbox worker.
 async fn deliver(config: Config, retries_too: bool) -> anyhow::Result<i32> {
     let config = Arc::new(config);
-    let store = match Store::open(&config.daemon.data_dir) {
+    let store = match Store::open_configured(&config) {
         Ok(s) => Arc::new(s),
         Err(e @ crate::store::StoreError::Locked { .. }) => {
             eprintln!("error: {e}\nThe running daemon delivers by itself.");
@@ -539,7 +539,7 @@ async fn poll(config: Config, only: &[String], json: bool, dry_run: bool) -> any
         .filter(|s| only.is_empty() || only.contains(&s.id))
         .cloned()
         .collect();
-    let store = Arc::new(Store::open(&config.daemon.data_dir)?);
+    let store = Arc::new(Store::open_configured(&config)?);
     let in_flight = config.fetch.polls_in_flight.max(1);
     let poller = Poller::new(Arc::new(config), store)?;
     let cancel = CancellationToken::new();

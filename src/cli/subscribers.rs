@@ -22,7 +22,7 @@ pub(super) enum Access {
 
 /// The database itself, or the running daemon when it holds it.
 pub(super) fn access(config: &Config) -> anyhow::Result<Access> {
-    match Store::open(&config.daemon.data_dir) {
+    match Store::open_configured(config) {
         Ok(store) => Ok(Access::Local(store)),
         Err(e @ StoreError::Locked { .. }) => {
             let Some(token) = config.daemon.admin_token.clone() else {

@@ -28,7 +28,7 @@ pub use notify::{
 pub use select::{Css, ListSelectors};
 pub use server::ServerConfig;
 pub use source::{FeedConfig, Filter, SourceConfig, SourceKind};
-pub use store::StoreConfig;
+pub use store::{StoreConfig, StoreUrl, redact as redact_store_url};
 pub use websub::WebSubConfig;
 
 use chrono_tz::Tz;
@@ -46,7 +46,7 @@ pub struct Config {
     pub daemon: DaemonConfig,
     /// `[fetch]`.
     pub fetch: FetchConfig,
-    /// `[store]`: retention.
+    /// `[store]`: the database (sled, or PostgreSQL by `url`) and retention.
     pub store: StoreConfig,
     /// `[server]`: limits of the HTTP server.
     pub server: ServerConfig,

@@ -1,4 +1,5 @@
-//! `[store]`: how much the database keeps. Per-source `keep_items`/`keep_days` override it.
+//! `[store]`: which database, and how much it keeps. Per-source `keep_items`/`keep_days`
+//! override the latter.
 
 use super::reader::{Ctx, Section, Span};
 use crate::store::Keep;
@@ -13,6 +14,52 @@ pub struct StoreConfig {
     /// Items still listed by their source leave a tombstone, so they are never announced
     /// again. See [`crate::store::retention`].
     pub keep: Keep,
+    /// `url`: a PostgreSQL database (`postgres://user:${PGPASSWORD}@host/db`) shared by
+    /// any number of `tidings run` replicas; without it, sled in `[daemon] data_dir`.
+    pub url: Option<StoreUrl>,
+}
+
+/// A `postgres://` URL, checked when read. Its password never reaches a log.
+#[derive(Clone, PartialEq)]
+pub struct StoreUrl(String);
+
+impl StoreUrl {
+    /// Check a URL as `[store] url` takes it: `postgres://` or `postgresql://`, and
+    /// understood by the client.
+    pub fn parse(s: &str) -> Result<StoreUrl, String> {
+        if !(s.starts_with("postgres://") || s.starts_with("postgresql://")) {
+            return Err(format!(
+                "`url` must be a PostgreSQL URL (postgres://user:password@host:port/database), not {:?}",
+                redact(s)
+            ));
+        }
+        s.parse::<tokio_postgres::Config>()
+            .map_err(|e| format!("`url` is not a PostgreSQL URL the client understands: {e}"))?;
+        Ok(StoreUrl(s.to_string()))
+    }
+
+    /// The URL with its password, for connecting.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for StoreUrl {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{:?}", redact(&self.0))
+    }
+}
+
+/// A database URL with its password replaced by `***`.
+pub fn redact(url: &str) -> String {
+    match url::Url::parse(url) {
+        Ok(mut u) if u.password().is_some() => {
+            let _ = u.set_password(Some("***"));
+            u.to_string()
+        }
+        Ok(u) => u.to_string(),
+        Err(_) => "(unparsable)".to_string(),
+    }
 }
 
 /// Bounds catch typos; a year of days or a million items is still allowed.
@@ -49,8 +96,9 @@ pub(super) fn read_store(cx: &mut Ctx, table: Option<(&DeTable, Span)>) -> Store
     let Some((table, span)) = table else {
         return StoreConfig::default();
     };
-    let sec = Section::new(cx, "[store]", table, span, &["keep_items", "keep_days"]);
+    let sec = Section::new(cx, "[store]", table, span, &["keep_items", "keep_days", "url"]);
     StoreConfig {
         keep: read_keep(cx, &sec, Keep::DEFAULT),
+        url: sec.parsed(cx, "url", StoreUrl::parse),
     }
 }

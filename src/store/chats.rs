@@ -6,7 +6,7 @@
 //! blocked, a bad robot token), pauses by a flood limit and migrations to a supergroup
 //! are recorded here and shown by `tidings chats list` and the status page.
 
-use super::{Store, StoreError, decode_or_skip, encode};
+use super::{Sled, StoreError, decode_or_skip, encode};
 use crate::store::Target;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -124,7 +124,7 @@ impl fmt::Display for Reach {
     }
 }
 
-impl Store {
+impl Sled {
     /// A chat's state (`None` also when the stored value is unreadable: logged; the
     /// next change writes a fresh row over it).
     pub fn chat(&self, target: &Target) -> Result<Option<ChatState>, StoreError> {
@@ -189,7 +189,7 @@ pub struct Incident {
     pub opened: DateTime<Utc>,
 }
 
-impl Store {
+impl Sled {
     /// Open incidents, by key.
     pub fn incidents(&self) -> Result<Vec<(String, Incident)>, StoreError> {
         let mut out = Vec::new();
@@ -216,6 +216,7 @@ impl Store {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::store::Store;
 
     #[test]
     fn chats_round_trip_and_migrations_are_followed() {

@@ -20,6 +20,8 @@
 
 pub mod chats;
 mod health;
+mod interface;
+pub mod pg;
 mod keys;
 pub mod outbox;
 pub mod retention;
@@ -35,6 +37,7 @@ pub use subscribers::{Subscriber, SubscriberState, Token, new_token};
 pub use websub::{HubSubscription, PushState, PushSubscription, hub_subscription_id};
 
 pub use health::SourceHealth;
+pub use interface::Store;
 pub use retention::{Keep, Retained};
 
 use crate::model::{Item, ItemStatus};
@@ -67,6 +70,20 @@ pub enum StoreError {
     Corrupt { tree: &'static str, message: String },
     #[error("the database in {dir} has schema version {found}, newer than this tidings ({SCHEMA})")]
     Schema { dir: PathBuf, found: u8 },
+    #[error("cannot connect to the PostgreSQL database {url}: {message}")]
+    Connect { url: String, message: String },
+    #[error("PostgreSQL: {message}")]
+    Postgres {
+        message: String,
+        /// A serialisation failure or deadlock: the transaction may simply run again.
+        retry: bool,
+    },
+    #[error(
+        "the PostgreSQL database has schema version {found}, newer than this tidings ({known}); upgrade tidings"
+    )]
+    SchemaAhead { found: i32, known: i32 },
+    #[error("not available on this backend yet: {0}")]
+    Unsupported(&'static str),
 }
 
 /// What the daemon remembers about a source between polls.
@@ -156,8 +173,8 @@ pub struct Stored {
     pub status: ItemStatus,
 }
 
-/// The sled-backed store. Cheap to share behind an `Arc`.
-pub struct Store {
+/// The sled backend of [`Store`].
+pub struct Sled {
     db: sled::Db,
     dir: PathBuf,
     items: sled::Tree,
@@ -258,10 +275,10 @@ fn compare(source: &str, old: Option<&Item>, item: &Item) -> Option<Stored> {
     Some(Stored { item, status })
 }
 
-impl Store {
+impl Sled {
     /// Open (or create) the database in `dir`. Only one process may hold it; a second
     /// gets [`StoreError::Locked`] naming the directory and the holder's pid.
-    pub fn open(dir: &Path) -> Result<Store, StoreError> {
+    pub fn open(dir: &Path) -> Result<Sled, StoreError> {
         std::fs::create_dir_all(dir).map_err(|e| StoreError::Open {
             dir: dir.to_path_buf(),
             source: e.into(),
@@ -307,7 +324,7 @@ impl Store {
                 meta.insert("schema", &[SCHEMA])?;
             }
         }
-        Ok(Store {
+        Ok(Sled {
             items: db.open_tree("items")?,
             recent: db.open_tree("recent")?,
             sources: db.open_tree("sources")?,
@@ -330,13 +347,6 @@ impl Store {
 
     pub fn dir(&self) -> &Path {
         &self.dir
-    }
-
-    /// Store what a poll of `source` found. Returns only the items that are new, or
-    /// whose title or content changed since they were stored (with `first_seen` kept).
-    /// All of it is one transaction: a crash stores all or nothing.
-    pub fn store_batch(&self, source: &str, items: Vec<Item>) -> Result<Vec<Stored>, StoreError> {
-        self.store_routed(source, items, &|_| Vec::new())
     }
 
     /// [`Store::store_batch`], and in the same transaction the deliveries `route` plans
@@ -409,21 +419,6 @@ impl Store {
             *g.entry(source.to_string()).or_default() += 1;
         }
         Ok(stored)
-    }
-
-    /// What [`Store::store_batch`] would return, without writing anything
-    /// (`tidings poll --dry-run`).
-    pub fn diff_batch(&self, source: &str, items: Vec<Item>) -> Result<Vec<Stored>, StoreError> {
-        let mut seen = std::collections::HashSet::new();
-        let mut out = Vec::new();
-        for item in items.iter().filter(|i| seen.insert(i.id.clone())) {
-            let old = self.item(source, &item.id)?;
-            if old.is_none() && self.retired(source, &item.id)? {
-                continue;
-            }
-            out.extend(compare(source, old.as_ref(), item));
-        }
-        Ok(out)
     }
 
     /// One stored item (`None` also when its stored value is unreadable: logged).
@@ -574,7 +569,7 @@ impl Store {
     }
 }
 
-impl Drop for Store {
+impl Drop for Sled {
     fn drop(&mut self) {
         let _ = self.db.flush();
         let _ = std::fs::remove_file(self.dir.join(PID_FILE));

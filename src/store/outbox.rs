@@ -16,7 +16,7 @@
 //! transaction too: a crash leaves either both or neither.
 
 use super::{
-    Store, StoreError, decode, decode_or_skip, encode, keys, transaction_result, unreadable,
+    Sled, StoreError, decode, decode_or_skip, encode, keys, transaction_result, unreadable,
 };
 use crate::model::ItemStatus;
 use chrono::{DateTime, Utc};
@@ -264,7 +264,7 @@ pub struct OutboxCounts {
     pub last_error: Option<String>,
 }
 
-impl Store {
+impl Sled {
     /// Queue deliveries outside a poll (a confirmation mail). Dedup applies.
     pub fn queue(&self, routes: &[Route]) -> Result<usize, StoreError> {
         let now = Utc::now();
@@ -603,6 +603,7 @@ impl Store {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::store::Store;
 
     fn target() -> Target {
         Target::Email {

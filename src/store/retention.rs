@@ -25,7 +25,7 @@
 //! confirmation tokens are dropped.
 
 use super::{
-    DeliveryState, Payload, Store, StoreError, Token, decode, decode_or_skip, encode, keys,
+    DeliveryState, Payload, Sled, StoreError, Token, decode, decode_or_skip, encode, keys,
     outbox::Delivery, transaction_result,
 };
 use crate::model::Item;
@@ -105,7 +105,7 @@ pub(super) fn still_listed(bytes: &[u8], now: DateTime<Utc>) -> Option<Vec<u8>> 
 /// (source, id) of every item a queued delivery or a held digest row names.
 type Pinned = HashSet<(String, String)>;
 
-impl Store {
+impl Sled {
     /// Apply `keep` to each source, then forget old records. One pass over the outbox
     /// decides which items are still needed.
     pub fn retain_all(

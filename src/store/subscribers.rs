@@ -8,7 +8,7 @@
 //! Addresses are stored as given but keyed in lower case, so `A@Example.org` and
 //! `a@example.org` are one subscriber.
 
-use super::{Store, StoreError, decode_or_skip, encode};
+use super::{Sled, StoreError, decode_or_skip, encode};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use std::fmt;
@@ -87,7 +87,7 @@ pub fn new_token() -> String {
     hex::encode(bytes)
 }
 
-impl Store {
+impl Sled {
     /// One subscriber (`None` also when the stored value is unreadable: logged).
     pub fn subscriber(&self, list: &str, address: &str) -> Result<Option<Subscriber>, StoreError> {
         let key = key(list, address);
@@ -107,13 +107,6 @@ impl Store {
             out.extend(decode_or_skip::<Subscriber>("subscribers", &key, &value));
         }
         Ok(out)
-    }
-
-    /// The active subscribers of `list`: the ones routing sends to.
-    pub fn active_subscribers(&self, list: &str) -> Result<Vec<Subscriber>, StoreError> {
-        let mut all = self.subscribers(Some(list))?;
-        all.retain(|s| s.state == SubscriberState::Active);
-        Ok(all)
     }
 
     /// Write a subscriber, and its unsubscribe token.

@@ -12,7 +12,7 @@
 //! still under way lives in the verifier's task, and a crash forgets it (the subscriber
 //! gets no confirmation and asks again, as WebSub subscribers do).
 
-use super::{Store, StoreError, decode_or_skip, encode};
+use super::{Sled, StoreError, decode_or_skip, encode};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -133,7 +133,7 @@ impl fmt::Debug for PushSubscription {
     }
 }
 
-impl Store {
+impl Sled {
     /// Record a verified subscription (new, or renewed with a new lease and secret).
     pub fn put_hub_subscription(&self, sub: &HubSubscription) -> Result<(), StoreError> {
         self.websub_hub.insert(sub.id.as_bytes(), encode(sub))?;
@@ -253,6 +253,7 @@ impl Store {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::store::Store;
 
     #[test]
     fn a_subscription_is_renewed_in_place_and_expires() {
