@@ -50,6 +50,8 @@ pub struct Poller {
     /// each poll, so that what polls hold at once (bodies, parsed entries, article pages)
     /// is bounded by this number and not by the number of sources.
     pub turns: Arc<tokio::sync::Semaphore>,
+    /// Polls finished by the daemon's source loops (so that memory is released after them).
+    polls_done: Arc<std::sync::atomic::AtomicU64>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -160,11 +162,26 @@ impl Poller {
             outbox_wake: Arc::new(tokio::sync::Notify::new()),
             websub: None,
             turns,
+            polls_done: Default::default(),
         })
     }
 
+    /// Count a finished poll (see [`Poller::polls_done`]).
+    pub fn poll_done(&self) {
+        self.polls_done
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    /// How many polls the daemon's source loops finished.
+    pub fn polls_done(&self) -> u64 {
+        self.polls_done.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
     /// Wait for a turn to poll (see [`Poller::turns`]); `None` when cancelled first.
-    pub async fn turn(&self, cancel: &CancellationToken) -> Option<tokio::sync::OwnedSemaphorePermit> {
+    pub async fn turn(
+        &self,
+        cancel: &CancellationToken,
+    ) -> Option<tokio::sync::OwnedSemaphorePermit> {
         tokio::select! {
             _ = cancel.cancelled() => None,
             // The semaphore is never closed, so acquiring only waits.

@@ -480,14 +480,16 @@ async fn the_daemon_runs_at_most_polls_in_flight_polls_at_once() {
         .etag(&format!("\"e{i}\""));
         reply.delay = Some(Duration::from_millis(400));
         s.set(&path, reply);
-        text.push_str(&format!("[[source]]\nid = \"s{i}\"\nurl = \"{}\"\n\n", s.url(&path)));
+        text.push_str(&format!(
+            "[[source]]\nid = \"s{i}\"\nurl = \"{}\"\n\n",
+            s.url(&path)
+        ));
     }
     let config = support::config(dir.path(), &text);
     let running = tidings::app::start(config).await.unwrap();
     // Until every source was polled three times (hang guard: 90 s).
     let deadline = Instant::now() + Duration::from_secs(90);
-    let polled_thrice =
-        || (0..SOURCES).all(|i| s.requests(&format!("/f{i}.xml")).len() >= 3);
+    let polled_thrice = || (0..SOURCES).all(|i| s.requests(&format!("/f{i}.xml")).len() >= 3);
     while !polled_thrice() && Instant::now() < deadline {
         tokio::time::sleep(Duration::from_millis(200)).await;
     }

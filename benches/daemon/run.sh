@@ -150,7 +150,8 @@ while :; do
   kill -0 "$DAEMON_PID" 2>/dev/null || { log "the daemon exited early:"; tail -5 "$WORK/daemon.log" >&2; exit 1; }
   rss=$(awk '/^VmRSS:/ { print $2 }' "/proc/$DAEMON_PID/status")
   p=-1
-  [ "$SCRAPE" = 1 ] && p=$(polls)
+  # Before the daemon listens, or while it is too busy to answer, the count is -1.
+  [ "$SCRAPE" = 1 ] && p=$(polls || true) && p=${p:--1}
   printf '%d\t%d\t%d\n' "$t" "$rss" "$p" >> "$OUT"
   if [ "$FLIP" -gt 0 ] && [ "$now" -ge "$next_flip" ]; then
     r=$((3 - r))
