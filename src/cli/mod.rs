@@ -538,9 +538,6 @@ fn print_article(a: &crate::model::Article, base: &Url, json: bool) {
     println!("\n{}", a.content_text);
 }
 
-/// How many sources `tidings poll` polls at once.
-const POLL_IN_FLIGHT: usize = 64;
-
 /// The sources in turn by host (the first of each host, then the second of each, …),
 /// each host's own order kept.
 fn interleave_hosts(sources: Vec<SourceConfig>) -> Vec<SourceConfig> {
@@ -581,10 +578,11 @@ async fn poll(config: Config, only: &[String], json: bool, dry_run: bool) -> any
         .cloned()
         .collect();
     let store = Arc::new(Store::open_configured(&config)?);
+    let in_flight = config.fetch.polls_in_flight.max(1);
     let poller = Poller::new(Arc::new(config), store)?;
     let cancel = CancellationToken::new();
     let count = chosen.len();
-    // At most POLL_IN_FLIGHT sources at once, each on its own task (so parsing and
+    // At most `[fetch] polls_in_flight` sources at once, each on its own task (so parsing and
     // sanitising use every core), hosts taken in turn so that one slow host does not hold
     // every slot; the fetcher's per-host limits keep each site's load polite. What a
     // source found is printed and dropped as soon as its poll ends: memory follows the
@@ -602,7 +600,7 @@ async fn poll(config: Config, only: &[String], json: bool, dry_run: bool) -> any
                 (id, task.await)
             }
         }))
-        .buffer_unordered(POLL_IN_FLIGHT);
+        .buffer_unordered(in_flight);
     let (mut new, mut updated, mut failed) = (0, 0, 0);
     let mut out = String::new();
     while let Some((id, joined)) = polls.next().await {
