@@ -1,11 +1,12 @@
 //! Finds which of the tests' outside resources this machine lacks, and sets a cfg for each
-//! (`no_corpus`, `no_extract_score`, `no_chromium`, `no_feedparser`, `no_aiosmtpd`) that
+//! (`no_corpus`, `no_extract_score`, `no_chromium`, `no_feedparser`, `no_aiosmtpd`,
+//! `no_postgres`) that
 //! builds the tests needing it `#[ignore]`d. A test that cannot run then shows as
 //! "ignored, needs …" in `cargo test`'s summary instead of passing after a SKIPPED line
 //! nobody sees.
 //!
 //! With `TIDINGS_CORPUS_REQUIRED=1` (the corpus and its scorer) or
-//! `TIDINGS_REQUIRE_TOOLS=1` (Chromium, feedparser, aiosmtpd) nothing is ignored: the
+//! `TIDINGS_REQUIRE_TOOLS=1` (Chromium, feedparser, aiosmtpd, PostgreSQL) nothing is ignored: the
 //! tests run and fail on what is missing.
 //!
 //! Re-run by cargo when one of the variables changes or a resource found here goes away.
@@ -23,7 +24,12 @@ use std::path::Path;
 fn main() {
     println!("cargo::rerun-if-changed=build.rs");
     println!("cargo::rerun-if-changed=tests/support/probe.rs");
-    for var in [probe::CORPUS_DIR, probe::CHROMIUM, probe::PYTHON] {
+    for var in [
+        probe::CORPUS_DIR,
+        probe::CHROMIUM,
+        probe::PYTHON,
+        probe::PG_BIN,
+    ] {
         println!("cargo::rerun-if-env-changed={var}");
     }
     println!(
@@ -47,6 +53,16 @@ fn main() {
         .map(|(_, module)| watched(&module))
         .is_ok();
     ignore_unless("no_aiosmtpd", aiosmtpd, probe::REQUIRE_TOOLS);
+    // PostgreSQL: the binaries to start a server, or a server named by URL (taken on
+    // trust: whether it answers is the tests' to find). The URL is watched only without
+    // the binaries, where it decides: each throwaway server has its own port, and a new
+    // one must not rebuild the crate.
+    let binaries = probe::postgres_bindir().is_ok_and(|dir| watched(&probe::postgres_initdb(&dir)));
+    if !binaries {
+        println!("cargo::rerun-if-env-changed={}", probe::POSTGRES_URL);
+    }
+    let postgres = binaries || probe::postgres_url().is_some();
+    ignore_unless("no_postgres", postgres, probe::REQUIRE_TOOLS);
 }
 
 /// Whether `path` is a file; if so it is watched (a stat per build), so that its removal

@@ -46,6 +46,12 @@ pub struct Poller {
     /// WebSub: pings an external hub when feeds change, and subscribes to the hubs
     /// sources advertise. `None` for one-off commands.
     pub websub: Option<Arc<crate::websub::WebSub>>,
+    /// Turns to poll (`[fetch] polls_in_flight`): the daemon's source loops take one for
+    /// each poll, so that what polls hold at once (bodies, parsed entries, article pages)
+    /// is bounded by this number and not by the number of sources.
+    pub turns: Arc<tokio::sync::Semaphore>,
+    /// Polls finished by the daemon's source loops (so that memory is released after them).
+    polls_done: Arc<std::sync::atomic::AtomicU64>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -142,11 +148,14 @@ pub fn backoff(failures: u32, transient: bool) -> chrono::Duration {
 impl Poller {
     pub fn new(config: impl Into<LiveConfig>, store: Arc<Store>) -> Result<Poller, reqwest::Error> {
         let config = config.into();
-        let mut fetcher = Fetcher::new(&config.get().fetch)?;
+        let current = config.get();
+        let fetch = &current.fetch;
+        let mut fetcher = Fetcher::new(fetch)?;
         if let Some(pacer) = crate::store::coord::Pacer::new(&store) {
             fetcher.share_pacing(pacer);
         }
         let fetcher = Arc::new(fetcher);
+        let turns = Arc::new(tokio::sync::Semaphore::new(fetch.polls_in_flight.max(1)));
         Ok(Poller {
             config,
             store,
@@ -156,7 +165,32 @@ impl Poller {
             cpu: CpuPool::sized_to_cores(),
             outbox_wake: Arc::new(tokio::sync::Notify::new()),
             websub: None,
+            turns,
+            polls_done: Default::default(),
         })
+    }
+
+    /// Count a finished poll (see [`Poller::polls_done`]).
+    pub fn poll_done(&self) {
+        self.polls_done
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    /// How many polls the daemon's source loops finished.
+    pub fn polls_done(&self) -> u64 {
+        self.polls_done.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    /// Wait for a turn to poll (see [`Poller::turns`]); `None` when cancelled first.
+    pub async fn turn(
+        &self,
+        cancel: &CancellationToken,
+    ) -> Option<tokio::sync::OwnedSemaphorePermit> {
+        tokio::select! {
+            _ = cancel.cancelled() => None,
+            // The semaphore is never closed, so acquiring only waits.
+            permit = self.turns.clone().acquire_owned() => permit.ok(),
+        }
     }
 
     /// Poll one source and record the result in its state. With `dry_run`, report what

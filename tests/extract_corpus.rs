@@ -247,16 +247,22 @@ fn extract_corpus_western() {
     check(
         &s,
         &[
-            ("trafilatura", "body_f1", 0.91),
-            ("scrapinghub-aeb", "body_f1", 0.955),
+            // The issue asks 0.93, 0.965 and 0.98: held at the measured level (0.923,
+            // 0.963, 0.977). The corpora's labels disagree on what a body is: trafilatura's
+            // keep the lead and drop captions, readability.js keeps captions and drops the
+            // one-line dek, scrapinghub's drop both.
+            ("trafilatura", "body_f1", 0.92),
+            ("scrapinghub-aeb", "body_f1", 0.96),
             ("mozilla-readability", "body_f1", 0.975),
             ("trafilatura", "date", 0.85),
             // The issues ask title ≥ 0.85 and author ≥ 0.75: held at the measured level
-            // (0.827, 0.628). Most title misses left are labels typed as the page's CSS
-            // shows them (uppercase), or with other quotes or dashes than the markup;
-            // most author misses are pages printing no byline the extractor can see.
-            ("trafilatura", "title", 0.82),
-            ("trafilatura", "author", 0.62),
+            // (0.828, 0.709). Most title misses left are labels typed as the page's
+            // external CSS shows them (uppercase), or with the heading's quotes and
+            // dashes where mozilla's labels want the metadata's; most author misses
+            // are blogs credited to their owner or site, and pages printing no byline
+            // the extractor can see.
+            ("trafilatura", "title", 0.825),
+            ("trafilatura", "author", 0.70),
             ("mozilla-readability", "title", 0.74),
         ],
     );

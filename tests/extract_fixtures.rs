@@ -1,6 +1,10 @@
-//! Article extraction on hand-written government-portal pages
-//! (`tests/fixtures/articles/<name>/page.html` + `expected.json`, written by `make.py`):
-//! every field is compared, and the body must hold the article's sentences and none of
+//! Article extraction on hand-written pages (`tests/fixtures/articles/<name>/page.html` +
+//! `expected.json`): government portals written by `make.py`, western title and byline
+//! markup written by `make_western.py` (one page per kind), and western layouts written
+//! by hand (`lead-outside-body`: a lead in the article's header, the body in its own block;
+//! `howto-steps`: a text split over sibling blocks of one class, one only a list;
+//! `consent-banner`: a cookie box with more prose than an article made of a table).
+//! Every field is compared, and the body must hold the article's sentences and none of
 //! the furniture around it.
 
 use serde_json::Value;

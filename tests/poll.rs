@@ -453,3 +453,54 @@ async fn wrong_charsets_still_give_readable_chinese() {
         .unwrap();
     assert_eq!(b.stored[0].item.title, "区内要闻：秋收进度过半");
 }
+
+/// Issue 11: the daemon starts one loop per source, but only `[fetch] polls_in_flight`
+/// polls run at once, however many sources fall due together (and each still gets its
+/// turn), so that memory follows that number and not the number of sources.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_daemon_runs_at_most_polls_in_flight_polls_at_once() {
+    const SOURCES: usize = 12;
+    const IN_FLIGHT: usize = 3;
+    let s = FixtureServer::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let mut text = format!(
+        "[daemon]\ndata_dir = {:?}\nlisten = \"127.0.0.1:0\"\ntimezone = \"Asia/Shanghai\"\n\
+         schedule = \"* * * * * *\"\n\n[fetch]\nper_host_interval_ms = 0\n\
+         per_host_concurrency = 64\ntimeout_secs = 10\npolls_in_flight = {IN_FLIGHT}\n\n",
+        dir.path().join("data").display().to_string()
+    );
+    for i in 0..SOURCES {
+        let path = format!("/f{i}.xml");
+        // Every source falls due each second and its server takes 400 ms to answer:
+        // without a bound, all twelve would be in flight together.
+        let mut reply = Reply::ok(
+            "application/rss+xml",
+            rss(&[(&format!("g{i}"), "标题", "正文")]),
+        )
+        .etag(&format!("\"e{i}\""));
+        reply.delay = Some(Duration::from_millis(400));
+        s.set(&path, reply);
+        text.push_str(&format!(
+            "[[source]]\nid = \"s{i}\"\nurl = \"{}\"\n\n",
+            s.url(&path)
+        ));
+    }
+    let config = support::config(dir.path(), &text);
+    let running = tidings::app::start(config).await.unwrap();
+    // Until every source was polled three times (hang guard: 90 s).
+    let deadline = Instant::now() + Duration::from_secs(90);
+    let polled_thrice = || (0..SOURCES).all(|i| s.requests(&format!("/f{i}.xml")).len() >= 3);
+    while !polled_thrice() && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    running.shutdown().await.unwrap();
+    let counts: Vec<usize> = (0..SOURCES)
+        .map(|i| s.requests(&format!("/f{i}.xml")).len())
+        .collect();
+    assert!(polled_thrice(), "every source gets its turn: {counts:?}");
+    assert!(
+        s.most_in_flight() <= IN_FLIGHT,
+        "at most {IN_FLIGHT} polls at once, saw {} (requests per source: {counts:?})",
+        s.most_in_flight()
+    );
+}

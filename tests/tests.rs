@@ -25,4 +25,7 @@ mod reload;
 mod replicas;
 mod security;
 mod smtp_sink;
+mod store;
+mod store_move;
+mod text_corpus;
 mod websub;

@@ -14,6 +14,7 @@ use crate::{app, extract, parse, process, publish};
 mod chats;
 mod import;
 mod sources;
+mod store;
 mod subscribers;
 use chrono_tz::Tz;
 use clap::{Parser, Subcommand};
@@ -150,6 +151,36 @@ pub enum Command {
     Export {
         #[command(subcommand)]
         what: ExportCommand,
+    },
+    /// Bring the PostgreSQL database of `[store] url` to this build's schema version.
+    Migrate {
+        #[arg(short, long, default_value = "feeds.toml")]
+        config: PathBuf,
+    },
+    /// The whole store as a dump: move an installation between sled and PostgreSQL.
+    Store {
+        #[command(subcommand)]
+        what: StoreCommand,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum StoreCommand {
+    /// Write everything the configured store holds to FILE (JSON lines).
+    Export {
+        file: PathBuf,
+        #[arg(short, long, default_value = "feeds.toml")]
+        config: PathBuf,
+    },
+    /// Read a dump into the configured store, which must be empty.
+    Import {
+        file: PathBuf,
+        #[arg(short, long, default_value = "feeds.toml")]
+        config: PathBuf,
+        /// Write into a store that holds data already (rows with the same keys are
+        /// replaced).
+        #[arg(long)]
+        force: bool,
     },
 }
 
@@ -374,6 +405,13 @@ async fn dispatch(command: Command) -> anyhow::Result<i32> {
                     dry_run,
                 },
         } => import::opml(&target, &config, dry_run).await,
+        Command::Migrate { config } => {
+            let Ok(config) = load_config(&config) else {
+                return Ok(1);
+            };
+            tokio::task::block_in_place(|| store::migrate(&config))
+        }
+        Command::Store { what } => store::run(what).await,
         Command::Export {
             what: ExportCommand::Opml { config, sources },
         } => {
@@ -500,9 +538,6 @@ fn print_article(a: &crate::model::Article, base: &Url, json: bool) {
     println!("\n{}", a.content_text);
 }
 
-/// How many sources `tidings poll` polls at once.
-const POLL_IN_FLIGHT: usize = 64;
-
 /// The sources in turn by host (the first of each host, then the second of each, …),
 /// each host's own order kept.
 fn interleave_hosts(sources: Vec<SourceConfig>) -> Vec<SourceConfig> {
@@ -543,10 +578,11 @@ async fn poll(config: Config, only: &[String], json: bool, dry_run: bool) -> any
         .cloned()
         .collect();
     let store = Arc::new(Store::open_configured(&config)?);
+    let in_flight = config.fetch.polls_in_flight.max(1);
     let poller = Poller::new(Arc::new(config), store)?;
     let cancel = CancellationToken::new();
     let count = chosen.len();
-    // At most POLL_IN_FLIGHT sources at once, each on its own task (so parsing and
+    // At most `[fetch] polls_in_flight` sources at once, each on its own task (so parsing and
     // sanitising use every core), hosts taken in turn so that one slow host does not hold
     // every slot; the fetcher's per-host limits keep each site's load polite. What a
     // source found is printed and dropped as soon as its poll ends: memory follows the
@@ -564,7 +600,7 @@ async fn poll(config: Config, only: &[String], json: bool, dry_run: bool) -> any
                 (id, task.await)
             }
         }))
-        .buffer_unordered(POLL_IN_FLIGHT);
+        .buffer_unordered(in_flight);
     let (mut new, mut updated, mut failed) = (0, 0, 0);
     let mut out = String::new();
     while let Some((id, joined)) = polls.next().await {

@@ -63,6 +63,10 @@ pub struct FetchConfig {
     pub per_host_concurrency: usize,
     /// `per_host_interval_ms`: minimum spacing between two requests to one host (default 1000).
     pub per_host_interval_ms: u64,
+    /// `polls_in_flight`: sources polled at once, by the daemon and by `tidings poll`
+    /// (default 64). What a poll holds (its body, parsed entries, article pages) is
+    /// bounded by this, not by the number of sources; the others wait their turn.
+    pub polls_in_flight: usize,
 }
 
 impl Default for FetchConfig {
@@ -77,6 +81,7 @@ impl Default for FetchConfig {
             max_body_bytes: 10 * 1024 * 1024,
             per_host_concurrency: 2,
             per_host_interval_ms: 1000,
+            polls_in_flight: 64,
         }
     }
 }
@@ -267,6 +272,7 @@ pub(super) fn read_fetch(cx: &mut Ctx, table: Option<(&DeTable, Span)>) -> Fetch
             "max_body_bytes",
             "per_host_concurrency",
             "per_host_interval_ms",
+            "polls_in_flight",
         ],
     );
     if let Some(ua) = sec.string(cx, "user_agent") {
@@ -291,6 +297,9 @@ pub(super) fn read_fetch(cx: &mut Ctx, table: Option<(&DeTable, Span)>) -> Fetch
     }
     if let Some(n) = sec.integer(cx, "per_host_interval_ms", 0, 86_400_000) {
         fetch.per_host_interval_ms = n as u64;
+    }
+    if let Some(n) = sec.integer(cx, "polls_in_flight", 1, 4096) {
+        fetch.polls_in_flight = n as usize;
     }
     fetch
 }

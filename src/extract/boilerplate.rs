@@ -47,7 +47,16 @@ static CREDITS: LazyLock<Regex> = LazyLock::new(|| {
 /// Navigation and feedback lines that close western articles.
 static CLOSERS: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
-        r"(?i)^(?:zurück(?: zur (?:übersicht|listenansicht))?|back to (?:top|overview)|mehr themen|weitere beiträge|zum weiterlesen|das könnte (?:dich|sie) (?:auch )?interessieren|das thema könnte dich auch interessieren|wie bewerten sie diesen artikel|war (?:der|dieser) artikel (?:hilfreich|nützlich)|was this (?:article|page) helpful|if you enjoyed (?:reading )?this|you might also like|you may also like|recommended for you|sie sind (?:aktuell )?nicht eingeloggt|(?:noch )?keine bewertungen)\b",
+        r"(?i)^\(?(?:zurück(?: zur (?:übersicht|listenansicht))?|back to (?:top|overview)|mehr themen|schon gelesen\?\s|weitere beiträge|zum weiterlesen|das könnte (?:dich|sie) (?:auch )?interessieren|das thema könnte dich auch interessieren|wie bewerten sie diesen artikel|war (?:der|dieser) artikel (?:hilfreich|nützlich)|was this (?:article|page) helpful|if you enjoyed (?:reading )?this|you might also like|you may also like|recommended for you|sie sind (?:aktuell )?nicht eingeloggt|(?:noch )?keine bewertungen)\b",
+    )
+    .expect("static regex")
+});
+
+/// A line that is only a label: an advertisement's marker, a print button, the heading
+/// of a comment form or an author box.
+static LABEL: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"(?i)^[-–—(\s]*(?:anzeige|reklama|werbung|advertisement|publicidad|pubblicità|publicité|drukuj|drucken|print|imprimir|imprimer|stampa|neueste artikel|über (?:den|die) autor(?:in)?|about the author|kommentare? (?:verfassen|schreiben)|(?:noch )?keine (?:kommentare|bewertungen)|no comments yet|leave a comment|schreibe einen kommentar|möchten sie (?:den|diesen) artikel teilen|artikel teilen|lust auf mehr|schon gelesen|dowiedz się więcej|czytaj więcej)[-–—)\s.:!?]*$",
     )
     .expect("static regex")
 });
@@ -83,6 +92,7 @@ pub(crate) fn is_furniture(text: &str) -> bool {
     n <= 60 && FURNITURE_EN.is_match(t)
         || n <= 250 && (READ_ALSO.is_match(t) || CALLS.is_match(t))
         || n <= 120 && (CREDITS.is_match(t) || CLOSERS.is_match(t))
+        || n <= 40 && LABEL.is_match(t)
 }
 
 #[cfg(test)]
@@ -115,6 +125,13 @@ mod tests {
             "Augusta National/Getty Images",
             "Das könnte Sie auch interessieren!",
             "zurück zur Listenansicht",
+            "(Noch keine Bewertungen)",
+            "Schon gelesen? Die Luftwaffe trainiert auf dem neuen Hubschrauber",
+            "Kommentar verfassen",
+            "Über den Autor",
+            "- Anzeige -",
+            "Reklama",
+            "drukuj",
         ] {
             assert!(is_furniture(line), "{line}");
         }
@@ -128,6 +145,9 @@ mod tests {
             "Lea el informe completo en nuestra web, dijo el ministro.",
             "Zurückhaltend äußerte sich der Minister zu den Plänen.",
             "Photographers from Getty Images covered the event in detail for weeks.",
+            "Print media lost readers for the tenth year in a row.",
+            "Anzeigen gegen Unbekannt wurden erstattet.",
+            "Über den Autor des Buches ist wenig bekannt, sagte die Verlegerin.",
             "会议指出，要进一步加强科普工作，推动科协事业高质量发展，为建设美丽博州贡献力量。",
         ] {
             assert!(!is_furniture(line), "{line}");

@@ -10,7 +10,7 @@ use std::sync::LazyLock;
 
 static UNLIKELY: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
-        r"-ad-|ai2html|banner|breadcrumb|crumb|combx|comment|community|cover-wrap|disqus|extra|footer|gdpr|header|legends|menu|related|remark|replies|rss|shoutbox|sidebar|skyscraper|social|sponsor|supplemental|ad-break|agegate|pagination|pager|popup|yom-remote|copyright|topbar|navbar|subnav|share|weizhi|dqwz|location|position",
+        r"-ad-|ai2html|banner|breadcrumb|crumb|combx|comment|community|cover-wrap|disqus|extra|footer|gdpr|header|legends|menu|related|remark|replies|rss|shoutbox|sidebar|skyscraper|social|sponsor|supplemental|ad-break|agegate|pagination|pager|popup|yom-remote|copyright|topbar|navbar|subnav|share|weizhi|dqwz|location|position|consent|cookie",
     )
     .expect("static regex")
 });
@@ -23,7 +23,19 @@ static POSITIVE: LazyLock<Regex> = LazyLock::new(|| {
         .expect("static regex")
 });
 static NEGATIVE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"-ad-|hidden|^hid$| hid$| hid |^hid |banner|combx|comment|com-|contact|footer|gdpr|masthead|media|meta|outbrain|promo|related|scroll|share|shoutbox|sidebar|skyscraper|sponsor|shopping|tags|widget|nav|menu|foot|copyright|recommend|hot|rank|list|link|crumb|tool|login")
+    Regex::new(r"-ad-|hidden|^hid$| hid$| hid |^hid |banner|combx|comment|com-|contact|footer|gdpr|masthead|media|meta|outbrain|promo|related|scroll|share|shoutbox|sidebar|skyscraper|sponsor|shopping|tags|widget|nav|menu|foot|copyright|recommend|hot|rank|list|link|crumb|tool|login|consent|cookie")
+        .expect("static regex")
+});
+/// Class or id words of a lead printed above the body (intro, teaser, chapô, Vorspann):
+/// the first paragraph set apart, not a one-line display summary (`dek`, `standfirst`).
+static LEAD: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?:^|[\s_-])(?:lead|intro|introtext|teaser|teasertext|chapo|chapeau|abstract|subtitle|subhead|sapo|entradilla|bajada|copete|vorspann)(?:$|[\s_-])")
+        .expect("static regex")
+});
+/// Class or id words of blocks around the text that are not the article's prose: bylines,
+/// author boxes, dates, captions.
+static NOT_TEXT: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"author|byline|subline|dateline|timestamp|\bbio|caption|credit|meta")
         .expect("static regex")
 });
 static HIDDEN_STYLE: LazyLock<Regex> = LazyLock::new(|| {
@@ -140,7 +152,10 @@ fn is_hidden(dom: &Dom, id: usize) -> bool {
 
 /// Remove what cannot be content: hidden elements, navigation, and (when `strip_unlikely`)
 /// containers whose class/id says they are boilerplate.
-pub(crate) fn remove_unlikely(dom: &mut Dom, strip_unlikely: bool) {
+/// Returns whether a container named as boilerplate held most of the page and its
+/// headline (a page-wide wrapper with an unlucky name).
+pub(crate) fn remove_unlikely(dom: &mut Dom, strip_unlikely: bool) -> bool {
+    let mut wrapper_removed = false;
     // A container holding most of the page is not navigation, whatever its tag or role
     // says (an unclosed <header role="banner"> swallows the whole page). Class names are
     // trusted more: a comment section can hold most of a page's text.
@@ -193,9 +208,21 @@ pub(crate) fn remove_unlikely(dom: &mut Dom, strip_unlikely: bool) {
         }
         let ci = dom.class_id(id);
         if !ci.trim().is_empty() && UNLIKELY.is_match(&ci) && !MAYBE.is_match(&ci) {
+            // A wrapper around most of the page and its headline is the page itself,
+            // whatever its name says (`div.above-footer` around everything): the caller
+            // then also tries without these removals.
+            wrapper_removed |= holds_most && holds_headline(dom, id);
             dom.nodes[id].removed = true;
         }
     }
+    wrapper_removed
+}
+
+/// Whether a subtree holds the page's headline (`<h1>`) or its `<main>` element.
+fn holds_headline(dom: &Dom, id: usize) -> bool {
+    dom.descendants(id)
+        .into_iter()
+        .any(|d| matches!(dom.tag(d), "h1" | "main"))
 }
 
 /// Whether a subtree holds an element marked up as the article's body.
@@ -481,6 +508,17 @@ pub(crate) fn select(dom: &Dom, stats: &[Stats], weight_classes: bool) -> Option
             nodes.push(sib);
             continue;
         }
+        // A block of the same kind as the article's (its class repeated: the steps of a
+        // how-to, the text blocks of a page builder), with text and few links, is more of
+        // the article even when too short to score.
+        if !top_class.trim().is_empty()
+            && dom.attr(sib, "class") == Some(top_class.as_str())
+            && stats[sib].chars >= 25.0
+            && stats[sib].link_density() < 0.25
+        {
+            nodes.push(sib);
+            continue;
+        }
         if matches!(dom.tag(sib), "p") || dom.tag(sib) == "div" && is_leaf_block(dom, sib) {
             let s = stats[sib];
             let ld = s.link_density();
@@ -507,7 +545,47 @@ pub(crate) fn select(dom: &Dom, stats: &[Stats], weight_classes: bool) -> Option
             nodes.push(sib);
         }
     }
-    Some(Selection { nodes })
+    Some(Selection {
+        nodes: fill_gaps(dom, stats, parent, nodes),
+    })
+}
+
+/// Blocks lying between two parts of the article are part of it too (a list, a
+/// subheading, a short line between paragraphs), unless they are links or say they are
+/// furniture.
+fn fill_gaps(dom: &Dom, stats: &[Stats], parent: usize, nodes: Vec<usize>) -> Vec<usize> {
+    let (Some(&first), Some(&last)) = (nodes.first(), nodes.last()) else {
+        return nodes;
+    };
+    if first == last {
+        return nodes;
+    }
+    // Both lists are in document order: walk them together.
+    let mut out = Vec::with_capacity(nodes.len());
+    let mut next = nodes.iter().copied().peekable();
+    let mut inside = false;
+    for &c in &dom.nodes[parent].children {
+        if c == first {
+            inside = true;
+        }
+        if next.peek() == Some(&c) {
+            next.next();
+            out.push(c);
+        } else if inside
+            && !dom.nodes[c].removed
+            && dom.elem(c).is_some()
+            && stats[c].chars > 0.0
+            && stats[c].link_density() < 0.3
+            && class_weight(dom, c) >= 0.0
+            && !NOT_TEXT.is_match(&dom.class_id(c))
+        {
+            out.push(c);
+        }
+        if c == last {
+            break;
+        }
+    }
+    out
 }
 
 fn spread(
@@ -617,4 +695,68 @@ fn should_remove(dom: &Dom, stats: &[Stats], id: usize, tag: &str) -> bool {
         return true;
     }
     false
+}
+
+/// Weighted characters of other text allowed between a lead and the body (the headline,
+/// a byline, a date line).
+const LEAD_GAP: f64 = 300.0;
+
+/// The lead printed just above the body, outside the container chosen as the article: a
+/// block marked as a lead or teaser (`p.lead`, `div.article-intro`, `h2.subtitle`) with
+/// text and few links, before `first` and close to it (under one of its near ancestors,
+/// with little other text in between). News sites print the standfirst in the article's
+/// header and the body in a separate block.
+pub(crate) fn lead(dom: &Dom, stats: &[Stats], first: usize) -> Option<usize> {
+    let chain: Vec<usize> = dom.ancestors(first).take(4).collect();
+    let scope = chain
+        .iter()
+        .copied()
+        .take_while(|&a| !matches!(dom.tag(a), "body" | "html"))
+        .last()?;
+    let acceptable = |id: usize| {
+        let s = stats[id];
+        !dom.nodes[id].removed
+            && !chain.contains(&id)
+            && !matches!(
+                dom.tag(id),
+                "a" | "h1" | "li" | "ul" | "ol" | "table" | "tr" | "td" | "figure" | "figcaption"
+            )
+            && (40.0..=1500.0).contains(&s.chars)
+            && s.link_density() < 0.3
+            && s.img == 0
+            && {
+                let ci = dom.class_id(id);
+                LEAD.is_match(&ci) && !NOT_TEXT.is_match(&ci)
+            }
+    };
+    // Text met walking back from the body, the candidate's own text included (its text
+    // nodes come after it in document order, so they are met first).
+    let mut seen = 0.0;
+    let mut id = first;
+    while id > scope + 1 {
+        id -= 1;
+        if dom.nodes[id].removed {
+            continue;
+        }
+        if dom.elem(id).is_none() {
+            seen += stats[id].chars;
+            continue;
+        }
+        if !acceptable(id) {
+            continue;
+        }
+        if seen - stats[id].chars > LEAD_GAP {
+            return None;
+        }
+        // The outermost marked block (`div.intro > p.lead`).
+        let mut lead = id;
+        while let Some(p) = dom.nodes[lead].parent {
+            if p <= scope || !acceptable(p) {
+                break;
+            }
+            lead = p;
+        }
+        return (!dom.is_removed(lead)).then_some(lead);
+    }
+    None
 }

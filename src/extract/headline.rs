@@ -6,7 +6,7 @@
 //! far above it, with the navigation in between, is the site's logo or a column's name.
 
 use super::dom::{Data, Dom};
-use super::metadata::{Line, PageMeta};
+use super::metadata::{Line, PageMeta, title_key};
 use super::metaline;
 use crate::text::compact;
 use chrono_tz::Tz;
@@ -63,13 +63,13 @@ fn subtree_end(dom: &Dom, id: usize) -> usize {
 /// Whether `part` is `whole` or the headline inside it (`whole` adding a kicker or the
 /// site's name).
 fn within(part: &str, whole: &str) -> bool {
-    let (p, w) = (compact(part).to_lowercase(), compact(whole).to_lowercase());
+    let (p, w) = (title_key(part), title_key(whole));
     let (np, nw) = (p.chars().count(), w.chars().count());
     !p.is_empty() && (p == w || np >= 4 && w.contains(&p) && np * 3 >= nw)
 }
 
 fn same_title(a: &str, b: &str) -> bool {
-    let (a, b) = (compact(a).to_lowercase(), compact(b).to_lowercase());
+    let (a, b) = (title_key(a), title_key(b));
     if a.is_empty() || b.is_empty() {
         return false;
     }
@@ -167,8 +167,10 @@ pub(crate) fn headline(
             .filter(|n| within(&n.text, t))
             .min_by(|a, b| a.rank.cmp(&b.rank).then(a.gap.total_cmp(&b.gap)))
     {
-        // Equal but for case or spacing: the metadata's spelling.
-        let same = compact(&n.text).to_lowercase() == compact(t).to_lowercase();
+        // Equal but for case, spacing or the kind of quotes and dashes: the metadata's
+        // spelling (readers' tools and the heading's CSS disagree on which to show;
+        // metadata is what other tools give too).
+        let same = title_key(&n.text) == title_key(t);
         return Headline {
             title: Some(if same { t.to_string() } else { n.text.clone() }),
             node: Some(n.node),

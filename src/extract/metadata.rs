@@ -25,6 +25,10 @@ pub(crate) struct PageMeta {
     pub ld_authors: Vec<String>,
     /// Authors given only by `{"@id": …}` (Yoast graphs), resolved against `ld_people`.
     pub ld_author_ids: Vec<String>,
+    /// Authors of a JSON-LD `WebPage` (by name or by `@id`), used when no article node
+    /// names one.
+    pub ld_page_authors: Vec<String>,
+    pub ld_page_author_ids: Vec<String>,
     /// JSON-LD `Person` nodes: `@id` → name.
     pub ld_people: Vec<(String, String)>,
     /// Headings (h1–h3) as (node, level, text), document order; a kicker inside the
@@ -85,7 +89,7 @@ pub(crate) fn read(dom: &Dom) -> PageMeta {
                     })
                     .collect();
                 if raw.len() < 2_000_000
-                    && let Ok(v) = serde_json::from_str::<Value>(raw.trim())
+                    && let Some(v) = parse_json_ld(raw.trim())
                 {
                     read_json_ld(&v, &mut m, 0);
                 }
@@ -138,9 +142,16 @@ pub(crate) fn read(dom: &Dom) -> PageMeta {
                     ["comment", "reply", "tie-"].iter().any(|k| ci.contains(k))
                 })
             };
+            // A teaser of another article: the byline inside a link that holds more
+            // (its headline, its lead).
+            let in_teaser = |t: &str| {
+                dom.ancestors(id).take(6).any(|a| {
+                    dom.tag(a) == "a" && dom.text(a).chars().count() > t.chars().count() + 40
+                })
+            };
             if is_byline && m.bylines.len() < 20 && !in_comments() {
                 let t = dom.text(id);
-                if !t.is_empty() && t.chars().count() <= 100 {
+                if !t.is_empty() && t.chars().count() <= 100 && !in_teaser(&t) {
                     m.bylines.push((id, t));
                 }
             }
@@ -165,6 +176,11 @@ pub(crate) fn read(dom: &Dom) -> PageMeta {
                 }
             }
         }
+    }
+    // Yoast graphs may credit the writer on the WebPage node only.
+    if m.ld_authors.is_empty() && m.ld_author_ids.is_empty() {
+        m.ld_authors = std::mem::take(&mut m.ld_page_authors);
+        m.ld_author_ids = std::mem::take(&mut m.ld_page_author_ids);
     }
     if m.ld_authors.is_empty() {
         m.ld_authors = m
@@ -251,7 +267,14 @@ fn heading_text(dom: &Dom, id: usize) -> (String, Option<String>) {
         }
     }
     // Soft hyphens are invisible break points.
-    let text = fold_whitespace(&text.replace('\u{ad}', ""));
+    let mut text = fold_whitespace(&text.replace('\u{ad}', ""));
+    // `<span class=overline>Kicker</span><span>: </span>Headline`: the separator
+    // printed after a kicker goes with it.
+    if kicker.is_some() {
+        text = text
+            .trim_start_matches([':', '|', '–', '—', '-', '·', ' '])
+            .to_string();
+    }
     match kicker {
         // A heading that is nothing but its kicker keeps its text.
         Some(k) if text.is_empty() => (k, None),
@@ -376,6 +399,16 @@ fn read_json_ld(v: &Value, m: &mut PageMeta, depth: usize) {
                 || ty.contains("NewsArticle")
                 || ty.contains("Report");
             if !articleish {
+                if ty.contains("WebPage")
+                    && m.ld_page_authors.is_empty()
+                    && m.ld_page_author_ids.is_empty()
+                    && let Some(a) = obj.get("author")
+                {
+                    collect_names(a, &mut m.ld_page_authors, 0);
+                    if m.ld_page_authors.is_empty() {
+                        collect_ids(a, &mut m.ld_page_author_ids, 0);
+                    }
+                }
                 return;
             }
             if m.ld_headline.is_none()
@@ -401,6 +434,22 @@ fn read_json_ld(v: &Value, m: &mut PageMeta, depth: usize) {
     }
 }
 
+/// A JSON-LD block; one holding raw line breaks or tabs inside its strings (invalid
+/// JSON that browsers' consumers accept) is read with them as spaces.
+fn parse_json_ld(raw: &str) -> Option<Value> {
+    match serde_json::from_str::<Value>(raw) {
+        Ok(v) => Some(v),
+        Err(_) if raw.contains(|c: char| c.is_ascii_control()) => {
+            let spaced: String = raw
+                .chars()
+                .map(|c| if c.is_ascii_control() { ' ' } else { c })
+                .collect();
+            serde_json::from_str::<Value>(&spaced).ok()
+        }
+        Err(_) => None,
+    }
+}
+
 fn collect_ids(v: &Value, out: &mut Vec<String>, depth: usize) {
     if depth > 3 || out.len() > 10 {
         return;
@@ -422,7 +471,12 @@ fn collect_names(v: &Value, out: &mut Vec<String>, depth: usize) {
     }
     match v {
         Value::String(s) => {
-            let s = fold_whitespace(s);
+            // An entity the CMS escaped twice (`Redacci&oacute;n`).
+            let s = if s.contains('&') && s.contains(';') && !s.contains('<') {
+                fold_whitespace(&crate::text::html_to_text(s))
+            } else {
+                fold_whitespace(s)
+            };
             if !s.is_empty() && !s.starts_with("http") {
                 out.push(s);
             }
@@ -578,6 +632,22 @@ pub(crate) fn title(meta: &PageMeta, url: &Url) -> Option<String> {
         .iter()
         .find(|(_, level, _)| *level == 1)
         .map(|(_, _, t)| t.clone())
+}
+
+/// A title for comparing: no whitespace, lower case, and one form for each kind of
+/// quote, apostrophe and dash (a heading prints `„finished“` and `d’actions` where
+/// `og:title` types `"finished"` and `d'actions`).
+pub(crate) fn title_key(s: &str) -> String {
+    s.chars()
+        .filter(|c| !c.is_whitespace())
+        .flat_map(char::to_lowercase)
+        .map(|c| match c {
+            '„' | '“' | '”' | '‟' | '«' | '»' | '″' => '"',
+            '‘' | '’' | '‚' | '‛' | '‹' | '›' | '´' | '`' | '′' => '\'',
+            '‐' | '‑' | '‒' | '–' | '—' | '―' | '−' => '-',
+            c => c,
+        })
+        .collect()
 }
 
 /// A title from `<meta>` or `<title>`: whitespace folded, and entities a CMS escaped twice

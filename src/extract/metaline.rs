@@ -630,11 +630,71 @@ pub(crate) fn looks_like_names(value: &str) -> bool {
             .all(|part| part.chars().filter(|&c| crate::text::is_cjk(c)).count() <= 10)
 }
 
+/// One capitalised name of up to five words (particles such as `van`, `de` inside).
+const NAME: &str = r"\p{Lu}[\p{L}.'’-]*(?:\s+(?:\p{Lu}[\p{L}.'’-]*|de|van|von|der|da|di|del)){0,4}";
+
 static WRITTEN_BY_RE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(
-        r"^(?:[Pp]osted by|[Ww]ritten by|[Pp]ublished by|[Bb]y|BY|[Vv]on|[Pp]ar|[Pp]or)\s*:?\s+(?P<name>\p{Lu}[\p{L}.'’-]*(?:\s+(?:\p{Lu}[\p{L}.'’-]*|de|van|von|der|da|di|del)){0,4})\s*(?:$|[@|,•·–—]|\s-\s|on\s|am\s|le\s|el\s|[0-9])",
-    )
+    Regex::new(&format!(
+        r"^(?:(?:[Pp]osted by|[Ww]ritten by|[Pp]ublished by|[Bb]y|BY|[Vv]on|VON|[Pp]ar|[Pp]or|(?:[Ee]in |[Bb]log[ -]?)?(?:[Aa]rtikel|[Bb]eitrag) von|[Tt]ext von|[Vv]erfasst von|[Gg]eschrieben von|[Aa]utor(?:in|en|innen)?|AUTOR(?:IN|EN)?|[Aa]uthors?|AUTHORS?|[Aa]uteurs?)\s*:?\s+|(?:[Tt]ext|[Tt]exte|[Ww]ords|[Ii]nterview)\s*:\s*)(?P<name>{NAME}(?:\s*(?:,|&|\bund\b|\band\b)\s*{NAME}){{0,3}})\s*(?:$|[@|,•·–—(/]|\s-\s|on\s|am\s|le\s|el\s|[0-9])",
+    ))
     .expect("static regex")
+});
+
+/// Labels a byline prints on a line of its own, the name on the next (`Autor:` ⏎
+/// `Peter Maahn`).
+pub(crate) fn is_byline_label(line: &str) -> bool {
+    matches!(
+        line.trim().to_lowercase().as_str(),
+        "autor:" | "autorin:" | "autoren:" | "author:" | "authors:" | "von:" | "by:" | "text:"
+    )
+}
+
+/// Whether `text` holds a date (numeric or with a month's name).
+pub(crate) fn has_date(text: &str) -> bool {
+    find_date(text, chrono_tz::UTC).is_some() || crate::dates::find_date_words(text).is_some()
+}
+
+/// The writer of a line that is a date and a name side by side: `11.12.2019 - Amelie
+/// Loevenich`, `04.02.2022 | 13:10 Uhr | Uta Helkenberg`. The other parts must be the
+/// date and time; the name two to four capitalised words.
+pub(crate) fn dated_name(line: &str) -> Option<String> {
+    let line = line.trim();
+    if line.chars().count() > 70 {
+        return None;
+    }
+    let parts: Vec<&str> = line
+        .split(['|', '•', '·', '–', '—'])
+        .flat_map(|p| p.split(" - "))
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+        .collect();
+    if !(2..=4).contains(&parts.len()) {
+        return None;
+    }
+    let is_name = |p: &str| {
+        let words: Vec<&str> = p.split_whitespace().collect();
+        (2..=4).contains(&words.len())
+            && words.iter().all(|w| {
+                let mut cs = w.chars();
+                cs.next().is_some_and(char::is_uppercase)
+                    && cs.all(|c| c.is_alphabetic() || ".'’-".contains(c))
+            })
+            && crate::dates::find_date_words(&format!("{p} 1, 2000")).is_none()
+            && crate::dates::find_date_words(&format!("1 {p} 2000")).is_none()
+    };
+    let is_when = |p: &str| {
+        p.chars().any(|c| c.is_ascii_digit())
+            && p.chars().count() <= 25
+            && (has_date(p) || TIME_RE.is_match(p))
+    };
+    let names: Vec<&str> = parts.iter().copied().filter(|p| is_name(p)).collect();
+    let dated = parts.iter().any(|p| has_date(p));
+    (names.len() == 1 && dated && parts.iter().all(|p| is_name(p) || is_when(p)))
+        .then(|| names[0].to_string())
+}
+
+static TIME_RE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"^\d{1,2}[:.]\d{2}(?:\s*(?:Uhr|h|am|pm|AM|PM))?$").expect("static regex")
 });
 
 /// The name of a western byline line: `By Tim Anderson`, `Posted by Konstantin @ 12:00
@@ -644,7 +704,23 @@ pub(crate) fn written_by(line: &str) -> Option<String> {
     if line.chars().count() > 90 {
         return None;
     }
-    let name = WRITTEN_BY_RE.captures(line.trim())?.name("name")?.as_str();
+    let line = line.trim();
+    let caps = WRITTEN_BY_RE.captures(line).or_else(|| {
+        // After a separator (`yas! | By Cara Stiles | April 13, 2020`), or after the
+        // date it was posted on (`Posted on September 21, 2020 by Adi Tzlil`,
+        // `06.11.2023 13:30 von Olga`).
+        line.char_indices()
+            .filter(|&(i, c)| {
+                "|•·".contains(c)
+                    || c == ' '
+                        && has_date(&line[..i])
+                        && [" by ", " von ", " By ", " par ", " por "]
+                            .iter()
+                            .any(|k| line[i..].starts_with(k))
+            })
+            .find_map(|(i, c)| WRITTEN_BY_RE.captures(line[i + c.len_utf8()..].trim_start()))
+    })?;
+    let name = caps.name("name")?.as_str();
     // A date may follow with its month name capitalised (`By GILLIAN MOHNEY March 6`).
     let mut words: Vec<&str> = name.split_whitespace().collect();
     while words.len() > 1
@@ -1047,6 +1123,58 @@ mod tests {
         assert_eq!(written_by("By the way, this is prose."), None);
         assert_eq!(written_by("By Train to Paris"), None);
         assert_eq!(written_by("Bylines"), None);
+    }
+
+    #[test]
+    fn western_bylines_with_dates_labels_and_lists() {
+        let w = |t: &str| written_by(t);
+        assert_eq!(
+            w("Posted on September 21, 2020 by Adi Tzlil").as_deref(),
+            Some("Adi Tzlil")
+        );
+        assert_eq!(w("06.11.2023 13:30 von Olga").as_deref(), Some("Olga"));
+        assert_eq!(
+            w("yas! | By Cara Stiles | April 13, 2020").as_deref(),
+            Some("Cara Stiles")
+        );
+        assert_eq!(
+            w("Ein Artikel von Pamela Sladky | 27.01.2022 - 12:45").as_deref(),
+            Some("Pamela Sladky")
+        );
+        assert_eq!(
+            w("Autoren Jelko Djuren und Jutta Klaukien").as_deref(),
+            Some("Jelko Djuren und Jutta Klaukien")
+        );
+        assert_eq!(
+            w("Text von Christian Seiler").as_deref(),
+            Some("Christian Seiler")
+        );
+        assert_eq!(
+            w("Author: Jacopo Cascioli").as_deref(),
+            Some("Jacopo Cascioli")
+        );
+        assert_eq!(w("Autor: Peter Maahn/SP-X").as_deref(), Some("Peter Maahn"));
+        // A date before prose with `by` in it is no byline.
+        assert_eq!(w("On May 3, 2021 by the river we met"), None);
+        assert_eq!(w("Text: siehe unten"), None);
+        assert!(is_byline_label(" Autor: "));
+        assert!(!is_byline_label("Autor: Peter"));
+
+        assert_eq!(
+            dated_name("11.12.2019 - Amelie Loevenich").as_deref(),
+            Some("Amelie Loevenich")
+        );
+        assert_eq!(
+            dated_name("04.02.2022 | 13:10 Uhr | Uta Helkenberg").as_deref(),
+            Some("Uta Helkenberg")
+        );
+        assert_eq!(dated_name("11.12.2019 - Berlin"), None);
+        assert_eq!(dated_name("Amelie Loevenich"), None);
+        assert_eq!(
+            dated_name("11.12.2019 - Neue Regeln für alle Radfahrer"),
+            None
+        );
+        assert_eq!(dated_name("March 2020 - April 2020"), None);
     }
 
     #[test]

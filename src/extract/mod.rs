@@ -90,7 +90,7 @@ fn extract_parsed(html: &str, url: &Url, tz: Tz) -> Article {
     let first_guess = metadata::title(&meta, url);
 
     let mut body = body_pass(&mut dom, true, first_guess.as_deref(), url, tz);
-    if body.weight < RETRY_BELOW {
+    if body.weight < RETRY_BELOW || body.wrapper_removed {
         for node in &mut dom.nodes {
             node.removed = false;
         }
@@ -136,7 +136,7 @@ fn extract_parsed(html: &str, url: &Url, tz: Tz) -> Article {
         url,
         tz,
     );
-    let author = names::author(&meta, &near, title.as_deref(), body.last);
+    let author = names::author(&meta, &near, title.as_deref(), body.last, url);
     let origin = names::origin(&meta, &near);
 
     Article {
@@ -159,17 +159,27 @@ struct Body {
     html: String,
     text: String,
     weight: f64,
+    /// The strict pass removed a boilerplate-named wrapper of the whole page.
+    wrapper_removed: bool,
 }
 
 /// One extraction pass over the arena; `strict` removes containers whose class/id
 /// looks like boilerplate before scoring.
 fn body_pass(dom: &mut Dom, strict: bool, title: Option<&str>, url: &Url, tz: Tz) -> Body {
-    content::remove_unlikely(dom, strict);
+    let wrapper_removed = content::remove_unlikely(dom, strict);
     let stats = content::compute_stats(dom);
-    let roots = match content::select(dom, &stats, strict) {
+    let mut roots = match content::select(dom, &stats, strict) {
         Some(sel) => sel.nodes,
         None => dom.find_all("body"),
     };
+    // Where the article's own text starts (metadata lines end there), before a lead
+    // printed above it joins the body.
+    let first = roots.first().copied();
+    if let Some(f) = first
+        && let Some(lead) = content::lead(dom, &stats, f)
+    {
+        roots.insert(0, lead);
+    }
     content::clean_conditionally(dom, &stats, &roots);
     strip_furniture(dom, &stats, &roots, title, tz);
     let stats = content::compute_stats(dom);
@@ -177,13 +187,14 @@ fn body_pass(dom: &mut Dom, strict: bool, title: Option<&str>, url: &Url, tz: Tz
     let weight = content::weighted_len(&out.text).0;
     Body {
         roots: roots.clone(),
-        first: roots.first().copied(),
+        first,
         last: roots
             .last()
             .map(|&r| dom.descendants(r).last().copied().unwrap_or(r)),
         html: out.html,
         text: out.text,
         weight,
+        wrapper_removed,
     }
 }
 

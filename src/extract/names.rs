@@ -5,6 +5,7 @@ use super::metadata::PageMeta;
 use super::metaline;
 use super::published::NearTitle;
 use crate::text::{compact, fold_whitespace, is_cjk};
+use url::Url;
 /// The author: the metadata line, else structured data, else a byline element. A name
 /// that is the site's own (in the `<title>` suffix or `og:site_name`) is not an author.
 /// A name equal to the origin is the publisher, not a writer.
@@ -13,8 +14,9 @@ pub(crate) fn author(
     near: &NearTitle,
     title: Option<&str>,
     content_end: Option<usize>,
+    url: &Url,
 ) -> Option<String> {
-    find_author(meta, near, title, content_end).map(|a| list_names(&a))
+    find_author(meta, near, title, content_end, url).map(|a| list_names(&a))
 }
 
 /// Several Chinese names printed side by side (`王五 赵六`, `王五、赵六`) as a list:
@@ -44,6 +46,7 @@ fn find_author(
     near: &NearTitle,
     title: Option<&str>,
     content_end: Option<usize>,
+    url: &Url,
 ) -> Option<String> {
     // A byline in the body beats a poster's name under it.
     if near.author_after_body
@@ -55,6 +58,14 @@ fn find_author(
         return Some(a.clone());
     }
     let site = site_names(meta, title);
+    let host: String = url
+        .host_str()
+        .unwrap_or("")
+        .trim_start_matches("www.")
+        .chars()
+        .filter(|c| c.is_alphanumeric())
+        .flat_map(char::to_lowercase)
+        .collect();
     let origin = origin(meta, near).map(|o| compact(&o).to_lowercase());
     let bare = |s: &str| -> String { s.chars().filter(|c| c.is_alphanumeric()).collect() };
     let candidates: Vec<String> = structured_authors(meta, content_end)
@@ -73,15 +84,65 @@ fn find_author(
         } else {
             let b = bare(&c);
             b.chars().count() >= 4 && site.iter().any(|s| bare(s) == b)
+                // `LAOLA1.at`, `Deutsche Welle (www.dw.com)`: the site's own address.
+                || host.chars().count() >= 5 && b.contains(&host)
         }
     };
     let western_site = |found: &str| !found.chars().any(is_cjk) && is_site(found);
-    candidates
+    // `unocero - Alberto Ávila`: the site's name printed beside the writer's.
+    let candidates: Vec<String> = candidates
+        .into_iter()
+        .map(|c| {
+            for sep in [" - ", " – ", " | "] {
+                if let Some((a, b)) = c.split_once(sep)
+                    && !b.contains(sep)
+                {
+                    if is_site(a) && !is_site(b) {
+                        return b.trim().to_string();
+                    }
+                    if is_site(b) && !is_site(a) {
+                        return a.trim().to_string();
+                    }
+                }
+            }
+            c
+        })
+        .collect();
+    let chosen = candidates
         .iter()
         .find(|f| !is_site(f))
         .or_else(|| candidates.iter().find(|f| western_site(f)))
-        .cloned()
-        .or_else(|| near.signed.clone())
+        .cloned();
+    // The same writer listed with co-authors elsewhere (JSON-LD names the first,
+    // `<meta name="author">` all of them): the fuller list.
+    let chosen = chosen.map(|c| {
+        let names = name_set(&c);
+        candidates
+            .iter()
+            .filter(|o| !is_site(o) && o.split([',', '&']).all(|p| !is_site(p.trim())))
+            .find(|o| {
+                let more = name_set(o);
+                more.len() > names.len() && names.iter().all(|n| more.contains(n))
+            })
+            .cloned()
+            .unwrap_or(c)
+    });
+    chosen.or_else(|| near.signed.clone())
+}
+
+/// The names of an author value, compared loosely: split at `,`, `;`, `&`, `and`,
+/// `und`, each lower-case with letters and digits only.
+fn name_set(v: &str) -> Vec<String> {
+    let lower = v.to_lowercase().replace(" and ", ",").replace(" und ", ",");
+    lower
+        .split([',', ';', '&', '、', '，'])
+        .map(|p| {
+            p.chars()
+                .filter(|c| c.is_alphanumeric())
+                .collect::<String>()
+        })
+        .filter(|p| !p.is_empty())
+        .collect()
 }
 
 /// Where the site names itself: `og:site_name`, and what `<title>` adds to the title.
@@ -125,16 +186,54 @@ fn structured_authors(meta: &PageMeta, content_end: Option<usize>) -> Vec<String
     for key in [
         "author",
         "article:author",
+        "og:article:author",
         "byl",
         "dc.creator",
         "sailthru.author",
         "parsely-author",
         "citation_author",
     ] {
-        if let Some(v) = meta.tag(key)
-            && !v.starts_with("http")
-            && !is_vendor(meta, v)
-            && let Some(a) = clean_byline(v)
+        // One tag per writer (`dc.Creator`, `citation_author` repeated): all of them.
+        let mut names: Vec<String> = Vec::new();
+        for v in meta
+            .tags
+            .iter()
+            .filter(|(k, _)| k == key)
+            .map(|(_, v)| v.trim())
+        {
+            if !v.is_empty()
+                && !v.starts_with("http")
+                && !is_vendor(meta, v)
+                && let Some(a) = clean_byline(v)
+                && !names.contains(&a)
+                && names.len() < 10
+            {
+                names.push(a);
+            }
+        }
+        if !names.is_empty() {
+            out.push(names.join(", "));
+        }
+    }
+    // `twitter:label1 = Written by`, `twitter:data1 = Jane Doe` (Yoast, Ghost).
+    for i in 1..=4 {
+        let label = meta
+            .tag(&format!("twitter:label{i}"))
+            .map(str::to_lowercase);
+        if label.as_deref().is_some_and(|l| {
+            [
+                "written by",
+                "verfasst von",
+                "geschrieben von",
+                "author",
+                "autor",
+                "autorin",
+                "écrit par",
+                "escrito por",
+                "scritto da",
+            ]
+            .contains(&l.trim())
+        }) && let Some(a) = meta.tag(&format!("twitter:data{i}")).and_then(clean_byline)
         {
             out.push(a);
         }
@@ -298,6 +397,13 @@ fn clean_byline(text: &str) -> Option<String> {
     .map_or(t, |p| t[p.len()..].trim());
     // What follows a bullet is the byline's time or role (`James Akinaka • 8h`).
     let t = t.split(" • ").next().unwrap_or(t);
+    // A date printed after the name (`Georg Quaas, 21. Jan. 2015`, `Bo2man am
+    // 29.12.2010, 13:36 Uhr`, `Jane Doe | March 3, 2020`).
+    let t = cut_date(t);
+    // What was left of a date (`Donnerstag, 4. November 2021`) is no name.
+    if is_weekday(t) {
+        return None;
+    }
     let t = ["Alle Artikel", "All posts", "View all posts"]
         .iter()
         .find_map(|s| t.strip_suffix(s))
@@ -329,6 +435,63 @@ fn clean_byline(text: &str) -> Option<String> {
     metaline::clean_name(&t, 60)
 }
 
+/// Whether `t` is the name of a day of the week.
+fn is_weekday(t: &str) -> bool {
+    [
+        "monday",
+        "tuesday",
+        "wednesday",
+        "thursday",
+        "friday",
+        "saturday",
+        "sunday",
+        "montag",
+        "dienstag",
+        "mittwoch",
+        "donnerstag",
+        "freitag",
+        "samstag",
+        "sonntag",
+        "lundi",
+        "mardi",
+        "mercredi",
+        "jeudi",
+        "vendredi",
+        "samedi",
+        "dimanche",
+        "lunes",
+        "martes",
+        "miércoles",
+        "jueves",
+        "viernes",
+        "sábado",
+        "domingo",
+    ]
+    .contains(
+        &t.trim()
+            .trim_end_matches([',', '.'])
+            .to_lowercase()
+            .as_str(),
+    )
+}
+
+/// `name` without a date printed after it behind a separator or `am`/`on`/`le`.
+fn cut_date(name: &str) -> &str {
+    const SEPS: &[&str] = &[
+        " am ", " on ", " le ", " el ", " | ", ", ", " - ", " – ", " — ", " · ",
+    ];
+    let cut = SEPS
+        .iter()
+        .filter_map(|sep| name.find(sep).map(|i| (i, sep.len())))
+        .filter(|&(i, len)| i > 0 && metaline::has_date(&name[i + len..]))
+        .map(|(i, _)| i)
+        .min();
+    match cut {
+        Some(i) => name[..i].trim(),
+        None => name,
+    }
+}
+
 /// The original publisher (来源): the metadata line, the portal's `ContentSource`, else
 /// a short element named `source` on a Chinese page.
 pub(crate) fn origin(meta: &PageMeta, near: &NearTitle) -> Option<String> {
@@ -352,6 +515,12 @@ mod tests {
     use super::*;
 
     #[test]
+    fn fuller_lists_compare_by_names() {
+        assert_eq!(name_set("Jane Doe and John Roe"), ["janedoe", "johnroe"]);
+        assert_eq!(name_set("Sadhbh O'Sullivan,Elisabeth Kochan").len(), 2);
+    }
+
+    #[test]
     fn byline_words_are_not_names() {
         let c = |t: &str| clean_byline(t);
         assert_eq!(c("Posted by T. V. Raman").as_deref(), Some("T. V. Raman"));
@@ -373,6 +542,23 @@ mod tests {
         assert_eq!(c("Bylines Weekly").as_deref(), Some("Bylines Weekly"));
         assert_eq!(c("James Akinaka • 8h").as_deref(), Some("James Akinaka"));
         assert_eq!(c("Parker Smith").as_deref(), Some("Parker Smith"));
+        assert_eq!(
+            c("Georg Quaas, 21. Jan. 2015").as_deref(),
+            Some("Georg Quaas")
+        );
+        assert_eq!(
+            c("Author: Bo2man am 29.12.2010, 13:36 Uhr").as_deref(),
+            Some("Bo2man")
+        );
+        assert_eq!(
+            c("VON MORITZ GATHMANN am 21. April 2020").as_deref(),
+            Some("MORITZ GATHMANN")
+        );
+        assert_eq!(
+            c("Jane Doe, John Roe").as_deref(),
+            Some("Jane Doe, John Roe")
+        );
+        assert_eq!(c("Donnerstag, 4. November 2021"), None);
         for none in [
             "By",
             "Posted on",

@@ -174,9 +174,26 @@ pub(crate) fn near_title(
                 })
         });
     let end = content_end.map_or(lines.len(), position);
+    let by_line = |i: usize| {
+        let text = &lines[i].text;
+        metaline::written_by(text).or_else(|| {
+            // `Autor:` with the name on the next line.
+            let next = lines
+                .get(i + 1)
+                .filter(|_| metaline::is_byline_label(text))?;
+            metaline::written_by(&format!("{text} {}", next.text))
+        })
+    };
     out.written_by = (start..(start + 20).min(lines.len()))
         .chain(end.saturating_sub(3)..names_to.min(lines.len()))
-        .find_map(|i| metaline::written_by(&lines[i].text));
+        .find_map(by_line)
+        .or_else(|| {
+            // `11.12.2019 - Amelie Loevenich` right under (or over) the headline.
+            anchor?;
+            (start..(start + 6).min(lines.len()))
+                .chain((start.saturating_sub(3)..start.min(lines.len())).rev())
+                .find_map(|i| metaline::dated_name(&lines[i].text))
+        });
     if out.published.is_some() {
         return out;
     }

@@ -212,26 +212,3 @@ impl Sled {
         Ok(())
     }
 }
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::store::Store;
-
-    #[test]
-    fn chats_round_trip_and_migrations_are_followed() {
-        let dir = tempfile::tempdir().unwrap();
-        let store = Store::open(dir.path()).unwrap();
-        let old = Target::Telegram { chat_id: -42 };
-        store
-            .update_chat(&old, |c| c.migrated_to = Some(-10042))
-            .unwrap();
-        assert_eq!(
-            store.follow_migration(&old).unwrap(),
-            Target::Telegram { chat_id: -10042 }
-        );
-        let c = store.chat(&old).unwrap().unwrap();
-        assert_eq!(c.kind, ChatKind::Group);
-        assert_eq!(store.chats().unwrap().len(), 1);
-    }
-}

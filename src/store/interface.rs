@@ -11,9 +11,9 @@
 
 use super::pg::Pg;
 use super::{
-    Delivery, DeliveryState, Held, HubSubscription, Incident, Keep, OutboxCounts,
-    PushSubscription, Queued, Retained, Route, Sled, SourceState, Stored, StoreError,
-    Subscriber, SubscriberState, Target, Token, chats::ChatState,
+    Delivery, DeliveryState, Held, HubSubscription, Incident, Keep, OutboxCounts, PushSubscription,
+    Queued, Retained, Route, Sled, SourceState, StoreError, Stored, Subscriber, SubscriberState,
+    Target, Token, chats::ChatState,
 };
 use crate::config::Config;
 use crate::model::Item;
@@ -205,7 +205,6 @@ impl Store {
         on_backend!(self, b => b.flush())
     }
 
-
     // ---- outbox ----
 
     /// Queue deliveries outside a poll (a confirmation mail). Dedup applies.
@@ -307,7 +306,6 @@ impl Store {
         on_backend!(self, b => b.target_counts(target))
     }
 
-
     // ---- retention ----
 
     /// Apply `keep` to each source, then forget old records. One pass over the outbox
@@ -339,7 +337,6 @@ impl Store {
     pub fn size_on_disk(&self) -> Result<u64, StoreError> {
         on_backend!(self, b => b.size_on_disk())
     }
-
 
     // ---- subscribers ----
 
@@ -388,7 +385,6 @@ impl Store {
         on_backend!(self, b => b.take_token(token))
     }
 
-
     // ---- chats ----
 
     /// A chat's state (`None` also when the stored value is unreadable: logged; the
@@ -431,7 +427,6 @@ impl Store {
     pub fn set_incident(&self, key: &str, incident: Option<&Incident>) -> Result<(), StoreError> {
         on_backend!(self, b => b.set_incident(key, incident))
     }
-
 
     // ---- websub ----
 

@@ -20,11 +20,12 @@
 
 pub mod chats;
 pub mod coord;
+pub mod dump;
 mod health;
 mod interface;
-pub mod pg;
 mod keys;
 pub mod outbox;
+pub mod pg;
 pub mod retention;
 pub mod subscribers;
 pub mod websub;

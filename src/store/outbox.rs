@@ -167,20 +167,20 @@ pub fn delivery_id(target: &Target, what: &str) -> String {
 }
 
 /// `outbox` key: due time, then the sequence within what was queued together, then id.
-fn outbox_key(due: DateTime<Utc>, seq: u32, id: &str) -> Vec<u8> {
+pub(super) fn outbox_key(due: DateTime<Utc>, seq: u32, id: &str) -> Vec<u8> {
     let mut k = keys::ts_bytes(due.timestamp_millis()).to_vec();
     k.extend_from_slice(&seq.to_be_bytes());
     k.extend_from_slice(id.as_bytes());
     k
 }
 
-fn outbox_seq(key: &[u8]) -> u32 {
+pub(super) fn outbox_seq(key: &[u8]) -> u32 {
     key.get(8..12)
         .and_then(|b| b.try_into().ok())
         .map_or(0, u32::from_be_bytes)
 }
 
-fn outbox_due(key: &[u8]) -> Option<DateTime<Utc>> {
+pub(super) fn outbox_due(key: &[u8]) -> Option<DateTime<Utc>> {
     let ts = u64::from_be_bytes(key.get(..8)?.try_into().ok()?) ^ (1 << 63);
     DateTime::from_timestamp_millis(ts as i64)
 }
@@ -597,95 +597,5 @@ impl Sled {
             c.held += 1;
         }
         Ok(c)
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::store::Store;
-
-    fn target() -> Target {
-        Target::Email {
-            list: "daily".into(),
-            address: "a@example.org".into(),
-        }
-    }
-
-    fn delivery(what: &str) -> Delivery {
-        let target = target();
-        Delivery {
-            id: delivery_id(&target, what),
-            target,
-            payload: Payload::Confirm { token: "t".into() },
-            created: Utc::now(),
-            attempts: 0,
-            last_error: None,
-        }
-    }
-
-    #[test]
-    fn a_delivery_is_queued_once_and_closed_once() {
-        let dir = tempfile::tempdir().unwrap();
-        let store = Store::open(dir.path()).unwrap();
-        let d = delivery("x");
-        assert_eq!(store.queue(&[Route::Send(d.clone())]).unwrap(), 1);
-        assert_eq!(store.queue(&[Route::Send(d.clone())]).unwrap(), 0, "dedup");
-        let due = store.due(Utc::now(), 10).unwrap();
-        assert_eq!(due.len(), 1);
-        let later = Utc::now() + chrono::Duration::minutes(5);
-        store.retry(&due[0], later, "421 busy", &[]).unwrap();
-        assert!(store.due(Utc::now(), 10).unwrap().is_empty());
-        let due = store.due(later, 10).unwrap();
-        assert_eq!(due[0].delivery.attempts, 1);
-        store
-            .finish(&due[0], DeliveryState::Sent { at: Utc::now() })
-            .unwrap();
-        assert!(store.outbox().unwrap().is_empty());
-        assert!(matches!(
-            store.delivery_state(&d.id).unwrap(),
-            Some(DeliveryState::Sent { .. })
-        ));
-        assert_eq!(
-            store.queue(&[Route::Send(d)]).unwrap(),
-            0,
-            "sent stays sent"
-        );
-    }
-
-    #[test]
-    fn a_digest_takes_what_is_held_once() {
-        let dir = tempfile::tempdir().unwrap();
-        let store = Store::open(dir.path()).unwrap();
-        let hold = |n: i64| Route::Hold {
-            target: target(),
-            id: delivery_id(&target(), &n.to_string()),
-            sort_time: n,
-            held: Held {
-                item: ItemRef {
-                    source: "s".into(),
-                    id: n.to_string(),
-                },
-                status: ItemStatus::New,
-                keyword: None,
-            },
-        };
-        store.queue(&[hold(2), hold(1)]).unwrap();
-        assert_eq!(store.held(&target()).unwrap().len(), 2);
-        let make = |items: Vec<Held>| Delivery {
-            payload: Payload::Digest {
-                run: "08:00".into(),
-                items,
-            },
-            ..delivery("digest 08:00")
-        };
-        let d = store.take_digest(&target(), make).unwrap().unwrap();
-        let Payload::Digest { items, .. } = &d.payload else {
-            panic!()
-        };
-        assert_eq!(items[0].item.id, "1", "oldest first");
-        assert!(store.held(&target()).unwrap().is_empty());
-        assert!(store.take_digest(&target(), make).unwrap().is_none());
-        assert_eq!(store.outbox().unwrap().len(), 1);
     }
 }

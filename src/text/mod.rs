@@ -4,6 +4,7 @@
 //! - [`charset`]: bytes → text (BOM, HTTP header, XML prolog, `<meta>`, detection).
 //! - [`months`]: month names as dates are written.
 //! - [`nesting`]: HTML nested too deep flattened before a parser sees it.
+//! - `quick`: [`html_to_text`] of tidy HTML in one scan, without a parse.
 //! - [`redact`]: URLs as they may be shown (no credentials, no secret parameters).
 //!
 //! Stored revisions hash text made by [`html_to_text`], [`fold_whitespace`] and
@@ -13,6 +14,7 @@
 pub mod charset;
 pub mod months;
 pub mod nesting;
+mod quick;
 pub mod redact;
 pub mod url;
 
@@ -214,7 +216,25 @@ pub fn parse_fragment(html: &str) -> scraper::Html {
 
 /// HTML → plain text: lines broken at [`breaks_line`] tags, whitespace folded within
 /// lines, empty lines dropped, scripts and styles ignored.
+///
+/// Defined by a parse ([`html_to_text_by_parse`]); tidy HTML (what the sanitiser writes,
+/// most feed bodies) is read in one scan that gives the same text, and anything the
+/// scan cannot vouch for is parsed.
 pub fn html_to_text(html: &str) -> String {
+    match quick::text_of(html) {
+        Some(raw) => fold_lines(&raw),
+        None => html_to_text_by_parse(html),
+    }
+}
+
+/// Whether [`html_to_text`] reads `html` without parsing it (for tests and benchmarks).
+pub fn reads_quickly(html: &str) -> bool {
+    quick::text_of(html).is_some()
+}
+
+/// [`html_to_text`] by way of html5ever's tree: the definition the quick path is held
+/// to (tests compare the two).
+pub fn html_to_text_by_parse(html: &str) -> String {
     let doc = parse_fragment(html);
     let mut out = String::new();
     for node in doc.root_element().descendants() {
@@ -233,11 +253,28 @@ pub fn html_to_text(html: &str) -> String {
             _ => {}
         }
     }
-    out.lines()
-        .map(fold_whitespace)
-        .filter(|l| !l.is_empty())
-        .collect::<Vec<_>>()
-        .join("\n")
+    fold_lines(&out)
+}
+
+/// Each line's whitespace folded ([`fold_whitespace`]), empty lines dropped, lines
+/// joined by `\n`.
+fn fold_lines(raw: &str) -> String {
+    let mut out = String::with_capacity(raw.len());
+    for line in raw.split('\n') {
+        let mut words = line.split_whitespace();
+        let Some(first) = words.next() else {
+            continue;
+        };
+        if !out.is_empty() {
+            out.push('\n');
+        }
+        out.push_str(first);
+        for w in words {
+            out.push(' ');
+            out.push_str(w);
+        }
+    }
+    out
 }
 
 #[cfg(test)]

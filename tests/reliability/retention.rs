@@ -1,7 +1,7 @@
-//! Retention: a source keeps its newest `keep_items` and what it stored in the last
-//! `keep_days`; what goes leaves a tombstone, so a source that still lists it neither
-//! stores nor announces it again; items that deliveries still name stay until sent; and
-//! the database stops growing.
+//! Retention in the running daemon: an item retained away while its source still lists
+//! it is not announced again, the database stops growing, and the settings are read.
+//! What the store itself keeps and forgets is tested on every backend in
+//! `tests/store/retention.rs`.
 
 use super::item;
 use crate::notify::{D1, D2, D3, Rig};
@@ -11,81 +11,6 @@ use tidings::store::{
     Delivery, DeliveryState, Held, ItemRef, Keep, Payload, Route, Store, Stored, Target,
     delivery_id,
 };
-
-fn ids(store: &Store, source: &str) -> Vec<String> {
-    store
-        .newest_items(&[source.to_string()], |_| true, 1000)
-        .unwrap()
-        .into_iter()
-        .map(|i| i.id)
-        .collect()
-}
-
-#[test]
-fn a_source_over_its_count_keeps_its_newest_and_forgets_nothing_else() {
-    let dir = tempfile::tempdir().unwrap();
-    let store = Store::open(dir.path()).unwrap();
-    let old = Utc::now() - Duration::days(100);
-    let batch = |source: &str, n: usize| -> Vec<_> {
-        (0..n)
-            .map(|i| item(source, i, old + Duration::minutes(i as i64), 100))
-            .collect()
-    };
-    store.store_batch("s", batch("s", 10)).unwrap();
-    store.store_batch("other", batch("other", 3)).unwrap();
-    let keep = Keep { items: 4, days: 30 };
-    let r = store.retain("s", keep, Utc::now()).unwrap();
-    assert_eq!((r.removed, r.kept, r.pinned), (6, 4, 0), "{r:?}");
-    assert_eq!(ids(&store, "s"), ["i00009", "i00008", "i00007", "i00006"]);
-    assert_eq!(store.count_items("other"), 3, "other sources untouched");
-    assert_eq!(store.count_retired("s"), 6);
-    // Still listed by the source: not new, not stored, not even in a dry run.
-    assert!(store.diff_batch("s", batch("s", 10)).unwrap().is_empty());
-    assert!(store.store_batch("s", batch("s", 10)).unwrap().is_empty());
-    assert!(store.item("s", "i00000").unwrap().is_none());
-    assert!(store.retired("s", "i00000").unwrap());
-    // Running again changes nothing.
-    let again = store.retain("s", keep, Utc::now()).unwrap();
-    assert_eq!((again.removed, again.kept), (0, 4));
-}
-
-#[test]
-fn an_old_item_expires_and_the_limit_that_keeps_more_wins() {
-    let dir = tempfile::tempdir().unwrap();
-    let store = Store::open(dir.path()).unwrap();
-    let now = Utc::now();
-    // Five items stored 40 days ago, three yesterday.
-    let items: Vec<_> = (0..8)
-        .map(|i| {
-            let age = if i < 5 { 40 } else { 1 };
-            item(
-                "s",
-                i,
-                now - Duration::days(age) + Duration::minutes(i as i64),
-                100,
-            )
-        })
-        .collect();
-    store.store_batch("s", items.clone()).unwrap();
-    // Age alone (keep_items = 0): the old five go.
-    let r = store.retain("s", Keep { items: 0, days: 30 }, now).unwrap();
-    assert_eq!((r.removed, r.kept), (5, 3));
-    assert_eq!(ids(&store, "s"), ["i00007", "i00006", "i00005"]);
-
-    // Count and age together: the newest six stay although four of them are old.
-    let dir = tempfile::tempdir().unwrap();
-    let store = Store::open(dir.path()).unwrap();
-    store.store_batch("s", items).unwrap();
-    let r = store.retain("s", Keep { items: 6, days: 30 }, now).unwrap();
-    assert_eq!((r.removed, r.kept), (2, 6));
-    assert!(store.item("s", "i00001").unwrap().is_none());
-    assert!(store.item("s", "i00002").unwrap().is_some());
-    // Thirty days on, the count alone holds them.
-    let r = store
-        .retain("s", Keep { items: 6, days: 30 }, now + Duration::days(31))
-        .unwrap();
-    assert_eq!((r.removed, r.kept), (0, 6));
-}
 
 fn email() -> Target {
     Target::Email {
@@ -103,72 +28,6 @@ fn held(s: &Stored) -> Held {
         status: ItemStatus::New,
         keyword: None,
     }
-}
-
-#[test]
-fn items_named_by_queued_or_held_deliveries_stay_until_sent() {
-    let dir = tempfile::tempdir().unwrap();
-    let store = Store::open(dir.path()).unwrap();
-    let old = Utc::now() - Duration::days(100);
-    let items: Vec<_> = (0..5)
-        .map(|i| item("s", i, old + Duration::minutes(i as i64), 100))
-        .collect();
-    // Item 0 waits in the outbox, item 1 is held for a digest.
-    let route = |stored: &[Stored]| -> Vec<Route> {
-        let mut routes = Vec::new();
-        for s in stored {
-            let id = delivery_id(&email(), &s.item.id);
-            match s.item.id.as_str() {
-                "i00000" => routes.push(Route::Send(Delivery {
-                    id,
-                    target: email(),
-                    payload: Payload::Item(held(s)),
-                    created: Utc::now(),
-                    attempts: 0,
-                    last_error: None,
-                })),
-                "i00001" => routes.push(Route::Hold {
-                    target: email(),
-                    id,
-                    sort_time: s.item.sort_time(),
-                    held: held(s),
-                }),
-                _ => {}
-            }
-        }
-        routes
-    };
-    store.store_routed("s", items, &route).unwrap();
-    let keep = Keep { items: 1, days: 0 };
-    let r = store.retain("s", keep, Utc::now()).unwrap();
-    assert_eq!((r.removed, r.pinned, r.kept), (2, 2, 3), "{r:?}");
-    assert!(store.item("s", "i00000").unwrap().is_some());
-    assert!(store.item("s", "i00001").unwrap().is_some());
-
-    // The digest takes the held item into the outbox: still needed.
-    let digest = store
-        .take_digest(&email(), |items| Delivery {
-            id: delivery_id(&email(), "digest 1"),
-            target: email(),
-            payload: Payload::Digest {
-                run: "1".into(),
-                items,
-            },
-            created: Utc::now(),
-            attempts: 0,
-            last_error: None,
-        })
-        .unwrap();
-    assert!(digest.is_some());
-    assert_eq!(store.retain("s", keep, Utc::now()).unwrap().pinned, 2);
-    // Sent: now they may go.
-    for row in store.outbox().unwrap() {
-        store
-            .finish(&row, DeliveryState::Sent { at: Utc::now() })
-            .unwrap();
-    }
-    let r = store.retain("s", keep, Utc::now()).unwrap();
-    assert_eq!((r.removed, r.pinned, r.kept), (2, 0, 1), "{r:?}");
 }
 
 const LIST: &str = "[[list]]\nid = \"instant\"\ntitle = \"快讯\"\nfeeds = [\"all\"]\n";

@@ -4,7 +4,6 @@
 
 use std::path::PathBuf;
 
-pub mod pg;
 pub mod probe;
 
 /// The third-party corpus (`../shared/corpus`, or `$TIDINGS_CORPUS_DIR`).
@@ -41,6 +40,7 @@ pub fn extract_score_dir() -> PathBuf {
 
 pub mod botapi;
 pub mod daemon;
+pub mod pg;
 pub mod robots;
 pub mod server;
 pub mod smtp;

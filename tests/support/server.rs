@@ -62,6 +62,18 @@ struct Shared {
     seen: Arc<Mutex<Vec<Seen>>>,
     /// Woken on every request, so a test waits for one instead of polling a clock.
     arrived: Arc<tokio::sync::Notify>,
+    /// Requests being answered now, and the most there ever were at once.
+    in_flight: Arc<std::sync::atomic::AtomicUsize>,
+    most_in_flight: Arc<std::sync::atomic::AtomicUsize>,
+}
+
+/// Counts a request as in flight until its answer is built (after its delay).
+struct InFlight(Arc<std::sync::atomic::AtomicUsize>);
+
+impl Drop for InFlight {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, std::sync::atomic::Ordering::SeqCst);
+    }
 }
 
 pub struct FixtureServer {
@@ -117,6 +129,19 @@ impl FixtureServer {
         }
     }
 
+    /// The most requests this server was answering at one time (a delayed reply keeps
+    /// its request in flight for the delay).
+    pub fn most_in_flight(&self) -> usize {
+        self.shared
+            .most_in_flight
+            .load(std::sync::atomic::Ordering::SeqCst)
+    }
+
+    /// How many requests arrived, on every path.
+    pub fn request_count(&self) -> usize {
+        self.shared.seen.lock().unwrap().len()
+    }
+
     /// Requests received for `path`, oldest first.
     pub fn requests(&self, path: &str) -> Vec<Seen> {
         self.shared
@@ -131,6 +156,10 @@ impl FixtureServer {
 }
 
 async fn answer(s: Shared, req: Request<Body>) -> Response<Body> {
+    use std::sync::atomic::Ordering::SeqCst;
+    let now = s.in_flight.fetch_add(1, SeqCst) + 1;
+    s.most_in_flight.fetch_max(now, SeqCst);
+    let _in_flight = InFlight(s.in_flight.clone());
     let path = req.uri().path().to_string();
     s.seen.lock().unwrap().push(Seen {
         path: path.clone(),

@@ -55,12 +55,17 @@ pub(super) fn absolutize(html: &str, base: &Url) -> String {
             super::xml::decode_entities_into(value, &HashMap::new(), &mut decoded);
             let value = decoded.trim();
             // Absolute URLs stay byte for byte; only relative ones are resolved.
-            let relative = matches!(
-                Url::parse(value),
-                Err(url::ParseError::RelativeUrlWithoutBase)
-            );
+            let relative = !value.starts_with('#')
+                && matches!(
+                    Url::parse(value),
+                    Err(url::ParseError::RelativeUrlWithoutBase)
+                );
+            // Absolute URLs stay as written: no need to join them.
+            if !relative {
+                return caps[0].to_string();
+            }
             match base.join(value) {
-                Ok(url) if relative && !value.starts_with('#') => {
+                Ok(url) => {
                     let href = url.as_str().replace('&', "&amp;").replace('"', "&quot;");
                     format!("{}={quote}{href}{quote}", &caps[1])
                 }

@@ -4,7 +4,7 @@
 use super::{Pg, from_json, json};
 use crate::model::Item;
 use crate::store::retention::{FORGET_DELIVERIES_DAYS, FORGET_GONE_DAYS};
-use crate::store::{Keep, Payload, Retained, Route, SourceState, Stored, StoreError, compare};
+use crate::store::{Keep, Payload, Retained, Route, SourceState, StoreError, Stored, compare};
 use chrono::{DateTime, Duration, Utc};
 use std::collections::{HashMap, HashSet};
 use tokio_postgres::Transaction;

@@ -35,8 +35,17 @@ use tokio_postgres_rustls::MakeRustlsConnect;
 /// the next one.
 const MIGRATIONS: &[(i32, &str, &str)] = &[
     (1, "data", include_str!("../../../migrations/0001_data.sql")),
-    (2, "replicas", include_str!("../../../migrations/0002_replicas.sql")),
+    (
+        2,
+        "replicas",
+        include_str!("../../../migrations/0002_replicas.sql"),
+    ),
 ];
+
+/// The newest schema version this build knows.
+pub fn newest_schema() -> i32 {
+    MIGRATIONS.last().map_or(0, |m| m.0)
+}
 
 /// Key of the advisory lock held while migrating (any constant unlikely to collide).
 const MIGRATION_LOCK: i64 = 0x7469_6469_6e67_7301;
@@ -61,6 +70,14 @@ pub struct Pg {
 impl Pg {
     /// Connect to `url`, and migrate the schema to this build's version.
     pub fn connect(url: &str) -> Result<Pg, StoreError> {
+        let pg = Pg::open(url)?;
+        pg.migrate()?;
+        Ok(pg)
+    }
+
+    /// Connect to `url` and leave the schema as it is (`tidings migrate` shows the
+    /// version before migrating).
+    pub fn open(url: &str) -> Result<Pg, StoreError> {
         let shown = crate::config::redact_store_url(url);
         let mut config: Config = url.parse().map_err(|e| StoreError::Connect {
             url: shown.clone(),
@@ -88,7 +105,8 @@ impl Pg {
             replica: replica_name(),
             shown,
         };
-        pg.migrate()?;
+        // The first connection now: a wrong URL or password fails here, not later.
+        drop(pg.conn()?);
         Ok(pg)
     }
 
@@ -205,7 +223,10 @@ impl Pg {
                     .get(0);
                 let found = found.unwrap_or(0);
                 if found > newest {
-                    return Err(StoreError::SchemaAhead { found, known: newest });
+                    return Err(StoreError::SchemaAhead {
+                        found,
+                        known: newest,
+                    });
                 }
                 let mut applied = Vec::new();
                 for (v, name, sql) in MIGRATIONS {
@@ -235,6 +256,14 @@ impl Pg {
     /// The schema version of the database (0 when it has none yet).
     pub fn schema_version(&self) -> Result<i32, StoreError> {
         self.run(async |c| {
+            // A database never migrated has no table to ask (the name would not parse).
+            let table: bool = c
+                .query_one("SELECT to_regclass('schema_migrations') IS NOT NULL", &[])
+                .await?
+                .get(0);
+            if !table {
+                return Ok(0);
+            }
             let row = c
                 .query_one(
                     "SELECT coalesce((SELECT max(version) FROM schema_migrations), 0)",

@@ -1,0 +1,50 @@
+//! What the store keeps resident once a daemon has touched everything in it: opens a
+//! data directory (run `benches/daemon/run.sh` first; its store is at
+//! `target/daemon-bench/tidings-N/data`), reads every source's state and every stored
+//! item, and prints the resident memory after each step, with the items dropped again.
+//! What stays is sled's page cache and its own structures, not the items read.
+//!
+//!   cargo run --release --example store-rss -- target/daemon-bench/tidings-1000/data 1000
+
+use std::path::PathBuf;
+use tidings::store::Store;
+
+fn rss() -> String {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmRSS:"))
+                .map(|l| l["VmRSS:".len()..].trim().to_string())
+        })
+        .unwrap_or_else(|| "unknown".into())
+}
+
+fn main() -> anyhow::Result<()> {
+    let mut args = std::env::args().skip(1);
+    let dir = PathBuf::from(args.next().unwrap_or_else(|| "data".into()));
+    let n: usize = args.next().map_or(Ok(1000), |s| s.parse())?;
+    println!("start: {}", rss());
+    let store = Store::open(&dir)?;
+    println!("store opened: {}", rss());
+    let sources: Vec<String> = (0..n).map(|i| format!("f{i}")).collect();
+    let mut states = 0;
+    for s in &sources {
+        states += usize::from(store.source_state(s)?.last_poll.is_some());
+    }
+    println!("{states} source states read: {}", rss());
+    let items = store.newest_items(&sources, |_| true, usize::MAX)?;
+    let bytes: usize = items
+        .iter()
+        .map(|i| i.content_html.as_ref().map_or(0, |c| c.len()))
+        .sum();
+    println!(
+        "{} items read ({:.1} MB of content): {}",
+        items.len(),
+        bytes as f64 / 1e6,
+        rss()
+    );
+    drop(items);
+    println!("items dropped (what sled keeps): {}", rss());
+    Ok(())
+}
