@@ -12,7 +12,7 @@ use std::net::SocketAddr;
 
 /// How a command reaches the database (`tidings chats list` shares this).
 pub(super) enum Access {
-    Local(Store),
+    Local(Box<Store>),
     Daemon {
         base: String,
         token: String,
@@ -23,7 +23,7 @@ pub(super) enum Access {
 /// The database itself, or the running daemon when it holds it.
 pub(super) fn access(config: &Config) -> anyhow::Result<Access> {
     match Store::open_configured(config) {
-        Ok(store) => Ok(Access::Local(store)),
+        Ok(store) => Ok(Access::Local(Box::new(store))),
         Err(e @ StoreError::Locked { .. }) => {
             let Some(token) = config.daemon.admin_token.clone() else {
                 anyhow::bail!(
