@@ -10,20 +10,9 @@ use std::sync::Arc;
 use tidings::store::pg::Pg;
 use tidings::store::*;
 
-/// A fresh database on the server `TIDINGS_POSTGRES_URL` names (its URL).
-fn database(tag: &str) -> String {
-    let base = std::env::var("TIDINGS_POSTGRES_URL").unwrap_or_else(|_| {
-        panic!("the PostgreSQL tests need TIDINGS_POSTGRES_URL=postgres://user@host:port/db")
-    });
-    let name = format!(
-        "pgpeople_{tag}_{}_{:x}",
-        std::process::id(),
-        rand::random::<u32>()
-    );
-    sql(&base, &format!("CREATE DATABASE {name}"));
-    let mut url = url::Url::parse(&base).unwrap();
-    url.set_path(&format!("/{name}"));
-    url.to_string()
+/// A fresh database on the tests' PostgreSQL server (its URL).
+fn database(_tag: &str) -> String {
+    crate::support::pg::database()
 }
 
 /// Run SQL on `url` directly (what the store's own methods do not show or do).
@@ -93,6 +82,7 @@ fn push(source: &str) -> PushSubscription {
 }
 
 #[test]
+#[cfg_attr(no_postgres, ignore = "needs PostgreSQL")]
 fn subscribers_tokens_chats_and_websub_behave_as_on_sled() {
     let url = database("people");
     let store = Store::postgres(&url).unwrap();
@@ -238,6 +228,7 @@ fn subscribers_tokens_chats_and_websub_behave_as_on_sled() {
 }
 
 #[test]
+#[cfg_attr(no_postgres, ignore = "needs PostgreSQL")]
 fn two_replicas_take_a_token_once_and_both_chat_changes_land() {
     let url = database("race");
     let a = Arc::new(Store::postgres(&url).unwrap());
@@ -332,6 +323,7 @@ fn config(dir: &Path, url: Option<&str>) -> String {
 }
 
 #[test]
+#[cfg_attr(no_postgres, ignore = "needs PostgreSQL")]
 fn migrate_reports_versions_keeps_older_data_and_refuses_a_newer_schema() {
     let url = database("migrate");
     let dir = tempfile::tempdir().unwrap();
@@ -544,6 +536,7 @@ fn lines(path: &Path) -> Vec<String> {
 }
 
 #[test]
+#[cfg_attr(no_postgres, ignore = "needs PostgreSQL")]
 fn export_and_import_move_an_installation_between_sled_and_postgres_and_back() {
     let dir = tempfile::tempdir().unwrap();
     let sled_cfg = config(&dir.path().join("sled"), None);
