@@ -36,6 +36,7 @@ use tokio_postgres_rustls::MakeRustlsConnect;
 const MIGRATIONS: &[(i32, &str, &str)] = &[
     (1, "data", include_str!("../../../migrations/0001_data.sql")),
     (2, "replicas", include_str!("../../../migrations/0002_replicas.sql")),
+    (3, "outbox_claims", include_str!("../../../migrations/0003_outbox_claims.sql")),
 ];
 
 /// Key of the advisory lock held while migrating (any constant unlikely to collide).
