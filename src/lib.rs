@@ -18,9 +18,11 @@
 //! - [`discover`]: a site's home page → its feeds and news columns (`tidings discover`).
 //! - [`process`]: entries → items: canonical URLs, stable ids, revisions, sanitising.
 //! - [`filter`]: which items a feed takes: the one rule publish and notify share.
-//! - [`store`]: sled; dedup lives here: storing a batch returns only what is new or
-//!   updated, and queues its deliveries in the same transaction; retention keeps it
-//!   bounded, and an unreadable value is skipped, never fatal.
+//! - [`store`]: one interface, two backends: sled (embedded, the default) and PostgreSQL
+//!   (`[store] url`, shared by several `tidings run` replicas through leases). Dedup lives
+//!   here: storing a batch returns only what is new or updated, and queues its
+//!   deliveries in the same transaction; retention keeps it bounded, and an unreadable
+//!   value is skipped, never fatal.
 //! - [`poll`]: one source, end to end: fetch → parse → extract → process → store.
 //! - [`isolate`]: a panic while polling is that source's error; CPU-heavy stages run on
 //!   blocking threads, one per core.
