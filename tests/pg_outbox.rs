@@ -131,15 +131,15 @@ fn two_replicas_claiming_at_once_split_by_target() {
     for round in 0..5 {
         let go = Arc::new(Barrier::new(2));
         let (ra, rb) = std::thread::scope(|s| {
-            let claim = |store: &Store| {
-                let go = go.clone();
-                move || {
-                    go.wait();
-                    store.due(later, 12).unwrap()
-                }
-            };
-            let ja = s.spawn(claim(&a));
-            let jb = s.spawn(claim(&b));
+            let (ga, gb) = (go.clone(), go.clone());
+            let ja = s.spawn(|| {
+                ga.wait();
+                a.due(later, 12).unwrap()
+            });
+            let jb = s.spawn(|| {
+                gb.wait();
+                b.due(later, 12).unwrap()
+            });
             (ja.join().unwrap(), jb.join().unwrap())
         });
         assert!(ids(&ra).is_disjoint(&ids(&rb)), "round {round}: a row went to both");
@@ -442,4 +442,63 @@ fn throughput() {
             ROWS as f64 / secs
         );
     }
+}
+
+/// An item stored with its routes is one transaction: the item and its deliveries are
+/// there together, a second poll finding the same item queues nothing, and the rows
+/// come due on any replica.
+#[test]
+fn an_item_and_its_deliveries_are_stored_together() {
+    let url = database();
+    let (a, b) = (replica(&url), replica(&url));
+    let t = chat(-5);
+    let item = tidings::model::Item {
+        source: "s".into(),
+        id: "n1".into(),
+        url: Some("http://example.org/s/n1.html".into()),
+        title: "消息一".into(),
+        subtitle: None,
+        published: None,
+        updated: None,
+        author: None,
+        origin: None,
+        summary: None,
+        content_text: Some("内容".into()),
+        content_html: None,
+        first_seen: now(),
+        revision: 1,
+    };
+    let route = |stored: &[tidings::store::Stored]| -> Vec<Route> {
+        stored
+            .iter()
+            .flat_map(|s| {
+                [
+                    Route::Send(delivery(&t, &s.item.id)),
+                    Route::Hold {
+                        target: chat(-6),
+                        id: delivery_id(&chat(-6), &s.item.id),
+                        sort_time: 1,
+                        held: Held {
+                            item: ItemRef {
+                                source: s.item.source.clone(),
+                                id: s.item.id.clone(),
+                            },
+                            status: s.status,
+                            keyword: None,
+                        },
+                    },
+                ]
+            })
+            .collect()
+    };
+    assert_eq!(a.store_routed("s", vec![item.clone()], &route).unwrap().len(), 1);
+    assert!(a.item("s", "n1").unwrap().is_some());
+    assert_eq!(b.held(&chat(-6)).unwrap().len(), 1);
+    let rows = b.due(now() + Duration::milliseconds(1), 10).unwrap();
+    assert_eq!(rows.len(), 1);
+    assert_eq!(rows[0].delivery.id, delivery_id(&t, "n1"));
+    // The same item again: nothing new, nothing queued.
+    assert!(a.store_routed("s", vec![item], &route).unwrap().is_empty());
+    assert_eq!(a.outbox().unwrap().len(), 1);
+    assert_eq!(a.held(&chat(-6)).unwrap().len(), 1);
 }

@@ -61,7 +61,7 @@ fn lease_secs() -> f64 {
     LEASE.as_secs_f64()
 }
 
-/// A stored outbox row, decoded; `Err` carries what could not be read.
+/// An outbox row as read, before its body is decoded.
 struct Row {
     id: String,
     due: DateTime<Utc>,
@@ -374,7 +374,7 @@ impl Pg {
                                     claimed_by = NULL, lease_until = NULL
                                 FROM input i WHERE o.id = i.id
                                 RETURNING o.id)
-                 INSERT INTO deliveries (id, state) SELECT id, $5 FROM moved
+                 INSERT INTO deliveries (id, state) SELECT id, $5::jsonb FROM moved
                  ON CONFLICT (id) DO UPDATE SET state = excluded.state",
                 &[&ids, &seqs, &bodies, &at, &state],
             )
@@ -400,7 +400,7 @@ impl Pg {
         self.tx(async |tx| {
             tx.execute(
                 "WITH gone AS (DELETE FROM outbox WHERE id = ANY($1))
-                 INSERT INTO deliveries (id, state) SELECT id, $2 FROM unnest($1::text[]) AS id
+                 INSERT INTO deliveries (id, state) SELECT id, $2::jsonb FROM unnest($1::text[]) AS id
                  ON CONFLICT (id) DO UPDATE SET state = excluded.state",
                 &[&ids, &merged],
             )
