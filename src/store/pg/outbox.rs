@@ -144,9 +144,7 @@ pub(super) async fn record_routes(
     }
     let due = ms(now);
     let new_delivery = tx
-        .prepare(
-            "INSERT INTO deliveries (id, state) VALUES ($1, $2) ON CONFLICT (id) DO NOTHING",
-        )
+        .prepare("INSERT INTO deliveries (id, state) VALUES ($1, $2) ON CONFLICT (id) DO NOTHING")
         .await?;
     let queued = super::json(&DeliveryState::Queued { due: now });
     let held_state = super::json(&DeliveryState::Held);
@@ -471,8 +469,10 @@ impl Pg {
     /// (`None` also when the record is unreadable: logged.)
     pub fn delivery_state(&self, id: &str) -> Result<Option<DeliveryState>, StoreError> {
         let row = self.run(async |c| {
-            Ok(c.query_opt("SELECT state FROM deliveries WHERE id = $1", &[&id])
-                .await?)
+            Ok(
+                c.query_opt("SELECT state FROM deliveries WHERE id = $1", &[&id])
+                    .await?,
+            )
         })?;
         Ok(row.and_then(|r| super::from_json("deliveries", id, r.get(0))))
     }
@@ -505,7 +505,10 @@ impl Pg {
                 .execute(
                     "INSERT INTO deliveries (id, state) VALUES ($1, $2)
                      ON CONFLICT (id) DO NOTHING",
-                    &[&delivery.id, &super::json(&DeliveryState::Queued { due: now })],
+                    &[
+                        &delivery.id,
+                        &super::json(&DeliveryState::Queued { due: now }),
+                    ],
                 )
                 .await?;
             if new == 0 {
@@ -556,9 +559,7 @@ impl Pg {
 
     /// Counts over the rows whose target matches `filter` (SQL on `target`, with `$1`).
     fn counts(&self, filter: &str, arg: &str) -> Result<OutboxCounts, StoreError> {
-        let rows_sql = format!(
-            "SELECT id, body FROM outbox WHERE {filter} ORDER BY due, seq, id"
-        );
+        let rows_sql = format!("SELECT id, body FROM outbox WHERE {filter} ORDER BY due, seq, id");
         let held_sql = format!("SELECT count(*) FROM held WHERE {filter}");
         let params: [&(dyn ToSql + Sync); 1] = [&arg];
         let (rows, held) = self.run(async |c| {
