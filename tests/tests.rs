@@ -17,6 +17,7 @@ mod list_corpus;
 mod list_fixtures;
 mod notify;
 mod opml;
+mod pg_outbox;
 mod poll;
 mod poll_html;
 mod publish;

@@ -242,7 +242,8 @@ pub(super) fn record_routes(
 /// One row of the outbox, with the key the worker must hand back.
 #[derive(Debug, Clone)]
 pub struct Queued {
-    key: Vec<u8>,
+    /// The row's key: sled's outbox key; the delivery id on PostgreSQL.
+    pub(in crate::store) key: Vec<u8>,
     pub due: DateTime<Utc>,
     /// The order among rows due at the same time.
     pub seq: u32,

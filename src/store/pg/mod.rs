@@ -40,6 +40,11 @@ const MIGRATIONS: &[(i32, &str, &str)] = &[
         "replicas",
         include_str!("../../../migrations/0002_replicas.sql"),
     ),
+    (
+        3,
+        "outbox_claims",
+        include_str!("../../../migrations/0003_outbox_claims.sql"),
+    ),
 ];
 
 /// The newest schema version this build knows.
