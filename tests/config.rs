@@ -16,6 +16,7 @@ fn env(name: &str) -> Option<String> {
         "DINGTALK_TOKEN" => Some("ding-token".into()),
         "DINGTALK_SECRET" => Some("SEC-ding".into()),
         "TIDINGS_ADMIN_TOKEN" => Some("0123456789abcdef0123456789abcdef".into()),
+        "PGPASSWORD" => Some("pg-pass".into()),
         _ => None,
     }
 }
@@ -144,6 +145,15 @@ fn example_optional_sections_parse_when_enabled() {
     assert!(hook.url.as_str().ends_with("access_token=ding-token"));
     assert_eq!(hook.secret.as_deref(), Some("SEC-ding"));
     assert!(config.fetch.user_agent.contains("example.org/contact"));
+    let store = config.store.url.as_ref().unwrap();
+    assert_eq!(
+        store.expose(),
+        "postgres://tidings:pg-pass@db.example.internal/tidings"
+    );
+    assert!(
+        !format!("{store:?}").contains("pg-pass"),
+        "the password never reaches a log"
+    );
 }
 
 // ---- valid files -------------------------------------------------------------------------

@@ -95,11 +95,12 @@ fn two_replicas_claiming_at_once_split_by_target() {
         let go = Arc::new(Barrier::new(2));
         let (ra, rb) = std::thread::scope(|s| {
             let (ga, gb) = (go.clone(), go.clone());
-            let ja = s.spawn(|| {
+            let (a, b) = (&a, &b);
+            let ja = s.spawn(move || {
                 ga.wait();
                 a.due(later, 12).unwrap()
             });
-            let jb = s.spawn(|| {
+            let jb = s.spawn(move || {
                 gb.wait();
                 b.due(later, 12).unwrap()
             });

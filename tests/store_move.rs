@@ -317,6 +317,7 @@ fn config(dir: &Path, url: Option<&str>) -> String {
          [[feed]]\nid = \"all\"\nsources = [\"*\"]\n",
         dir.join("data").display().to_string()
     );
+    std::fs::create_dir_all(dir).unwrap();
     let path = dir.join("feeds.toml");
     std::fs::write(&path, text).unwrap();
     path.display().to_string()

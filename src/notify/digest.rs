@@ -128,7 +128,7 @@ pub async fn digest_loop(notifier: Arc<Notifier>, owner: DigestOwner, cancel: Ca
         }
         last_local = Some(next.local);
         // With replicas, the firing runs once: on the replica that claims it.
-        let key = format!("digest:{name}:{}", next.local.format("%Y-%m-%dT%H:%M"));
+        let key = format!("digest:{name}:{}", next.local.format("%Y-%m-%dT%H:%M:%S"));
         let following = schedule::next_after(&cron, tz, next.local)
             .and_then(|n| (n.at - Utc::now()).to_std().ok())
             .unwrap_or(Duration::from_secs(86_400));

@@ -53,6 +53,9 @@ use tracing::warn;
 
 /// The longest the worker sleeps without looking at the outbox.
 const IDLE: Duration = Duration::from_secs(60);
+/// The same with replicas: rows another replica queued, or left when it died and its
+/// lease ended, wake nobody here, so the outbox is looked at this often.
+const IDLE_SHARED: Duration = Duration::from_secs(5);
 
 #[derive(Debug, thiserror::Error)]
 pub enum NotifyError {
@@ -181,12 +184,17 @@ impl Notifier {
             if cancel.is_cancelled() {
                 return;
             }
+            let idle = if self.store.replica().is_some() {
+                IDLE_SHARED
+            } else {
+                IDLE
+            };
             let wait = match self.store.next_due() {
                 Ok(Some(due)) => (due - chrono::Utc::now())
                     .to_std()
                     .unwrap_or_default()
-                    .min(IDLE),
-                _ => IDLE,
+                    .min(idle),
+                _ => idle,
             };
             tokio::select! {
                 _ = cancel.cancelled() => return,

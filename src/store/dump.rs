@@ -898,7 +898,12 @@ impl Pg {
                     }
                     (Record::Quarantine { table, key, value }, _) => {
                         tx.execute(
-                            "INSERT INTO quarantine (tbl, key, value) VALUES ($1, $2, $3)",
+                            // No key of its own: an import over a store that holds the
+                            // row already (`--force`) must not add it twice.
+                            "INSERT INTO quarantine (tbl, key, value)
+                             SELECT $1::text, $2::text, $3::text
+                             WHERE NOT EXISTS (SELECT 1 FROM quarantine
+                                 WHERE tbl = $1::text AND key = $2::text AND value = $3::text)",
                             &[table, key, value],
                         )
                         .await?;

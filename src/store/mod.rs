@@ -84,8 +84,6 @@ pub enum StoreError {
         "the PostgreSQL database has schema version {found}, newer than this tidings ({known}); upgrade tidings"
     )]
     SchemaAhead { found: i32, known: i32 },
-    #[error("not available on this backend yet: {0}")]
-    Unsupported(&'static str),
 }
 
 /// What the daemon remembers about a source between polls.
