@@ -230,7 +230,7 @@ async fn shutdown_signal() {
 async fn replica_beat(store: &Arc<Store>, listen: &str, beats: u64) {
     let store = store.clone();
     let listen = listen.to_string();
-    let purge = beats % (3600 / HEARTBEAT.as_secs()) == 0;
+    let purge = beats.is_multiple_of(3600 / HEARTBEAT.as_secs());
     let done = tokio::task::spawn_blocking(move || {
         store.beat(Some(&listen))?;
         if purge {

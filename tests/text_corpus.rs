@@ -85,10 +85,11 @@ fn quick_text_is_the_parsed_text() {
         };
         let what = path.display().to_string();
         for e in &feed.entries {
-            for field in [&e.title, &e.summary, &e.author, &e.content_html] {
-                if let Some(s) = field {
-                    tally.compare(&what, s);
-                }
+            for s in [&e.title, &e.summary, &e.author, &e.content_html]
+                .into_iter()
+                .flatten()
+            {
+                tally.compare(&what, s);
             }
             if let Some(c) = &e.content_html {
                 tally.compare_sanitised(&what, c, Some(&url));

@@ -581,7 +581,7 @@ fn quarantine_order(r: &Record) -> (&str, &str, &str) {
 
 /// Per kind: the SQL reading it in dump order (key columns, then the value), and the
 /// table's name for the unreadable-row count.
-const PG_EXPORT: &[(&str, &'static str, &str)] = &[
+const PG_EXPORT: &[(&str, &str, &str)] = &[
     (
         "item",
         "items",

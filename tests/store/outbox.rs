@@ -263,7 +263,7 @@ store_tests! {
         assert!(store.held(&email()).unwrap().is_empty());
         assert_eq!(store.held(&other).unwrap().len(), 1, "other targets keep theirs");
         assert!(store.take_digest(&email(), |items| digest(&email(), "08:00", items)).unwrap().is_none());
-        assert_eq!(ids(&store.outbox().unwrap()), [d.id.clone()]);
+        assert_eq!(ids(&store.outbox().unwrap()), std::slice::from_ref(&d.id));
         // The same run again (a restart within the same firing) takes nothing: what
         // was held since waits for the next run.
         store.queue(&[hold(&email(), 4)]).unwrap();
