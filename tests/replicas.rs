@@ -378,8 +378,16 @@ fn items(range: std::ops::Range<usize>) -> Vec<(String, String)> {
         .collect()
 }
 
-/// One statement's single integer answer, on a thread of its own (tests run in a runtime).
+/// One statement's single integer answer.
 fn count(url: &str, query: &str) -> i64 {
+    answer(url, query)
+}
+
+/// One statement's single answer, on a thread of its own (tests run in a runtime).
+fn answer<T>(url: &str, query: &str) -> T
+where
+    T: for<'a> tokio_postgres::types::FromSql<'a> + Send + 'static,
+{
     let (url, query) = (url.to_string(), query.to_string());
     std::thread::spawn(move || {
         let rt = tokio::runtime::Builder::new_current_thread()
@@ -391,10 +399,10 @@ fn count(url: &str, query: &str) -> i64 {
                 .await
                 .unwrap();
             let connection = tokio::spawn(connection);
-            let n: i64 = client.query_one(&query, &[]).await.unwrap().get(0);
+            let value: T = client.query_one(&query, &[]).await.unwrap().get(0);
             drop(client);
             let _ = connection.await;
-            n
+            value
         })
     })
     .join()
@@ -594,7 +602,7 @@ async fn a_replica_killed_mid_burst_loses_nothing_and_duplicates_at_most_the_sen
     );
     until("two messages", || robots.received("/json").len() >= 2).await;
     // Kill the replica that holds the robot's rows (the other one waits behind its lease).
-    let holder = pg_text(
+    let holder: String = answer(
         &url,
         "SELECT coalesce(max(claimed_by), '') FROM outbox WHERE lease_until > now()",
     );
@@ -657,27 +665,4 @@ async fn a_replica_killed_mid_burst_loses_nothing_and_duplicates_at_most_the_sen
         8,
         "each delivery recorded sent once"
     );
-}
-
-/// One statement's single text answer.
-fn pg_text(url: &str, query: &str) -> String {
-    let (url, query) = (url.to_string(), query.to_string());
-    std::thread::spawn(move || {
-        let rt = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .unwrap();
-        rt.block_on(async {
-            let (client, connection) = tokio_postgres::connect(&url, tokio_postgres::NoTls)
-                .await
-                .unwrap();
-            let connection = tokio::spawn(connection);
-            let s: String = client.query_one(&query, &[]).await.unwrap().get(0);
-            drop(client);
-            let _ = connection.await;
-            s
-        })
-    })
-    .join()
-    .unwrap()
 }

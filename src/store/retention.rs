@@ -103,7 +103,23 @@ pub(super) fn still_listed(bytes: &[u8], now: DateTime<Utc>) -> Option<Vec<u8>> 
 }
 
 /// (source, id) of every item a queued delivery or a held digest row names.
-type Pinned = HashSet<(String, String)>;
+pub(super) type Pinned = HashSet<(String, String)>;
+
+/// Add the items a queued delivery names to `pinned` (both backends' retention).
+pub(super) fn pin(payload: Payload, pinned: &mut Pinned) {
+    match payload {
+        Payload::Item(h) => {
+            pinned.insert((h.item.source, h.item.id));
+        }
+        Payload::Digest { items, .. } => {
+            pinned.extend(items.into_iter().map(|h| (h.item.source, h.item.id)));
+        }
+        Payload::Feed { items, .. } => {
+            pinned.extend(items.into_iter().map(|r| (r.source, r.id)));
+        }
+        Payload::Confirm { .. } | Payload::Alert { .. } => {}
+    }
+}
 
 impl Sled {
     /// Apply `keep` to each source, then forget old records. One pass over the outbox
@@ -149,18 +165,7 @@ impl Sled {
             let Some(d) = decode_or_skip::<Delivery>("outbox", &key, &value) else {
                 continue;
             };
-            match d.payload {
-                Payload::Item(h) => {
-                    pinned.insert((h.item.source, h.item.id));
-                }
-                Payload::Digest { items, .. } => {
-                    pinned.extend(items.into_iter().map(|h| (h.item.source, h.item.id)));
-                }
-                Payload::Feed { items, .. } => {
-                    pinned.extend(items.into_iter().map(|r| (r.source, r.id)));
-                }
-                Payload::Confirm { .. } | Payload::Alert { .. } => {}
-            }
+            pin(d.payload, &mut pinned);
         }
         Ok(pinned)
     }

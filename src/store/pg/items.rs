@@ -3,8 +3,8 @@
 
 use super::{Pg, from_json, json};
 use crate::model::Item;
-use crate::store::retention::{FORGET_DELIVERIES_DAYS, FORGET_GONE_DAYS};
-use crate::store::{Keep, Payload, Retained, Route, SourceState, StoreError, Stored, compare};
+use crate::store::retention::{FORGET_DELIVERIES_DAYS, FORGET_GONE_DAYS, Pinned, pin};
+use crate::store::{Keep, Retained, Route, SourceState, StoreError, Stored, compare};
 use chrono::{DateTime, Duration, Utc};
 use std::collections::{HashMap, HashSet};
 use tokio_postgres::Transaction;
@@ -13,9 +13,6 @@ use tokio_postgres::Transaction;
 const CHUNK: usize = 256;
 /// Rows read per query when walking items newest first.
 const PAGE: i64 = 256;
-
-/// (source, id) of every item a queued delivery or a held digest row names.
-type Pinned = HashSet<(String, String)>;
 
 /// `source/id`, for logs of unreadable rows.
 fn item_key(source: &str, id: &str) -> String {
@@ -386,18 +383,7 @@ impl Pg {
                 let Some(d) = from_json::<crate::store::Delivery>("outbox", &id, row.get(1)) else {
                     continue;
                 };
-                match d.payload {
-                    Payload::Item(h) => {
-                        pinned.insert((h.item.source, h.item.id));
-                    }
-                    Payload::Digest { items, .. } => {
-                        pinned.extend(items.into_iter().map(|h| (h.item.source, h.item.id)));
-                    }
-                    Payload::Feed { items, .. } => {
-                        pinned.extend(items.into_iter().map(|r| (r.source, r.id)));
-                    }
-                    Payload::Confirm { .. } | Payload::Alert { .. } => {}
-                }
+                pin(d.payload, &mut pinned);
             }
             Ok(pinned)
         })
