@@ -234,7 +234,8 @@ impl Store {
     }
 
     /// Put a row back for another attempt at `due`, counting the failure,
-    /// and the same target's `rest` behind it, in one transaction.
+    /// and the same target's `rest` behind it, in one transaction (a postponement of
+    /// the failed row and the rest, so both backends share it).
     pub fn retry(
         &self,
         row: &Queued,
@@ -242,7 +243,13 @@ impl Store {
         error: &str,
         rest: &[Queued],
     ) -> Result<(), StoreError> {
-        on_backend!(self, b => b.retry(row, due, error, rest))
+        let mut failed = row.clone();
+        failed.delivery.attempts += 1;
+        failed.delivery.last_error = Some(error.to_string());
+        let mut rows = Vec::with_capacity(rest.len() + 1);
+        rows.push(failed);
+        rows.extend_from_slice(rest);
+        self.postpone(&rows, due, row.seq)
     }
 
     /// Move rows to `due` in the order given, numbered from `first_seq`, without counting

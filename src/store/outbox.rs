@@ -368,24 +368,6 @@ impl Sled {
         Ok(())
     }
 
-    /// Put a row back for another attempt at `due`, counting the failure,
-    /// and the same target's `rest` behind it, in one transaction.
-    pub fn retry(
-        &self,
-        row: &Queued,
-        due: DateTime<Utc>,
-        error: &str,
-        rest: &[Queued],
-    ) -> Result<(), StoreError> {
-        let mut failed = row.clone();
-        failed.delivery.attempts += 1;
-        failed.delivery.last_error = Some(error.to_string());
-        let mut rows = Vec::with_capacity(rest.len() + 1);
-        rows.push(failed);
-        rows.extend_from_slice(rest);
-        self.postpone(&rows, due, row.seq)
-    }
-
     /// Move rows to `due` in the order given, numbered from `first_seq`, without counting
     /// a failure: the rest of a chat's queue waits behind a row that a flood limit or a
     /// failure put back.

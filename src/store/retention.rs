@@ -78,7 +78,7 @@ pub struct Retained {
 }
 
 impl Retained {
-    fn add(&mut self, o: &Retained) {
+    pub(super) fn add(&mut self, o: &Retained) {
         self.removed += o.removed;
         self.pinned += o.pinned;
         self.kept += o.kept;

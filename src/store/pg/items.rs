@@ -346,10 +346,7 @@ impl Pg {
         let pinned = self.pinned()?;
         let mut total = Retained::default();
         for (source, keep) in sources {
-            let r = self.retain_source(source, *keep, now, &pinned)?;
-            total.removed += r.removed;
-            total.pinned += r.pinned;
-            total.kept += r.kept;
+            total.add(&self.retain_source(source, *keep, now, &pinned)?);
         }
         total.forgotten = self.forget_records(now)?;
         Ok(total)

@@ -325,24 +325,6 @@ impl Pg {
         })
     }
 
-    /// Put a row back for another attempt at `due`, counting the failure, and the same
-    /// target's `rest` behind it, in one statement; they are free again for anyone.
-    pub fn retry(
-        &self,
-        row: &Queued,
-        due: DateTime<Utc>,
-        error: &str,
-        rest: &[Queued],
-    ) -> Result<(), StoreError> {
-        let mut failed = row.clone();
-        failed.delivery.attempts += 1;
-        failed.delivery.last_error = Some(error.to_string());
-        let mut rows = Vec::with_capacity(rest.len() + 1);
-        rows.push(failed);
-        rows.extend_from_slice(rest);
-        self.postpone(&rows, due, row.seq)
-    }
-
     /// Move rows to `due` in the order given, numbered from `first_seq`, without counting
     /// a failure, and release them. A row no longer in the outbox (another replica
     /// closed it after this one's lease ran out) is not brought back.
