@@ -167,12 +167,17 @@ pub(crate) fn headline(
             .filter(|n| within(&n.text, t))
             .min_by(|a, b| a.rank.cmp(&b.rank).then(a.gap.total_cmp(&b.gap)))
     {
-        // Equal but for case, spacing or the kind of quotes and dashes: the metadata's
-        // spelling (readers' tools and the heading's CSS disagree on which to show;
-        // metadata is what other tools give too).
-        let same = title_key(&n.text) == title_key(t);
+        // Equal but for case or spacing: the metadata's spelling (a heading's CSS may
+        // change its case). Equal but for the kind of quotes and dashes: the heading's
+        // (`„finished“`, `d’actions`, `–` where a CMS flattened them to ASCII in
+        // `og:title`).
+        let same_case = compact(&n.text).to_lowercase() == compact(t).to_lowercase();
         return Headline {
-            title: Some(if same { t.to_string() } else { n.text.clone() }),
+            title: Some(if same_case {
+                t.to_string()
+            } else {
+                n.text.clone()
+            }),
             node: Some(n.node),
         };
     }
@@ -218,15 +223,23 @@ pub(crate) fn headline(
     }
 }
 
-/// Whether a heading prints `title` and more after it (a second part, a count): at
-/// most twice as long, starting with the whole title.
+/// Whether a heading prints `title` and more after it (a second part, a count) or a
+/// catchword before it: at most twice as long, holding the whole title.
 fn extends(heading: &str, title: &str) -> bool {
     let (h, t) = (
         compact(heading).to_lowercase(),
         compact(title).to_lowercase(),
     );
     let (nh, nt) = (h.chars().count(), t.chars().count());
-    if nt < 12 || nh <= nt + 3 || nh > nt * 2 + 10 || nh > 160 || !h.starts_with(&t) {
+    if nt < 12 || nh <= nt + 3 || nh > nt * 2 + 10 || nh > 160 {
+        return false;
+    }
+    // A quote or a catchword printed before it (`"Pure Leere": Title`).
+    if let Some(head) = h.strip_suffix(&t) {
+        let head = head.trim_end();
+        return head.ends_with(':') && head.chars().count() <= 40;
+    }
+    if !h.starts_with(&t) {
         return false;
     }
     // The rest must read as the title's second part (` (5 Examples)`, ` – was ist

@@ -43,6 +43,12 @@ pub(crate) struct PageMeta {
     pub times: Vec<(usize, String)>,
     /// Byline elements (rel/itemprop/class author): (node, text).
     pub bylines: Vec<(usize, String)>,
+    /// Links to a writer's page of the site (`/author/jane-doe/`) standing alone in
+    /// their line, outside comments and teasers: (href, text), document order.
+    pub author_links: Vec<(String, String)>,
+    /// Short lines set wholly in bold or italics, or aligned right, that read as a
+    /// person's name (`<p><b><i>Stefan Wasmer</i></b></p>`): (block node, text).
+    pub signatures: Vec<(usize, String)>,
     /// Elements whose class/id names a date: (node, text).
     pub dated: Vec<(usize, String)>,
     /// Short texts of elements whose class/id is `source` (the 来源 of news portals).
@@ -60,6 +66,7 @@ impl PageMeta {
 
 pub(crate) fn read(dom: &Dom) -> PageMeta {
     let mut m = PageMeta::default();
+    let mut link_checks = 0;
     for id in 0..dom.nodes.len() {
         let Some(e) = dom.elem(id) else { continue };
         match e.tag.as_str() {
@@ -69,8 +76,11 @@ pub(crate) fn read(dom: &Dom) -> PageMeta {
                     .or_else(|| e.attr("property"))
                     .or_else(|| e.attr("itemprop"))
                     .or_else(|| e.attr("http-equiv"));
+                // `property="og:title twitter:title"`: one value under each name.
                 if let (Some(k), Some(v)) = (key, e.attr("content")) {
-                    m.tags.push((k.trim().to_ascii_lowercase(), v.to_string()));
+                    for k in k.split_whitespace().take(8) {
+                        m.tags.push((k.to_ascii_lowercase(), v.to_string()));
+                    }
                 }
             }
             "title" if m.doc_title.is_none() => {
@@ -149,6 +159,36 @@ pub(crate) fn read(dom: &Dom) -> PageMeta {
                     dom.tag(a) == "a" && dom.text(a).chars().count() > t.chars().count() + 40
                 })
             };
+            if e.tag == "a"
+                && m.author_links.len() < 10
+                && link_checks < 40
+                && let Some(href) = e.attr("href").filter(|h| is_author_archive(h))
+                && !in_comments()
+            {
+                link_checks += 1;
+                let t = dom.text(id);
+                let n = t.chars().count();
+                // Alone in its line (not a link in prose), and not beside a teaser's
+                // headline (another story's writer).
+                let line = dom
+                    .ancestors(id)
+                    .find(|&a| dom.elem(a).is_some_and(|ae| is_block(&ae.tag)))
+                    .map_or(0, |a| dom.text(a).chars().count());
+                let teaser = dom.ancestors(id).take(2).any(|a| {
+                    dom.descendants(a)
+                        .iter()
+                        .any(|&d| d != id && dom.tag(d) == "a" && dom.text(d).chars().count() >= 30)
+                });
+                if (2..=60).contains(&n) && line <= n * 3 + 60 && !teaser {
+                    m.author_links.push((href.to_string(), t));
+                }
+            }
+            if matches!(e.tag.as_str(), "p" | "div")
+                && m.signatures.len() < 50
+                && let Some(name) = signature(dom, id)
+            {
+                m.signatures.push((id, name));
+            }
             if is_byline && m.bylines.len() < 20 && !in_comments() {
                 let t = dom.text(id);
                 if !t.is_empty() && t.chars().count() <= 100 && !in_teaser(&t) {
@@ -191,6 +231,100 @@ pub(crate) fn read(dom: &Dom) -> PageMeta {
             .collect();
     }
     m
+}
+
+/// A block printing nothing but a name, in bold or italics or aligned right: a
+/// signature when it closes the article.
+fn signature(dom: &Dom, id: usize) -> Option<String> {
+    let e = dom.elem(id)?;
+    let kids = &dom.nodes[id].children;
+    if kids.len() > 3
+        || kids
+            .iter()
+            .any(|&c| dom.elem(c).is_some_and(|ce| is_block(&ce.tag)))
+    {
+        return None;
+    }
+    let t = dom.text(id);
+    let words: Vec<&str> = t.split_whitespace().collect();
+    let name = (2..=4).contains(&words.len())
+        && t.chars().count() <= 40
+        && words.iter().all(|w| {
+            w.chars().next().is_some_and(char::is_uppercase)
+                && w.chars().skip(1).any(char::is_lowercase)
+                && w.chars().all(|c| c.is_alphabetic() || ".-'’".contains(c))
+        });
+    // The heading of a list of links (`Ähnliche Beiträge`, `Related Posts`) is no name.
+    let lower = t.to_lowercase();
+    if !name
+        || [
+            "beiträge",
+            "artikel",
+            "related",
+            "posts",
+            "themen",
+            "kommentar",
+            "weitere",
+            "mehr",
+            "links",
+            "news",
+            "more",
+            "share",
+            "teilen",
+        ]
+        .iter()
+        .any(|w| lower.contains(w))
+    {
+        return None;
+    }
+    let right = e
+        .attr("align")
+        .is_some_and(|a| a.eq_ignore_ascii_case("right"))
+        || e.attr("style").is_some_and(|st| {
+            st.replace(' ', "")
+                .to_ascii_lowercase()
+                .contains("text-align:right")
+        });
+    // Every piece of text inside an emphasis.
+    let emphasised = || {
+        dom.descendants(id)
+            .iter()
+            .filter(|&&d| matches!(&dom.nodes[d].data, Data::Text(x) if !x.trim().is_empty()))
+            .all(|&d| {
+                dom.ancestors(d)
+                    .take_while(|&a| a != id)
+                    .any(|a| matches!(dom.tag(a), "b" | "strong" | "em" | "i"))
+            })
+    };
+    (right || emphasised()).then_some(t)
+}
+
+/// Whether a link leads to a writer's page of the site (`/author/jane-doe/`,
+/// `/autoren/georg-quaas/`, `?author=5`): its text is a byline.
+fn is_author_archive(href: &str) -> bool {
+    let path = href.split(['#']).next().unwrap_or("");
+    let (path, query) = path.split_once('?').unwrap_or((path, ""));
+    let path = path.split_once("://").map_or(path, |(_, rest)| {
+        rest.split_once('/').map_or("", |(_, p)| p)
+    });
+    let segments: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
+    let writer = |s: &str| {
+        let s = s.to_ascii_lowercase();
+        [
+            "author", "authors", "autor", "autoren", "autorin", "auteur", "autore", "autori",
+        ]
+        .iter()
+        .any(|w| s == *w || s.starts_with(&format!("{w}-")) || s.starts_with(&format!("{w}_")))
+    };
+    // A writer's own page: the word, then the writer's slug.
+    segments
+        .iter()
+        .enumerate()
+        .any(|(i, s)| writer(s) && i + 1 < segments.len())
+        || query.split('&').any(|kv| {
+            kv.split_once('=')
+                .is_some_and(|(k, v)| k == "author" && !v.is_empty())
+        })
 }
 
 /// Class or id words of a kicker (a line over the headline, part of the heading's markup).
@@ -255,7 +389,13 @@ fn heading_text(dom: &Dom, id: usize) -> (String, Option<String>) {
                 if is_visually_hidden(&ci) {
                     continue;
                 }
-                if kicker.is_none() && is_kicker_class(&ci) {
+                // Inside a heading, a topic or section label is a kicker too.
+                let labelled = || {
+                    ["topic", "rubri", "category"]
+                        .iter()
+                        .any(|k| ci.contains(k))
+                };
+                if kicker.is_none() && (is_kicker_class(&ci) || labelled()) {
                     kicker = Some(dom.text(n)).filter(|k| !k.is_empty());
                     continue;
                 }

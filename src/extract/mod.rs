@@ -136,7 +136,7 @@ fn extract_parsed(html: &str, url: &Url, tz: Tz) -> Article {
         url,
         tz,
     );
-    let author = names::author(&meta, &near, title.as_deref(), body.last, url);
+    let author = names::author(&dom, &meta, &near, title.as_deref(), body.last, url);
     let origin = names::origin(&meta, &near);
 
     Article {

@@ -1,6 +1,7 @@
 //! Who wrote it and who published it first: the author (作者/记者, bylines, JSON-LD,
 //! `<meta name="author">`) and the origin (来源, `ContentSource`), never guessed.
 
+use super::dom::{Data, Dom};
 use super::metadata::PageMeta;
 use super::metaline;
 use super::published::NearTitle;
@@ -10,13 +11,14 @@ use url::Url;
 /// that is the site's own (in the `<title>` suffix or `og:site_name`) is not an author.
 /// A name equal to the origin is the publisher, not a writer.
 pub(crate) fn author(
+    dom: &Dom,
     meta: &PageMeta,
     near: &NearTitle,
     title: Option<&str>,
     content_end: Option<usize>,
     url: &Url,
 ) -> Option<String> {
-    find_author(meta, near, title, content_end, url).map(|a| list_names(&a))
+    find_author(dom, meta, near, title, content_end, url).map(|a| list_names(&a))
 }
 
 /// Several Chinese names printed side by side (`王五 赵六`, `王五、赵六`) as a list:
@@ -42,6 +44,7 @@ fn list_names(author: &str) -> String {
 }
 
 fn find_author(
+    dom: &Dom,
     meta: &PageMeta,
     near: &NearTitle,
     title: Option<&str>,
@@ -127,7 +130,39 @@ fn find_author(
             .cloned()
             .unwrap_or(c)
     });
-    chosen.or_else(|| near.signed.clone())
+    chosen
+        .or_else(|| near.signed.clone())
+        .or_else(|| closing_signature(dom, meta, content_end))
+        .or_else(|| author_link(meta, url, &is_site))
+}
+
+/// A name set apart on the last line of the body (`<p><b>Stefan Wasmer</b></p>`), no
+/// text after it.
+fn closing_signature(dom: &Dom, meta: &PageMeta, content_end: Option<usize>) -> Option<String> {
+    let end = content_end?;
+    let (node, name) = meta.signatures.iter().rev().find(|(n, _)| *n <= end)?;
+    let last = dom.descendants(*node).last().copied().unwrap_or(*node);
+    let after: usize = (last + 1..=end.min(dom.nodes.len().saturating_sub(1)))
+        .filter_map(|i| match &dom.nodes[i].data {
+            Data::Text(t) if !dom.nodes[i].removed => Some(t.trim().chars().count()),
+            _ => None,
+        })
+        .sum();
+    (after == 0).then(|| name.clone())
+}
+
+/// The first link to a writer's page on the site itself, when nothing else names one
+/// (a blog's `Autor: <a href="/author/gnaddrig/">gnaddrig</a>`).
+fn author_link(meta: &PageMeta, url: &Url, is_site: &dyn Fn(&str) -> bool) -> Option<String> {
+    let host = url.host_str().unwrap_or("").trim_start_matches("www.");
+    meta.author_links
+        .iter()
+        .filter(|(href, _)| match Url::parse(href) {
+            Ok(u) => u.host_str().unwrap_or("").trim_start_matches("www.") == host,
+            Err(_) => !href.contains("://"),
+        })
+        .filter_map(|(_, t)| clean_byline(t))
+        .find(|t| !is_site(t))
 }
 
 /// The names of an author value, compared loosely: split at `,`, `;`, `&`, `and`,
@@ -191,6 +226,7 @@ fn structured_authors(meta: &PageMeta, content_end: Option<usize>) -> Vec<String
         "dc.creator",
         "sailthru.author",
         "parsely-author",
+        "shareaholic:article_author_name",
         "citation_author",
     ] {
         // One tag per writer (`dc.Creator`, `citation_author` repeated): all of them.
@@ -254,6 +290,15 @@ fn structured_authors(meta: &PageMeta, content_end: Option<usize>) -> Vec<String
 /// Words a byline element prints before the name (`Posted by`, `Veröffentlicht von`,
 /// `Autor:`), longest first; also glued to the name (`AuthorAndreas Kalt`).
 const BYLINE_PREFIXES: &[&str] = &[
+    "view all posts by",
+    "alle beiträge von",
+    "alle artikel von",
+    "all posts by",
+    "beiträge von",
+    "alles von",
+    "mehr von",
+    "more from",
+    "posts by",
     "veröffentlicht von",
     "geschrieben von",
     "eingestellt von",
@@ -366,7 +411,10 @@ fn clean_byline(text: &str) -> Option<String> {
     } else {
         text.to_string()
     };
-    let t = fold_whitespace(&t);
+    // `| Autor: Jane`: a separator from the field printed before it.
+    let t = fold_whitespace(&t)
+        .trim_start_matches(['|', '·', '•', '/', '–', '—', ' '])
+        .to_string();
     let lower = t.to_lowercase();
     let date_label = [
         "posted on ",
