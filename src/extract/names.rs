@@ -161,6 +161,8 @@ fn author_link(meta: &PageMeta, url: &Url, is_site: &dyn Fn(&str) -> bool) -> Op
             Ok(u) => u.host_str().unwrap_or("").trim_start_matches("www.") == host,
             Err(_) => !href.contains("://"),
         })
+        // A picture's credit inside the link is not the byline.
+        .filter(|(_, t)| !t.contains('©'))
         .filter_map(|(_, t)| clean_byline(t))
         .find(|t| !is_site(t))
 }
@@ -282,6 +284,8 @@ fn structured_authors(meta: &PageMeta, content_end: Option<usize>) -> Vec<String
             .filter(|(node, t)| {
                 content_end.is_none_or(|end| *node <= end) || !t.chars().any(is_cjk)
             })
+            // A picture's credit inside the link is not the byline.
+            .filter(|(_, t)| !t.contains('©'))
             .filter_map(|(_, t)| clean_byline(t)),
     );
     out
