@@ -12,8 +12,7 @@ use std::collections::HashSet;
 const MIN_REPEAT: f64 = 40.0;
 
 /// Remove, under `roots`, every caption that repeats one met earlier in the body or
-/// the `alt` text of its picture. Returns whether any was
-/// removed.
+/// the `alt` text of its picture. Returns whether any was removed.
 pub(crate) fn drop_repeats(dom: &mut Dom, roots: &[usize]) -> bool {
     let mut seen: HashSet<String> = HashSet::new();
     let mut removed = false;
@@ -26,13 +25,13 @@ pub(crate) fn drop_repeats(dom: &mut Dom, roots: &[usize]) -> bool {
             stack.extend(dom.nodes[id].children.iter().rev());
             continue;
         }
-        let text = dom.text(id);
-        if weighted_len(&text).0 < MIN_REPEAT {
-            continue;
-        }
         // Only captions: an article may well repeat a paragraph (a refrain, a pull
         // quote printed twice), a gallery's captions are its slides' furniture.
         if !is_caption(dom, id) {
+            continue;
+        }
+        let text = dom.text(id);
+        if weighted_len(&text).0 < MIN_REPEAT {
             continue;
         }
         let key = compact(&text).to_lowercase();
@@ -61,7 +60,19 @@ fn is_text_block(dom: &Dom, id: usize) -> bool {
 fn is_caption(dom: &Dom, id: usize) -> bool {
     std::iter::once(id)
         .chain(dom.ancestors(id).take(3))
-        .any(|a| dom.tag(a) == "figcaption" || dom.class_id(a).contains("caption"))
+        .any(|a| {
+            dom.tag(a) == "figcaption"
+                || ["class", "id"]
+                    .iter()
+                    .any(|k| dom.attr(a, k).is_some_and(says_caption))
+        })
+}
+
+/// Whether a class or id value holds the word `caption`, in any case.
+fn says_caption(v: &str) -> bool {
+    v.as_bytes()
+        .windows(7)
+        .any(|w| w.eq_ignore_ascii_case(b"caption"))
 }
 
 /// Whether `id`, a caption, says what its picture's `alt` text says: an `<img>` in the
