@@ -10,7 +10,7 @@ use std::sync::LazyLock;
 
 static UNLIKELY: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
-        r"-ad-|ai2html|banner|breadcrumb|crumb|combx|comment|community|cover-wrap|disqus|extra|footer|gdpr|header|legends|menu|related|remark|replies|rss|shoutbox|sidebar|skyscraper|social|sponsor|supplemental|ad-break|agegate|pagination|pager|popup|yom-remote|copyright|topbar|navbar|subnav|share|weizhi|dqwz|location|position|consent|cookie",
+        r"-ad-|ai2html|banner|breadcrumb|crumb|combx|comment|kommentar|comentario|community|cover-wrap|disqus|extra|footer|gdpr|header|legends|menu|related|remark|replies|rss|shoutbox|sidebar|skyscraper|social|sponsor|supplemental|ad-break|agegate|pagination|pager|popup|yom-remote|copyright|topbar|navbar|subnav|share|weizhi|dqwz|location|position|consent|cookie",
     )
     .expect("static regex")
 });
