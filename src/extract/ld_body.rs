@@ -13,9 +13,10 @@ const MIN_WEIGHT: f64 = 500.0;
 /// … and this many times longer than the body found in the markup.
 const MIN_RATIO: f64 = 2.0;
 
-/// The longest `articleBody` string in the page's JSON-LD blocks.
+/// The page's one `articleBody` in its JSON-LD blocks; none when they carry several
+/// different ones (a list of articles: which is this page's is not known).
 pub(crate) fn article_body(dom: &Dom) -> Option<String> {
-    let mut best: Option<String> = None;
+    let mut bodies: Vec<String> = Vec::new();
     for id in 0..dom.nodes.len() {
         let is_ld = dom.tag(id) == "script"
             && dom
@@ -36,9 +37,12 @@ pub(crate) fn article_body(dom: &Dom) -> Option<String> {
             continue;
         }
         let Some(v) = parse(raw.trim()) else { continue };
-        find(&v, &mut best, 0);
+        find(&v, &mut bodies, 0);
     }
-    best
+    match bodies.len() {
+        1 => bodies.pop(),
+        _ => None,
+    }
 }
 
 /// Valid JSON, or JSON with raw line breaks inside its strings (which browsers'
@@ -57,8 +61,8 @@ fn parse(raw: &str) -> Option<Value> {
     })
 }
 
-fn find(v: &Value, best: &mut Option<String>, depth: usize) {
-    if depth > 8 {
+fn find(v: &Value, bodies: &mut Vec<String>, depth: usize) {
+    if depth > 8 || bodies.len() > 4 {
         return;
     }
     match v {
@@ -66,17 +70,17 @@ fn find(v: &Value, best: &mut Option<String>, depth: usize) {
             for (k, x) in map {
                 match x {
                     Value::String(s) if k == "articleBody" => {
-                        if best.as_ref().is_none_or(|b| b.len() < s.len()) {
-                            *best = Some(s.clone());
+                        if !s.trim().is_empty() && !bodies.contains(s) {
+                            bodies.push(s.clone());
                         }
                     }
-                    _ => find(x, best, depth + 1),
+                    _ => find(x, bodies, depth + 1),
                 }
             }
         }
         Value::Array(items) => {
             for x in items {
-                find(x, best, depth + 1);
+                find(x, bodies, depth + 1);
             }
         }
         _ => {}
@@ -156,6 +160,16 @@ Second paragraph &amp; more."}]}</script></head><body></body></html>"#;
         assert!(body.contains("First paragraph.\nSecond"), "{body}");
         let h = as_html(&body);
         assert!(h.contains("<p>First paragraph.</p><p>Second paragraph &amp; more.</p>"));
+    }
+
+    #[test]
+    fn several_different_article_bodies_give_none() {
+        let html = r#"<html><head><script type="application/ld+json">[
+            {"@type":"NewsArticle","articleBody":"The first story of the list."},
+            {"@type":"NewsArticle","articleBody":"The second story of the list."}]
+            </script></head><body></body></html>"#;
+        let dom = Dom::from_html(&Html::parse_document(html));
+        assert_eq!(article_body(&dom), None);
     }
 
     #[test]
