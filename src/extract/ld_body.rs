@@ -49,14 +49,24 @@ pub(crate) fn article_body(dom: &Dom) -> Option<String> {
 /// consumers accept): read with the breaks kept as `\n`.
 fn parse(raw: &str) -> Option<Value> {
     serde_json::from_str(raw).ok().or_else(|| {
-        let escaped: String = raw
-            .chars()
-            .flat_map(|c| match c {
-                '\n' => vec!['\\', 'n'],
-                c if c.is_ascii_control() => vec![' '],
-                c => vec![c],
-            })
-            .collect();
+        let mut escaped = String::with_capacity(raw.len() + 64);
+        let (mut in_string, mut backslash) = (false, false);
+        for c in raw.chars() {
+            if in_string {
+                match c {
+                    '\n' if !backslash => escaped.push_str("\\n"),
+                    c if c.is_ascii_control() => escaped.push(' '),
+                    c => escaped.push(c),
+                }
+                if c == '"' && !backslash {
+                    in_string = false;
+                }
+                backslash = c == '\\' && !backslash;
+            } else {
+                in_string = c == '"';
+                escaped.push(c);
+            }
+        }
         serde_json::from_str(&escaped).ok()
     })
 }
@@ -150,7 +160,7 @@ mod tests {
     use scraper::Html;
 
     #[test]
-    fn the_longest_article_body_is_found_in_a_graph() {
+    fn the_article_body_is_found_in_a_graph_with_raw_line_breaks() {
         let html = r#"<html><head><script type="application/ld+json">{"@graph":[
             {"@type":"WebPage","name":"x"},
             {"@type":"NewsArticle","articleBody":"First paragraph.
