@@ -4,7 +4,9 @@
 //! item, and prints the resident memory after each step, with the items dropped again.
 //! What stays is sled's page cache and its own structures, not the items read.
 //!
-//!   cargo run --release --example store-rss -- target/daemon-bench/tidings-1000/data 1000
+//!   cargo run --release --example store-rss -- target/daemon-bench/tidings-1000/data 1000 [CACHE_MIB]
+//!
+//! CACHE_MIB opens sled with a page cache of that size instead of the daemon's.
 
 use std::path::PathBuf;
 use tidings::store::Store;
@@ -24,8 +26,12 @@ fn main() -> anyhow::Result<()> {
     let mut args = std::env::args().skip(1);
     let dir = PathBuf::from(args.next().unwrap_or_else(|| "data".into()));
     let n: usize = args.next().map_or(Ok(1000), |s| s.parse())?;
+    let cache_mib: Option<u64> = args.next().map(|s| s.parse()).transpose()?;
     println!("start: {}", rss());
-    let store = Store::open(&dir)?;
+    let store = match cache_mib {
+        Some(mib) => Store::open_with_cache(&dir, mib << 20)?,
+        None => Store::open(&dir)?,
+    };
     println!("store opened: {}", rss());
     let sources: Vec<String> = (0..n).map(|i| format!("f{i}")).collect();
     let mut states = 0;
