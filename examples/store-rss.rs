@@ -4,7 +4,9 @@
 //! item, and prints the resident memory after each step, with the items dropped again.
 //! What stays is sled's page cache and its own structures, not the items read.
 //!
-//!   cargo run --release --example store-rss -- target/daemon-bench/tidings-1000/data 1000
+//!   cargo run --release --example store-rss -- target/daemon-bench/tidings-1000/data 1000 [CACHE_MIB]
+//!
+//! CACHE_MIB opens sled with a page cache of that size instead of the daemon's.
 
 use std::path::PathBuf;
 use tidings::store::Store;
@@ -20,12 +22,31 @@ fn rss() -> String {
         .unwrap_or_else(|| "unknown".into())
 }
 
+/// Give glibc's free pages back (as the daemon does after polls and retention), so that
+/// what stays is what is in use.
+fn trim() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    {
+        unsafe extern "C" {
+            fn malloc_trim(pad: usize) -> std::ffi::c_int;
+        }
+        // SAFETY: malloc_trim takes no pointer and only releases free memory.
+        unsafe {
+            malloc_trim(0);
+        }
+    }
+}
+
 fn main() -> anyhow::Result<()> {
     let mut args = std::env::args().skip(1);
     let dir = PathBuf::from(args.next().unwrap_or_else(|| "data".into()));
     let n: usize = args.next().map_or(Ok(1000), |s| s.parse())?;
+    let cache_mib: Option<u64> = args.next().map(|s| s.parse()).transpose()?;
     println!("start: {}", rss());
-    let store = Store::open(&dir)?;
+    let store = match cache_mib {
+        Some(mib) => Store::open_with_cache(&dir, mib << 20)?,
+        None => Store::open(&dir)?,
+    };
     println!("store opened: {}", rss());
     let sources: Vec<String> = (0..n).map(|i| format!("f{i}")).collect();
     let mut states = 0;
@@ -45,6 +66,8 @@ fn main() -> anyhow::Result<()> {
         rss()
     );
     drop(items);
-    println!("items dropped (what sled keeps): {}", rss());
+    println!("items dropped: {}", rss());
+    trim();
+    println!("free memory given back (what sled keeps): {}", rss());
     Ok(())
 }

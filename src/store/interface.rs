@@ -50,6 +50,15 @@ impl Store {
         })
     }
 
+    /// [`Store::open`] with a sled page cache of `cache_bytes` instead of the default
+    /// (for measuring what the cache size costs: `examples/store-rss.rs`).
+    #[doc(hidden)]
+    pub fn open_with_cache(dir: &Path, cache_bytes: u64) -> Result<Store, StoreError> {
+        Ok(Store {
+            backend: Backend::Sled(Sled::open_with_cache(dir, cache_bytes)?),
+        })
+    }
+
     /// Connect to the PostgreSQL database at `url` and bring its schema up to date
     /// (versioned migrations, applied once however many replicas start at once).
     pub fn postgres(url: &str) -> Result<Store, StoreError> {

@@ -279,6 +279,12 @@ impl Sled {
     /// Open (or create) the database in `dir`. Only one process may hold it; a second
     /// gets [`StoreError::Locked`] naming the directory and the holder's pid.
     pub fn open(dir: &Path) -> Result<Sled, StoreError> {
+        Sled::open_with_cache(dir, CACHE_BYTES)
+    }
+
+    /// [`Sled::open`] with a page cache of `cache_bytes` (for measuring what the cache
+    /// size costs: `examples/store-rss.rs`).
+    pub fn open_with_cache(dir: &Path, cache_bytes: u64) -> Result<Sled, StoreError> {
         std::fs::create_dir_all(dir).map_err(|e| StoreError::Open {
             dir: dir.to_path_buf(),
             source: e.into(),
@@ -287,7 +293,7 @@ impl Sled {
             .path(dir)
             .mode(sled::Mode::LowSpace)
             // sled's default page cache is 1 GiB; the daemon's working set is small.
-            .cache_capacity(CACHE_BYTES)
+            .cache_capacity(cache_bytes)
             .open()
         {
             Ok(db) => db,

@@ -24,7 +24,19 @@ fn child<'a>(cx: &ReadContext, node: &'a Node, name: &str) -> Option<&'a Node> {
         .find(|c| c.name == name && is_atom(cx, c))
 }
 
-pub(super) fn parse(cx: &ReadContext, root: &Node) -> Result<ParsedFeed, FeedError> {
+/// An `<entry>` the feed reads (`cx.root_ns` is the feed's namespace).
+pub(super) fn is_entry(cx: &ReadContext, node: &Node) -> bool {
+    node.name == "entry" && is_atom(cx, node)
+}
+
+/// The feed read from its tree. `streamed` are the entries already read from the
+/// root's `<entry>` elements as they closed, before their author is inherited and
+/// empty ones dropped; any entry not taken is still in the tree.
+pub(super) fn parse(
+    cx: &ReadContext,
+    root: &Node,
+    streamed: Vec<Entry>,
+) -> Result<ParsedFeed, FeedError> {
     let title = child(cx, root, "title").and_then(|t| text_construct(cx, t));
     let description = root
         .child(NS, "subtitle")
@@ -38,12 +50,12 @@ pub(super) fn parse(cx: &ReadContext, root: &Node) -> Result<ParsedFeed, FeedErr
         entries: Vec::new(),
         ..Default::default()
     };
-    for node in root
+    let in_tree = root
         .children
         .iter()
-        .filter(|c| c.name == "entry" && is_atom(cx, c))
-    {
-        let mut entry = parse_entry(cx, node);
+        .filter(|c| is_entry(cx, c))
+        .map(|node| parse_entry(cx, node));
+    for mut entry in streamed.into_iter().chain(in_tree) {
         // Entries without an author inherit the feed's (RFC 4287 §4.2.1).
         if entry.author.is_none() {
             entry.author = feed_author.clone();
@@ -62,7 +74,7 @@ pub(super) fn parse_entry_document(cx: &ReadContext, root: &Node) -> Result<Pars
     })
 }
 
-fn parse_entry(cx: &ReadContext, node: &Node) -> Entry {
+pub(super) fn parse_entry(cx: &ReadContext, node: &Node) -> Entry {
     let date_of = |names: &[&str]| {
         names
             .iter()
@@ -85,7 +97,7 @@ fn parse_entry(cx: &ReadContext, node: &Node) -> Entry {
             let source = child(cx, node, "source")?;
             child(cx, source, "author").and_then(|a| person_name(cx, a))
         });
-    let base = node.base.as_ref();
+    let base = node.base.as_deref();
     let absolutize = |html: String| match base {
         Some(b) => html::absolutize(&html, b),
         None => html,
@@ -132,7 +144,7 @@ pub(super) fn alternate_link(node: &Node) -> Option<String> {
         .iter()
         .find(|l| l.attr("type").is_none_or(|t| t.contains("html")))
         .or_else(|| links.first())?;
-    absolute(best.attr("href")?, best.base.as_ref())
+    absolute(best.attr("href")?, best.base.as_deref())
 }
 
 /// An author/contributor element: its name, else its email.

@@ -51,6 +51,12 @@ pub fn parse_feed(
 
 /// Parse a feed that is already text.
 pub fn parse_feed_text(text: &str, url: &Url, tz: Tz) -> Result<ParsedFeed, FeedError> {
+    read_feed(text, url, tz, true)
+}
+
+/// [`parse_feed_text`]; with `stream` false, every entry is read from the whole tree
+/// after the document (what the stream must agree with, for the tests).
+fn read_feed(text: &str, url: &Url, tz: Tz, stream: bool) -> Result<ParsedFeed, FeedError> {
     let text = text.trim_start_matches(['\u{feff}', ' ', '\t', '\r', '\n']);
     if text.is_empty() {
         return Err(FeedError::NotAFeed("the body is empty".into()));
@@ -64,7 +70,13 @@ pub fn parse_feed_text(text: &str, url: &Url, tz: Tz) -> Result<ParsedFeed, Feed
             "neither XML nor JSON (starts with {start:?})"
         )));
     };
-    let Some(root) = xml::parse(text, Some(url)) else {
+    let mut entries = EntryStream::new(text, tz);
+    let root = if stream {
+        xml::parse_into(text, Some(url), &mut entries)
+    } else {
+        xml::parse(text, Some(url))
+    };
+    let Some(root) = root else {
         let (line, col) = line_col(text, first_lt);
         return Err(FeedError::Xml {
             line,
@@ -78,8 +90,8 @@ pub fn parse_feed_text(text: &str, url: &Url, tz: Tz) -> Result<ParsedFeed, Feed
         root_ns: &root.ns,
     };
     let mut feed = match root.name.to_ascii_lowercase().as_str() {
-        "rss" | "rdf" | "channel" => rss::parse(&cx, &root),
-        "feed" => atom::parse(&cx, &root),
+        "rss" | "rdf" | "channel" => rss::parse(&cx, &root, entries.in_channel, entries.in_root),
+        "feed" => atom::parse(&cx, &root, entries.in_root),
         // An Atom entry document: a feed of one.
         "entry" => atom::parse_entry_document(&cx, &root),
         "html" => return Err(FeedError::NotAFeed("an HTML page (<html> root)".into())),
@@ -113,7 +125,7 @@ fn websub_links(root: &xml::Node) -> (Vec<String>, Option<String>) {
         let (Some(rel), Some(href)) = (link.attr("rel"), link.attr("href")) else {
             continue;
         };
-        let Some(href) = absolute(href.trim(), link.base.as_ref()) else {
+        let Some(href) = absolute(href.trim(), link.base.as_deref()) else {
             continue;
         };
         // `rel` is a space-separated list of relations.
@@ -126,6 +138,114 @@ fn websub_links(root: &xml::Node) -> (Vec<String>, Option<String>) {
         }
     }
     (hubs, self_url)
+}
+
+/// Entries converted while the document is read, each as its element closes, so that
+/// only one entry's elements stand at a time (the tree keeps the rest of the feed:
+/// the channel's title, links …). The choice of elements and the context each is read
+/// in are those [`rss::parse`] and [`atom::parse`] apply to the finished tree, which
+/// take these first and then read whatever entry the stream left in the tree.
+struct EntryStream<'a> {
+    src: &'a str,
+    tz: Tz,
+    /// The namespace of the root's first `<channel>`, once it has closed (RSS 1.0
+    /// puts its items beside the channel, which gives them their context).
+    channel_ns: Option<String>,
+    /// RSS items of the first channel (empty ones left out).
+    in_channel: Vec<Entry>,
+    /// RSS items beside a channel that has closed (empty ones left out); Atom entries
+    /// (every one: an entry inherits the feed's author, which may come after it).
+    in_root: Vec<Entry>,
+}
+
+impl<'a> EntryStream<'a> {
+    fn new(src: &'a str, tz: Tz) -> Self {
+        EntryStream {
+            src,
+            tz,
+            channel_ns: None,
+            in_channel: Vec::new(),
+            in_root: Vec::new(),
+        }
+    }
+
+    fn cx<'b>(&self, root_ns: &'b str) -> ReadContext<'b>
+    where
+        'a: 'b,
+    {
+        ReadContext {
+            src: self.src,
+            tz: self.tz,
+            root_ns,
+        }
+    }
+}
+
+impl xml::Sink for EntryStream<'_> {
+    fn closed(
+        &mut self,
+        depth: usize,
+        root: &xml::Node,
+        parent: &xml::Node,
+        node: xml::Node,
+    ) -> Option<xml::Node> {
+        let root_name = root.name.to_ascii_lowercase();
+        match (root_name.as_str(), depth) {
+            ("feed", 1) => {
+                let cx = self.cx(&root.ns);
+                if !atom::is_entry(&cx, &node) {
+                    return Some(node);
+                }
+                self.in_root.push(atom::parse_entry(&cx, &node));
+            }
+            // A bare `<channel>` root: its items are read in its namespace.
+            ("channel", 1) => {
+                let cx = self.cx(&root.ns);
+                if !rss::is_item(&cx, &node) {
+                    return Some(node);
+                }
+                let entry = rss::parse_item(&cx, &node);
+                if keep(&entry) {
+                    self.in_channel.push(entry);
+                }
+            }
+            ("rss" | "rdf", 1) => {
+                if node.name.eq_ignore_ascii_case("channel") {
+                    if self.channel_ns.is_none() {
+                        self.channel_ns = Some(node.ns.clone());
+                    }
+                    return Some(node);
+                }
+                // Items before any channel wait in the tree for its namespace.
+                let Some(channel_ns) = self.channel_ns.take() else {
+                    return Some(node);
+                };
+                let cx = self.cx(&channel_ns);
+                let taken = rss::is_item(&cx, &node).then(|| rss::parse_item(&cx, &node));
+                self.channel_ns = Some(channel_ns);
+                match taken {
+                    Some(entry) if keep(&entry) => self.in_root.push(entry),
+                    Some(_) => {}
+                    None => return Some(node),
+                }
+            }
+            // Items of the root's first channel (no channel has closed before it).
+            ("rss" | "rdf", 2)
+                if self.channel_ns.is_none() && parent.name.eq_ignore_ascii_case("channel") =>
+            {
+                let cx = self.cx(&parent.ns);
+                if !rss::is_item(&cx, &node) {
+                    return Some(node);
+                }
+                let entry = rss::parse_item(&cx, &node);
+                if keep(&entry) {
+                    self.in_channel.push(entry);
+                }
+            }
+            _ => return Some(node),
+        }
+        None
+    }
 }
 
 /// What the format mappers share: the source text (for inline markup), the zone, and

@@ -32,7 +32,15 @@ const MEDIA: &[&str] = &[
 const XHTML: &[&str] = &["http://www.w3.org/1999/xhtml"];
 const RDF: &str = "http://www.w3.org/1999/02/22-rdf-syntax-ns#";
 
-pub(super) fn parse(cx: &ReadContext, root: &Node) -> Result<ParsedFeed, FeedError> {
+/// The feed read from its tree. `in_channel` and `in_root` are the entries already
+/// read from the first channel's items and from the items beside the channel (those
+/// after it: the ones before it, and any not taken, are still in the tree).
+pub(super) fn parse(
+    cx: &ReadContext,
+    root: &Node,
+    in_channel: Vec<Entry>,
+    in_root: Vec<Entry>,
+) -> Result<ParsedFeed, FeedError> {
     // `<rss><channel>…</channel></rss>`, or RDF with items beside the channel, or a
     // bare `<channel>` root.
     let channel = if root.name.eq_ignore_ascii_case("channel") {
@@ -58,7 +66,7 @@ pub(super) fn parse(cx: &ReadContext, root: &Node) -> Result<ParsedFeed, FeedErr
             .or_else(|| child_text(cx, channel, ITUNES, "subtitle"))
             .or_else(|| child_text(cx, channel, ITUNES, "summary"))
             .and_then(|d| plain(&d)),
-        entries: Vec::new(),
+        entries: in_channel,
         ..Default::default()
     };
     let siblings: &[Node] = if std::ptr::eq(root, channel) {
@@ -67,13 +75,19 @@ pub(super) fn parse(cx: &ReadContext, root: &Node) -> Result<ParsedFeed, FeedErr
         &root.children
     };
     let items = channel.children.iter().chain(siblings);
-    for item in items.filter(|n| n.name.eq_ignore_ascii_case("item") && is_rss(cx, n)) {
+    for item in items.filter(|n| is_item(cx, n)) {
         let entry = parse_item(cx, item);
         if keep(&entry) {
             feed.entries.push(entry);
         }
     }
+    feed.entries.extend(in_root);
     Ok(feed)
+}
+
+/// An `<item>` the feed reads (`cx.root_ns` is the channel's namespace).
+pub(super) fn is_item(cx: &ReadContext, n: &Node) -> bool {
+    n.name.eq_ignore_ascii_case("item") && is_rss(cx, n)
 }
 
 /// An element in one of RSS's namespaces, or the channel's own (RSS 0.90 files
@@ -102,18 +116,18 @@ fn channel_link(cx: &ReadContext, channel: &Node) -> Option<String> {
         .children
         .iter()
         .find(|c| c.name == "link" && is_rss(cx, c))
-        .and_then(|l| absolute(&l.text, l.base.as_ref()));
+        .and_then(|l| absolute(&l.text, l.base.as_deref()));
     rss_link
         .or_else(|| atom::alternate_link(channel))
         // CDF (`<CHANNEL HREF="…">`).
         .or_else(|| {
             let href = channel.attr("href").or(channel.attr("HREF"))?;
-            absolute(href, channel.base.as_ref())
+            absolute(href, channel.base.as_deref())
         })
 }
 
-fn parse_item(cx: &ReadContext, item: &Node) -> Entry {
-    let base = item.base.as_ref();
+pub(super) fn parse_item(cx: &ReadContext, item: &Node) -> Entry {
+    let base = item.base.as_deref();
     let guid = item
         .children
         .iter()
@@ -128,7 +142,7 @@ fn parse_item(cx: &ReadContext, item: &Node) -> Entry {
         .children
         .iter()
         .find(|c| c.name.eq_ignore_ascii_case("link") && is_rss(cx, c) && !c.text.trim().is_empty())
-        .and_then(|l| absolute(&l.text, l.base.as_ref()))
+        .and_then(|l| absolute(&l.text, l.base.as_deref()))
         .or_else(|| atom::alternate_link(item))
         // A permalink guid is the item's address when it has no <link>.
         .or_else(|| {
@@ -138,7 +152,7 @@ fn parse_item(cx: &ReadContext, item: &Node) -> Entry {
                 .is_none_or(|v| !v.eq_ignore_ascii_case("false"));
             let text = g.text.trim();
             (permalink && (text.starts_with("http://") || text.starts_with("https://")))
-                .then(|| absolute(text, g.base.as_ref()))
+                .then(|| absolute(text, g.base.as_deref()))
                 .flatten()
         })
         .or_else(|| item.attr_ns(RDF, "about").and_then(|a| absolute(a, base)))

@@ -245,3 +245,150 @@ fn websub_hub_and_self_links_in_every_format() {
     let none = parse(r#"<rss version="2.0"><channel><title>T</title></channel></rss>"#);
     assert!(none.hubs.is_empty() && none.self_url.is_none());
 }
+
+/// Both ways of reading a document: entries taken while it is read, and entries read
+/// from the whole tree afterwards.
+fn both_ways(s: &str) -> (String, String) {
+    let streamed = read_feed(s, &url(), SH, true);
+    let whole = read_feed(s, &url(), SH, false);
+    (format!("{streamed:?}"), format!("{whole:?}"))
+}
+
+#[test]
+fn a_feed_of_100000_entries_keeps_every_entry_and_its_base() {
+    // RSS 2.0: a channel base, and every thousandth item with a base of its own.
+    let mut rss = String::from(
+        r#"<rss version="2.0"><channel xml:base="http://example.org/a/"><title>t</title>"#,
+    );
+    for i in 0..100_000 {
+        let base = if i % 1000 == 0 {
+            format!(r#" xml:base="/b{i}/""#)
+        } else {
+            String::new()
+        };
+        rss.push_str(&format!(
+            "<item{base}><guid>m{i}</guid><link>p{i}.html</link><title>第{i}条</title></item>"
+        ));
+    }
+    rss.push_str("</channel></rss>");
+    let f = parse(&rss);
+    assert_eq!(f.entries.len(), 100_000);
+    for (i, e) in f.entries.iter().enumerate() {
+        assert_eq!(e.id.as_deref(), Some(format!("m{i}").as_str()));
+        let want = if i % 1000 == 0 {
+            format!("http://example.org/b{i}/p{i}.html")
+        } else {
+            format!("http://example.org/a/p{i}.html")
+        };
+        assert_eq!(e.url.as_deref(), Some(want.as_str()), "entry {i}");
+    }
+
+    // Atom: the feed's author comes after its entries and is still inherited.
+    let mut atom = String::from(
+        r#"<feed xmlns="http://www.w3.org/2005/Atom" xml:base="http://example.org/x/"><title>t</title>"#,
+    );
+    for i in 0..100_000 {
+        atom.push_str(&format!(
+            r#"<entry><id>e{i}</id><link href="{i}"/><content type="html">&lt;a href="r{i}"&gt;r&lt;/a&gt;</content></entry>"#
+        ));
+    }
+    atom.push_str("<author><name>Ann</name></author></feed>");
+    let f = parse(&atom);
+    assert_eq!(f.entries.len(), 100_000);
+    let last = &f.entries[99_999];
+    assert_eq!(last.id.as_deref(), Some("e99999"));
+    assert_eq!(last.url.as_deref(), Some("http://example.org/x/99999"));
+    assert_eq!(
+        last.content_html.as_deref(),
+        Some(r#"<a href="http://example.org/x/r99999">r</a>"#)
+    );
+    assert!(f.entries.iter().all(|e| e.author.as_deref() == Some("Ann")));
+}
+
+#[test]
+fn entries_taken_while_reading_are_those_of_the_whole_tree() {
+    let docs = [
+        // RSS 1.0: items beside the channel, before and after it, in another
+        // namespace, and an empty one.
+        r#"<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#" xmlns="http://purl.org/rss/1.0/">
+           <item rdf:about="http://example.com/0"><title>before</title></item>
+           <channel rdf:about="http://example.com/"><title>C</title><items/></channel>
+           <item rdf:about="http://example.com/1"><title>after</title></item>
+           <x:item xmlns:x="urn:other"><title>other</title></x:item><item/>
+           <item rdf:about="http://example.com/2"><title>last</title></item></rdf:RDF>"#,
+        // Junk before the root, a second channel, items with and without bases.
+        r#"<br/><p>x</p><rss version="2.0"><channel xml:base="http://example.com/b/"><title>one</title>
+           <item><link>1</link></item><item xml:base="/c/"><link>2</link></item><item></item>
+           </channel><channel><item><title>second channel</title></item></channel>
+           <item><title>beside</title></item></rss>"#,
+        // A bare channel root, an RSS root in a namespace of its own invention.
+        r#"<channel><title>bare</title><item><title>a</title></item><ITEM><title>b</title></ITEM></channel>"#,
+        r#"<rss xmlns="urn:mine"><channel><item><title>mine</title></item></channel></rss>"#,
+        // Atom: entries before the feed's title and author, a nested entry inside
+        // another element, an empty entry, an entry of another namespace.
+        r#"<feed xmlns="http://www.w3.org/2005/Atom"><entry><title>one</title></entry>
+           <source><entry><title>nested</title></entry></source><entry/>
+           <e:entry xmlns:e="urn:x"><title>other</title></e:entry>
+           <title>T</title><author><name>Ann</name></author></feed>"#,
+        // Two roots with a feed's name: only the first is read.
+        r#"<rss><channel><item><title>first</title></item></channel></rss>
+           <rss><channel><item><title>second</title></item></channel></rss>"#,
+        // An entry document, a truncated feed, mis-nested markup.
+        r#"<entry xmlns="http://www.w3.org/2005/Atom"><title>only</title></entry>"#,
+        r#"<rss><channel><item><title>One <b>bold</i></title></item><item><title>cut"#,
+        r#"<feed xmlns="http://www.w3.org/2005/Atom"><entry><title>a</title><entry><title>in</title></entry></entry></feed>"#,
+        // No channel at all: an error either way.
+        r#"<rss><item><title>no channel</title></item></rss>"#,
+    ];
+    for doc in docs {
+        let (streamed, whole) = both_ways(doc);
+        assert_eq!(streamed, whole, "{doc}");
+    }
+}
+
+/// Every feed of the corpora reads the same with entries taken while reading as from
+/// the whole tree.
+#[test]
+#[cfg_attr(no_corpus, ignore = "needs ../shared/corpus (set TIDINGS_CORPUS_DIR)")]
+fn entries_taken_while_reading_agree_on_the_corpora() {
+    let corpus = std::env::var_os("TIDINGS_CORPUS_DIR")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| {
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus")
+        });
+    let mut dirs: Vec<_> = [
+        "feedparser",
+        "w3c-feedvalidator",
+        "feed-rs",
+        "rust-syndication",
+    ]
+    .iter()
+    .map(|d| corpus.join(d))
+    .collect();
+    let (mut files, mut with_entries) = (0, 0);
+    while let Some(dir) = dirs.pop() {
+        let Ok(read) = std::fs::read_dir(&dir) else {
+            continue;
+        };
+        for path in read.flatten().map(|e| e.path()) {
+            if path.is_dir() {
+                dirs.push(path);
+                continue;
+            }
+            let Ok(bytes) = std::fs::read(&path) else {
+                continue;
+            };
+            let text = crate::text::decode(&bytes, None);
+            let (streamed, whole) = both_ways(&text);
+            assert_eq!(streamed, whole, "{}", path.display());
+            files += 1;
+            with_entries += usize::from(
+                read_feed(&text, &url(), SH, true).is_ok_and(|f| !f.entries.is_empty()),
+            );
+        }
+    }
+    assert!(
+        files > 1000 && with_entries > 500,
+        "{files} files, {with_entries} with entries"
+    );
+}

@@ -7,9 +7,15 @@
 //! entries before and after the damage still come out. Namespaces are resolved (the
 //! mapping code matches on namespace URIs, not prefixes) and `xml:base` is tracked per
 //! element.
+//!
+//! A [`Sink`] may take elements of the document's root as they close (a feed's
+//! entries, converted one at a time), so that a feed of 100,000 entries never stands
+//! as a tree of 100,000 subtrees: memory follows what the caller keeps, not the
+//! document.
 
 use std::collections::HashMap;
 use std::ops::Range;
+use std::rc::Rc;
 use url::Url;
 
 pub(super) const XML_NS: &str = "http://www.w3.org/XML/1998/namespace";
@@ -36,8 +42,9 @@ pub(super) struct Node {
     /// Byte range of the element's content (between its start and end tags) in the
     /// source, for content that is markup (unescaped XHTML inside a description).
     pub inner: Range<usize>,
-    /// The base URL in effect for this element (`xml:base`, inherited).
-    pub base: Option<Url>,
+    /// The base URL in effect for this element (`xml:base`, inherited): shared with
+    /// the parent's unless the element sets its own.
+    pub base: Option<Rc<Url>>,
 }
 
 #[derive(Debug)]
@@ -95,25 +102,57 @@ impl Node {
 /// When junk precedes the document (`<br/><rss …>`), the first root with a feed's
 /// name is the root.
 pub(super) fn parse(source: &str, base: Option<&Url>) -> Option<Node> {
+    parse_into(source, base, &mut KeepAll)
+}
+
+/// [`parse`], offering `sink` every child and grandchild of the root as it closes
+/// (see [`Sink`]); what the sink takes is not in the tree returned.
+pub(super) fn parse_into(source: &str, base: Option<&Url>, sink: &mut dyn Sink) -> Option<Node> {
     let mut reader = Reader {
         src: source,
-        base: base.cloned(),
+        base: base.cloned().map(Rc::new),
         pos: 0,
         stack: Vec::new(),
         roots: Vec::new(),
         entities: HashMap::new(),
+        sink,
+        feed_root_closed: false,
     };
     reader.run();
     let mut roots = reader.roots;
     let feed_root = roots
         .iter()
-        .position(|r| {
-            ["rss", "rdf", "feed", "channel", "entry"]
-                .iter()
-                .any(|n| r.name.eq_ignore_ascii_case(n))
-        })
+        .position(|r| is_feed_root_name(&r.name))
         .unwrap_or(0);
     (feed_root < roots.len()).then(|| roots.swap_remove(feed_root))
+}
+
+/// The names a feed's root element has; the first root with one of them is the
+/// document's root.
+fn is_feed_root_name(name: &str) -> bool {
+    ["rss", "rdf", "feed", "channel", "entry"]
+        .iter()
+        .any(|n| name.eq_ignore_ascii_case(n))
+}
+
+/// Takes elements out of the tree while the document is read.
+pub(super) trait Sink {
+    /// `node` has just closed, at `depth` 1 (a child of `root`, and `parent` is `root`)
+    /// or 2 (a child of `parent`, a child of `root`), inside the root element that will
+    /// be the document's root (the first with a feed's name). `root` and `parent` are
+    /// still open: they hold their attributes and the children that closed before
+    /// `node`, not what follows. Return the node to keep it in the tree; `None` when
+    /// the sink has taken it.
+    fn closed(&mut self, depth: usize, root: &Node, parent: &Node, node: Node) -> Option<Node>;
+}
+
+/// The sink that takes nothing: the whole tree.
+struct KeepAll;
+
+impl Sink for KeepAll {
+    fn closed(&mut self, _: usize, _: &Node, _: &Node, node: Node) -> Option<Node> {
+        Some(node)
+    }
 }
 
 struct Open {
@@ -125,12 +164,16 @@ struct Open {
 
 struct Reader<'a> {
     src: &'a str,
-    base: Option<Url>,
+    base: Option<Rc<Url>>,
     pos: usize,
     stack: Vec<Open>,
     roots: Vec<Node>,
     /// Entities declared in the document's internal DTD subset.
     entities: HashMap<String, String>,
+    sink: &'a mut dyn Sink,
+    /// Whether a root with a feed's name has closed (a later one is not the document's
+    /// root, so the sink is not offered its elements).
+    feed_root_closed: bool,
 }
 
 impl Reader<'_> {
@@ -307,7 +350,9 @@ impl Reader<'_> {
             None => self.base.clone(),
         };
         open.node.base = match open.node.attr_ns(XML_NS, "base") {
-            Some(b) => resolve_url(parent_base.as_ref(), b).or(parent_base),
+            Some(b) => resolve_url(parent_base.as_deref(), b)
+                .map(Rc::new)
+                .or(parent_base),
             None => parent_base,
         };
         open.node.inner = self.pos..self.pos;
@@ -339,9 +384,25 @@ impl Reader<'_> {
             return;
         };
         open.node.inner.end = inner_end.max(open.node.inner.start);
+        let mut node = open.node;
+        let depth = self.stack.len();
+        if (depth == 1 || depth == 2)
+            && !self.feed_root_closed
+            && is_feed_root_name(&self.stack[0].node.name)
+        {
+            let root = &self.stack[0].node;
+            let parent = &self.stack[depth - 1].node;
+            match self.sink.closed(depth, root, parent, node) {
+                Some(kept) => node = kept,
+                None => return,
+            }
+        }
         match self.stack.last_mut() {
-            Some(parent) => parent.node.children.push(open.node),
-            None => self.roots.push(open.node),
+            Some(parent) => parent.node.children.push(node),
+            None => {
+                self.feed_root_closed |= is_feed_root_name(&node.name);
+                self.roots.push(node);
+            }
         }
     }
 
