@@ -217,7 +217,28 @@ fn language_zone(tag: &str) -> Option<Tz> {
 fn script_zone(text: &str) -> Option<(Tz, &'static str)> {
     let (mut letters, mut han, mut kana, mut hangul) = (0usize, 0usize, 0usize, 0usize);
     let (mut simplified, mut traditional) = (0usize, 0usize);
+    // Both sides of the table, sorted: a binary search per Han character instead of
+    // two walks through the table (this loop reads up to 512 KB of every page).
+    static SORTED: LazyLock<(Vec<char>, Vec<char>)> = LazyLock::new(|| {
+        let (mut s, mut t): (Vec<char>, Vec<char>) = SIMPLIFIED_TRADITIONAL.iter().copied().unzip();
+        s.sort_unstable();
+        t.sort_unstable();
+        (s, t)
+    });
+    let (simplified_chars, traditional_chars) = &*SORTED;
     for c in text.chars() {
+        // Every code point of the two Han blocks is alphabetic (`han_blocks_are_letters`):
+        // Unicode's slow table lookup is left for other scripts.
+        if is_han(c) {
+            letters += 1;
+            han += 1;
+            if simplified_chars.binary_search(&c).is_ok() {
+                simplified += 1;
+            } else if traditional_chars.binary_search(&c).is_ok() {
+                traditional += 1;
+            }
+            continue;
+        }
         if !c.is_alphabetic() {
             continue;
         }
@@ -225,14 +246,6 @@ fn script_zone(text: &str) -> Option<(Tz, &'static str)> {
         match c {
             '\u{3040}'..='\u{30ff}' => kana += 1,
             '\u{ac00}'..='\u{d7af}' | '\u{1100}'..='\u{11ff}' => hangul += 1,
-            '\u{4e00}'..='\u{9fff}' | '\u{3400}'..='\u{4dbf}' => {
-                han += 1;
-                if SIMPLIFIED_TRADITIONAL.iter().any(|(s, _)| c == *s) {
-                    simplified += 1;
-                } else if SIMPLIFIED_TRADITIONAL.iter().any(|(_, t)| c == *t) {
-                    traditional += 1;
-                }
-            }
             _ => {}
         }
     }
@@ -249,6 +262,11 @@ fn script_zone(text: &str) -> Option<(Tz, &'static str)> {
         return Some((Tz::Asia__Shanghai, "text mostly simplified Chinese"));
     }
     None
+}
+
+/// The two Han blocks `script_zone` counts (unified ideographs and extension A).
+fn is_han(c: char) -> bool {
+    matches!(c, '\u{4e00}'..='\u{9fff}' | '\u{3400}'..='\u{4dbf}')
 }
 
 /// The text of a page outside tags, scripts and styles (rough, but enough to weigh
@@ -281,6 +299,14 @@ fn visible_text(html: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// `script_zone` counts Han characters as letters without asking Unicode.
+    #[test]
+    fn han_blocks_are_letters() {
+        for c in ('\u{3400}'..='\u{4dbf}').chain('\u{4e00}'..='\u{9fff}') {
+            assert!(c.is_alphabetic() && is_han(c), "{c:?}");
+        }
+    }
 
     fn url(u: &str) -> Url {
         Url::parse(u).unwrap()

@@ -355,24 +355,40 @@ fn attribute_value(raw: &str) -> Option<Cow<'_, str>> {
 /// `"` in attribute values.
 fn escape(s: &str, attribute: bool, out: &mut String) {
     let b = s.as_bytes();
+    let quote = if attribute { b'"' } else { b'&' };
+    // The next `&`, `<` or `>`, and the next `"` or 0xc2 (which leads a no-break
+    // space), each searched again only once passed: linear in the length.
+    let mut next_markup = memchr3(b'&', b'<', b'>', b).unwrap_or(b.len());
+    let mut next_other = memchr::memchr2(quote, 0xc2, b).unwrap_or(b.len());
     let mut from = 0;
-    for (i, &c) in b.iter().enumerate() {
-        let with = match c {
-            b'&' => "&amp;",
-            b'<' => "&lt;",
-            b'>' => "&gt;",
-            b'"' if attribute => "&quot;",
-            0xa0 if i > 0 && b[i - 1] == 0xc2 => {
-                out.push_str(&s[from..i - 1]);
-                out.push_str("&nbsp;");
-                from = i + 1;
-                continue;
+    loop {
+        let i = next_markup.min(next_other);
+        if i == b.len() {
+            break;
+        }
+        let mut after = i + 1;
+        let with = match b[i] {
+            b'&' => Some("&amp;"),
+            b'<' => Some("&lt;"),
+            b'>' => Some("&gt;"),
+            b'"' => Some("&quot;"),
+            _ if b.get(i + 1) == Some(&0xa0) => {
+                after = i + 2;
+                Some("&nbsp;")
             }
-            _ => continue,
+            _ => None,
         };
-        out.push_str(&s[from..i]);
-        out.push_str(with);
-        from = i + 1;
+        if let Some(with) = with {
+            out.push_str(&s[from..i]);
+            out.push_str(with);
+            from = after;
+        }
+        if next_markup < after {
+            next_markup = memchr3(b'&', b'<', b'>', &b[after..]).map_or(b.len(), |n| after + n);
+        }
+        if next_other < after {
+            next_other = memchr::memchr2(quote, 0xc2, &b[after..]).map_or(b.len(), |n| after + n);
+        }
     }
     out.push_str(&s[from..]);
 }
@@ -455,3 +471,177 @@ const FOREIGN: &[&str] = &[
     "text", "textpath", "times", "transpose", "true", "tspan", "union", "uplimit", "use",
     "variance", "vector", "vectorproduct", "view", "xor",
 ];
+
+#[cfg(test)]
+mod tests {
+    use super::super::{sanitize_html, sanitize_html_by_parse, sanitizes_quickly};
+    use url::Url;
+
+    fn base() -> Url {
+        Url::parse("http://x.org/a/b.html").unwrap()
+    }
+
+    /// HTML the scan writes itself: its output must be ammonia's, with and without a base.
+    const TIDY: &[&str] = &[
+        "<p>第一段</p><p>第二段<a href=\"/x?a=1&amp;b=2\" title='a>b'>链接</a></p>",
+        "<p>text <a href=\"http://e.org/\">abs</a> <a href=\"rel.html\">rel</a> <a>bare</a></p>",
+        "<div><p>一</p>\n<ul><li>a<ul><li>b</li></ul></li><li>c</li></ul></div>",
+        "<table><tr><td>a</td><td>b</td></tr>\n<tr><th>c</th></tr></table>尾",
+        "<table>\n <thead><tr><th>h</th></tr></thead><tbody><tr><td>x</td></tr></tbody></table>",
+        "<table><caption>cap</caption><colgroup><col span=2></colgroup><tr><td><table><tr><td>in</td></tr></table></td></tr></table>",
+        "<p>a &amp; b &lt;c&gt; &quot;d&quot; &nbsp;e &eacute; &#233; &#x4e2d; &#13;f \u{a0}g</p>",
+        "<P CLASS=x Title=\"T\">Upper<BR>case</P><IMG SRC=a.png ALT=\"a &amp; &quot;b&quot; <c>\"><br/>",
+        "a < b and c <3 d, x & y, &, end <",
+        "<p>line\r\nbreaks\rhere</p><pre>\ncode\n  kept</pre><pre>\r\nx</pre><pre>y</pre>",
+        "<!-- comment <p> --><p>after</p>",
+        "<o:p>word</o:p><st1:chsdate>2022年</st1:chsdate><custom-tag>x</custom-tag><font color=red>f</font><section>s</section>",
+        "<h1>t</h1><h2>s<span style=\"color:red\" onclick=\"x()\">u</span></h2><blockquote cite=\"q.html\"><p>q</p></blockquote>",
+        "<dl><dt>k</dt><dd>v</dd><dt>k2</dt><dd>v2</dd></dl>",
+        "<ruby>漢<rt>kan</rt>字<rp>(</rp><rt>ji</rt><rp>)</rp></ruby>",
+        "<b><i>x</i></b><a>l</a><a>m</a><p/>after self-closing p",
+        "<p>unclosed at the end <b>bold",
+        "<div><hr width=50 onmouseover=x><figure><img src=x.png width=\"600\" onerror=\"alert(1)\"><figcaption>c</figcaption></figure></div>",
+        "<p>\u{3000}全角\u{a0}空格</p><p>  </p><p>x</p>",
+        "<a href=\"javascript:alert(1)\">js</a><a href=\" JavaScript:alert(1)\">js2</a><img src=\"data:image/png;base64,xx\">",
+        "<a href=\"mailto:a@b.c\" href=\"http://dup\" HREF=x rel=nofollow target=_blank>m</a>",
+        "<a href=\"http://[::1\">bad</a><img src=\"//cdn.e.org/i.png\"><img src=\"?q=1\"><img src=\"#f\"><img src=\"\">",
+        "<img src=\"a\r\nb.png\" alt=\"x\ry\">",
+        "<ol start=3><li>x</li></ol><q cite=\"x\">q</q><del datetime=\"2022\">d</del><ins>i</ins>",
+        "<table><tr><td>a</td></tr></table><table><tr><td>b</td></tr><tbody><tr><td>c</td></tr></tbody></table>",
+        "<div id=main class=x lang=zh dir=rtl><bdo dir=rtl>b</bdo></div>",
+        "<a href=x/y title=\"t\" hreflang=zh>rel with title</a>",
+    ];
+
+    /// Hostile or untidy HTML: whatever the scan does, the output must be ammonia's.
+    const HOSTILE: &[&str] = &[
+        "<script>alert(1)</script><p>t</p>",
+        "<p>x<script>var s = '</p><img src=x onerror=alert(1)>';</script></p>",
+        "<style>p{}</style>t<style>@import 'x'</style>",
+        "<svg><script>alert(1)</script><a xlink:href=\"javascript:alert(1)\">x</a></svg>",
+        "<svg><p>x</p></svg><math><mi>x</mi></math>",
+        "<svg><iframe><a title=\"</iframe><img src onerror=alert(1)>\">test",
+        "<math><mtext><table><mglyph><style><img src=x onerror=alert(1)>",
+        "<p onclick=\"alert(1)\" onmouseover='x' style=\"background:url(javascript:x)\">on</p>",
+        "<a href=\"javascript:alert(1)\">j</a><a href=\"jav&#x09;ascript:alert(1)\">k</a><a href=\"&#106;avascript:alert(1)\">l</a>",
+        "<a href=\"java\nscript:alert(1)\">n</a><a href=vbscript:x>v</a><a href=\"data:text/html,<script>alert(1)</script>\">d</a>",
+        "<img src=x onerror=alert(1)//><img/src=x/onerror=alert(1)>",
+        "<a title=\"x\" title='y\"' href=\"a\"b>q</a><a title='\"><script>alert(1)</script>'>t</a>",
+        "<a title=\"unclosed>x</a><p>y",
+        "<p>cut <a href=\"x",
+        "<b><i>x</b></i><p>a<div>b</div>c</p><li>a<li>b",
+        "<table>text<tr><td>a</td></tr></table><table><td>a</td></table><table><col></table>",
+        "<textarea><p>x</p></textarea><title>a</title><xmp><b>x</b></xmp><noscript><p>x</p></noscript>",
+        "<iframe src=\"http://e\"></iframe><frame><object data=x></object><embed src=x>",
+        "<form action=\"javascript:x\"><input formaction=x><button>b</button></form>",
+        "<!DOCTYPE html><p>x</p><?php echo 1 ?><!-->x<!--->y<!-- a --!> b -->",
+        "<![CDATA[<script>alert(1)</script>]]><p>after</p>",
+        "AT&T; and &copy2024 and &notit; and &#150; &#0; &#xD800; &#x110000;",
+        "nul \0 here<p>\0</p>",
+        "\u{feff}<p>bom</p>",
+        "<pre>&#10;x</pre><pre><!--c-->\ny</pre><listing>\nz</listing>",
+        "<base href=\"http://evil/\"><link rel=stylesheet href=x><meta http-equiv=refresh content=0>",
+        "<a><a>nested</a></a><h1><h2>x</h2></h1><p><table></table></p>",
+        "<image src=x><img src=x></img><br></br><select><option>o</select>",
+        "<set attributeName=href to=javascript:x><animate><g><path><text>t</text></path></g>",
+        "<var>v</var><in>i</in><max>m</max><list>l</list><not>n</not>",
+        "<template><script>x</script></template><plaintext><p>x",
+        "<a href=\"http://x.org/\" onclick=x>ok</a><img src=\"https://x.org/i.png\" srcset=\"javascript:x 1x\">",
+        "<div style=\"x\"><span class=\"y\" id=\"z\" data-x=1 aria-label=l>s</span></div>",
+        "<a href=\"  http://x.org/ \">spaces</a><a href=\"HTTP://X.ORG\">case</a><a href=\"http:x\">h</a>",
+        "<a href=\"file:///etc/passwd\">f</a><a href=\"ftp://x/\">ftp</a><a href=\"tel:1\">t</a>",
+        "<dl><dt>a<dd>b<dt>c</dl><p>a<p>b",
+    ];
+
+    /// No script, style, frame or foreign element, no event handler, no script URL in
+    /// what a browser would build from `out`.
+    fn inert(out: &str, from: &str) {
+        let doc = scraper::Html::parse_fragment(out);
+        for node in doc.root_element().descendants() {
+            let Some(e) = node.value().as_element() else {
+                continue;
+            };
+            assert!(
+                !matches!(e.name(), "script" | "style" | "svg" | "math" | "iframe" | "object" | "embed" | "form" | "base" | "meta" | "link"),
+                "<{}> in {out:?} from {from:?}",
+                e.name()
+            );
+            for (name, value) in e.attrs() {
+                assert!(!name.starts_with("on"), "{name} in {out:?} from {from:?}");
+                if !matches!(name, "href" | "src" | "xlink:href" | "action" | "formaction" | "poster" | "data" | "srcset" | "ping") {
+                    continue;
+                }
+                let v = value.to_ascii_lowercase();
+                let v: String = v.chars().filter(|c| !c.is_whitespace()).collect();
+                assert!(
+                    !(v.starts_with("javascript:") || v.starts_with("vbscript:") || v.starts_with("data:")),
+                    "{name}={value:?} in {out:?} from {from:?}"
+                );
+            }
+        }
+    }
+
+    fn check(html: &str, base: Option<&Url>) {
+        let quick = sanitize_html(html, base);
+        let full = sanitize_html_by_parse(html, base);
+        assert_eq!(quick, full, "on {html:?} (base {base:?})");
+    }
+
+    #[test]
+    fn quick_sanitising_matches_ammonia() {
+        let b = base();
+        for html in TIDY {
+            assert!(sanitizes_quickly(html, Some(&b)), "the scan gave up on {html:?}");
+            check(html, Some(&b));
+            check(html, None);
+        }
+        for html in HOSTILE {
+            check(html, Some(&b));
+            check(html, None);
+            inert(&sanitize_html(html, Some(&b)), html);
+        }
+    }
+
+    /// Every tag name, allowed or not, alone and with attributes: the scan either
+    /// writes what ammonia writes or leaves it to ammonia.
+    #[test]
+    fn every_tag_name_matches_ammonia() {
+        let b = base();
+        let mut names: Vec<String> = super::FOREIGN.iter().map(|s| s.to_string()).collect();
+        names.extend(super::super::POLICY.tags.iter().map(|s| s.to_string()));
+        for n in [
+            "font", "section", "main", "big", "label", "o:p", "address", "nobr", "center",
+            "u", "x-y", "video", "audio", "source", "picture", "canvas", "dialog", "menu",
+            "clippath", "foreignobject", "annotation-xml", "selectedcontent", "search",
+        ] {
+            names.push(n.to_string());
+        }
+        for n in &names {
+            for html in [
+                format!("<{n}>x</{n}>y"),
+                format!("<p>a<{n} title=t href=h src=s onclick=c>x</{n}>b</p>"),
+                format!("<div><{n}>x<b>y</b></{n}></div>"),
+            ] {
+                check(&html, Some(&b));
+            }
+        }
+    }
+
+    /// Relative links resolve against the base, or are dropped without one; a base that
+    /// cannot take relative links drops them (and ammonia's removal order is kept).
+    #[test]
+    fn links_resolve_or_go() {
+        let b = base();
+        let html = "<a href=\"../c.html\" title=t>x</a><img src=\"i.png\" alt=a width=1>";
+        assert_eq!(
+            sanitize_html(html, Some(&b)),
+            "<a href=\"http://x.org/c.html\" title=\"t\" rel=\"noopener noreferrer\">x</a><img src=\"http://x.org/a/i.png\" alt=\"a\" width=\"1\">"
+        );
+        assert_eq!(
+            sanitize_html(html, None),
+            "<a title=\"t\" rel=\"noopener noreferrer\">x</a><img alt=\"a\" width=\"1\">"
+        );
+        let opaque = Url::parse("mailto:a@b.c").unwrap();
+        check(html, Some(&opaque));
+        assert!(sanitizes_quickly(html, Some(&opaque)));
+    }
+}

@@ -294,7 +294,7 @@ fn is_special(tag: &str) -> bool {
 /// A tag's name (ASCII-lowercased, as a parser names it) and where reading goes on
 /// after its `>`. `from` is the first byte of the name. `None` for a tag the document
 /// ends inside (a parser drops it) or one with a NUL.
-fn tag(html: &str, from: usize) -> Option<(Cow<'_, str>, usize)> {
+pub(crate) fn tag(html: &str, from: usize) -> Option<(Cow<'_, str>, usize)> {
     tag_with(html, from, |_, _| {})
 }
 
@@ -456,11 +456,11 @@ pub(crate) fn reference(s: &str) -> Option<(std::borrow::Cow<'static, str>, usiz
 }
 
 pub(crate) fn memchr(needle: u8, hay: &[u8]) -> Option<usize> {
-    hay.iter().position(|&c| c == needle)
+    ::memchr::memchr(needle, hay)
 }
 
 pub(crate) fn memchr3(a: u8, b: u8, c: u8, hay: &[u8]) -> Option<usize> {
-    hay.iter().position(|&x| x == a || x == b || x == c)
+    ::memchr::memchr3(a, b, c, hay)
 }
 
 #[cfg(test)]
