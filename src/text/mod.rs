@@ -50,63 +50,13 @@ pub fn ascii_forms(s: &str) -> std::borrow::Cow<'_, str> {
 /// `White_Space`) folded to one space, ends trimmed.
 pub fn fold_whitespace(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
-    for word in words(s) {
+    for word in s.split_whitespace() {
         if !out.is_empty() {
             out.push(' ');
         }
         out.push_str(word);
     }
     out
-}
-
-/// The words of `s`: what `str::split_whitespace` gives, found by bytes. Stored
-/// revisions hash text folded with it, and it runs over every item's text twice, so it
-/// skips the characters that cannot be whitespace (all of Chinese) without decoding
-/// them.
-fn words(s: &str) -> impl Iterator<Item = &str> {
-    let b = s.as_bytes();
-    let mut i = 0;
-    std::iter::from_fn(move || {
-        // Past the whitespace, then to the end of the word.
-        loop {
-            if i >= b.len() {
-                return None;
-            }
-            match whitespace_len(b, i) {
-                0 => break,
-                n => i += n,
-            }
-        }
-        let start = i;
-        while i < b.len() && whitespace_len(b, i) == 0 {
-            i += 1;
-        }
-        Some(&s[start..i])
-    })
-}
-
-/// The length in bytes of the Unicode `White_Space` character (`char::is_whitespace`)
-/// at `b[i]`, or 0. `i` is a character boundary or a continuation byte, which never
-/// starts one.
-fn whitespace_len(b: &[u8], i: usize) -> usize {
-    match b[i] {
-        b'\t'..=b'\r' | b' ' => 1,
-        // U+0085, U+00A0
-        0xc2 => match b.get(i + 1) {
-            Some(0x85 | 0xa0) => 2,
-            _ => 0,
-        },
-        // U+1680
-        0xe1 if b.get(i + 1..i + 3) == Some(&[0x9a, 0x80]) => 3,
-        // U+2000–U+200A, U+2028, U+2029, U+202F, U+205F
-        0xe2 => match (b.get(i + 1), b.get(i + 2)) {
-            (Some(0x80), Some(0x80..=0x8a | 0xa8 | 0xa9 | 0xaf)) | (Some(0x81), Some(0x9f)) => 3,
-            _ => 0,
-        },
-        // U+3000
-        0xe3 if b.get(i + 1..i + 3) == Some(&[0x80, 0x80]) => 3,
-        _ => 0,
-    }
 }
 
 /// The text with all whitespace removed: how Chinese lines are compared.
@@ -311,15 +261,15 @@ pub fn html_to_text_by_parse(html: &str) -> String {
 fn fold_lines(raw: &str) -> String {
     let mut out = String::with_capacity(raw.len());
     for line in raw.split('\n') {
-        let mut line_words = words(line);
-        let Some(first) = line_words.next() else {
+        let mut words = line.split_whitespace();
+        let Some(first) = words.next() else {
             continue;
         };
         if !out.is_empty() {
             out.push('\n');
         }
         out.push_str(first);
-        for w in line_words {
+        for w in words {
             out.push(' ');
             out.push_str(w);
         }
@@ -335,31 +285,6 @@ mod tests {
     fn whitespace_folds_ideographic_and_no_break_spaces() {
         assert_eq!(fold_whitespace("\u{3000} a \u{a0}\n b  "), "a b");
         assert_eq!(compact(" 时 间\u{3000}:"), "时间:");
-    }
-
-    /// `words` is `split_whitespace`: on every character, and on runs mixing them.
-    #[test]
-    fn words_are_split_as_the_standard_library_splits_them() {
-        let mut all = String::new();
-        for c in (0..=0x10ffff_u32).filter_map(char::from_u32) {
-            let s = c.to_string();
-            assert_eq!(
-                whitespace_len(s.as_bytes(), 0) == s.len(),
-                c.is_whitespace(),
-                "{c:?}"
-            );
-            if c.is_whitespace() || c as u32 % 97 == 0 {
-                all.push(c);
-                all.push_str(if c as u32 % 2 == 0 { "字 " } else { "a" });
-            }
-        }
-        for s in [all.as_str(), "", " ", "\u{3000}一\u{a0}\u{85}二 \u{2028}", "a\u{202f}b\u{205f}c\u{1680}"] {
-            assert_eq!(
-                words(s).collect::<Vec<_>>(),
-                s.split_whitespace().collect::<Vec<_>>(),
-                "{s:?}"
-            );
-        }
     }
 
     #[test]
