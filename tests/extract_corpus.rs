@@ -247,13 +247,15 @@ fn extract_corpus_western() {
     check(
         &s,
         &[
-            // The issue asks 0.93, 0.965 and 0.98: held at the measured level (0.923,
-            // 0.963, 0.977). The corpora's labels disagree on what a body is: trafilatura's
-            // keep the lead and drop captions, readability.js keeps captions and drops the
-            // one-line dek, scrapinghub's drop both.
-            ("trafilatura", "body_f1", 0.92),
-            ("scrapinghub-aeb", "body_f1", 0.96),
-            ("mozilla-readability", "body_f1", 0.975),
+            // The issue asks 0.93, 0.965 and 0.98; scrapinghub's and mozilla's are met
+            // (0.967, 0.980). trafilatura's is held at the measured level (0.928): its
+            // labels drop picture captions, which readability.js (mozilla's labels)
+            // keeps; only captions repeating their picture's alt text or another caption
+            // are dropped. Most of the rest are pages whose text is a few short lines
+            // or a table outscoring the prose.
+            ("trafilatura", "body_f1", 0.925),
+            ("scrapinghub-aeb", "body_f1", 0.965),
+            ("mozilla-readability", "body_f1", 0.98),
             ("trafilatura", "date", 0.85),
             // The issues ask title ≥ 0.85 and author ≥ 0.75: held at the measured level
             // (0.828, 0.709). Most title misses left are labels typed as the page's

@@ -3,7 +3,12 @@
 //! markup written by `make_western.py` (one page per kind), and western layouts written
 //! by hand (`lead-outside-body`: a lead in the article's header, the body in its own block;
 //! `howto-steps`: a text split over sibling blocks of one class, one only a list;
-//! `consent-banner`: a cookie box with more prose than an article made of a table).
+//! `consent-banner`: a cookie box with more prose than an article made of a table;
+//! `howto-step-series`: steps of a picture and a line each, the first marked up as the
+//! lead; `gallery-captions`: a slideshow repeating one caption per slide and a caption
+//! that is its picture's `alt` text; `paywall-jsonld-body`: a teaser and a subscription
+//! offer on the page, the whole text in JSON-LD; `author-box-disclaimer`: a writer's bio
+//! and an advertising disclosure inside the article's container).
 //! Every field is compared, and the body must hold the article's sentences and none of
 //! the furniture around it.
 
@@ -120,6 +125,26 @@ fn paragraphs_are_lines_of_text() {
     let lines: Vec<&str> = article.content_text.lines().collect();
     assert_eq!(lines.len(), 3, "{lines:#?}");
     assert!(lines.iter().all(|l| l.trim() == *l && !l.is_empty()));
+}
+
+#[test]
+fn a_gallery_caption_repeated_on_every_slide_is_kept_once() {
+    let dir = fixtures()
+        .into_iter()
+        .find(|d| d.ends_with("gallery-captions"))
+        .expect("gallery fixture");
+    let bytes = std::fs::read(dir.join("page.html")).expect("page.html");
+    let url = Url::parse("https://news.example.com/gallery").expect("static url");
+    let article = extract(&bytes, &url, None, TZ);
+    let caption = "Defense Secretary Mark Esper, left,";
+    assert_eq!(
+        article.content_text.matches(caption).count(),
+        1,
+        "{}",
+        article.content_text
+    );
+    // Every slide's picture is still there.
+    assert_eq!(article.content_html.matches("<img").count(), 6);
 }
 
 #[test]

@@ -64,7 +64,7 @@ static LABEL: LazyLock<Regex> = LazyLock::new(|| {
 /// Subscription and social calls that close western articles.
 static CALLS: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
-        r"(?i)^(?:subscribe now|subscribe to|sign up for|follow (?:us|the \w+) on|for the latest (?:stories|news)|download (?:the|our) app|jetzt abonnieren|folgen sie uns|síguenos|suscríbete|únete)",
+        r"(?i)^(?:subscribe now|subscribe to|sign up for|follow (?:us|the \w+) on|for the latest (?:stories|news)|download (?:the|our) app|jetzt abonnieren|folgen sie uns|s[ií]guenos|suscríbete|únete)",
     )
     .expect("static regex")
 });
@@ -132,6 +132,7 @@ mod tests {
             "- Anzeige -",
             "Reklama",
             "drukuj",
+            "Siguenos en Telegram, Instagram, Facebook y Twitter",
         ] {
             assert!(is_furniture(line), "{line}");
         }

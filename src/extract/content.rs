@@ -10,7 +10,7 @@ use std::sync::LazyLock;
 
 static UNLIKELY: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
-        r"-ad-|ai2html|banner|breadcrumb|crumb|combx|comment|community|cover-wrap|disqus|extra|footer|gdpr|header|legends|menu|related|remark|replies|rss|shoutbox|sidebar|skyscraper|social|sponsor|supplemental|ad-break|agegate|pagination|pager|popup|yom-remote|copyright|topbar|navbar|subnav|share|weizhi|dqwz|location|position|consent|cookie",
+        r"-ad-|ai2html|banner|breadcrumb|crumb|combx|comment|kommentar|comentario|community|cover-wrap|disqus|extra|footer|gdpr|header|legends|menu|related|remark|replies|rss|shoutbox|sidebar|skyscraper|social|sponsor|supplemental|ad-break|agegate|pagination|pager|popup|yom-remote|copyright|topbar|navbar|subnav|share|weizhi|dqwz|location|position|consent|cookie",
     )
     .expect("static regex")
 });
@@ -38,6 +38,16 @@ static NOT_TEXT: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"author|byline|subline|dateline|timestamp|\bbio|caption|credit|meta")
         .expect("static regex")
 });
+/// Class or id words of a box about the writer printed with the article (its photo,
+/// bio and links): not the article's text.
+static AUTHOR_BOX: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"author[-_]?(?:box|bio|info|description|desc|about|profile|card|details)|about[-_]?(?:the[-_]?)?author|saboxplugin")
+        .expect("static regex")
+});
+/// Class or id words of a notice about the page rather than its text: an advertising
+/// disclosure, an editorial disclaimer.
+static DISCLAIMER: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"disclaimer|disclosure").expect("static regex"));
 static HIDDEN_STYLE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?i)display\s*:\s*none|visibility\s*:\s*hidden").expect("static regex")
 });
@@ -207,7 +217,11 @@ pub(crate) fn remove_unlikely(dom: &mut Dom, strip_unlikely: bool) -> bool {
             continue;
         }
         let ci = dom.class_id(id);
-        if !ci.trim().is_empty() && UNLIKELY.is_match(&ci) && !MAYBE.is_match(&ci) {
+        if !ci.trim().is_empty()
+            && (UNLIKELY.is_match(&ci) && !MAYBE.is_match(&ci)
+                || AUTHOR_BOX.is_match(&ci)
+                || DISCLAIMER.is_match(&ci))
+        {
             // A wrapper around most of the page and its headline is the page itself,
             // whatever its name says (`div.above-footer` around everything): the caller
             // then also tries without these removals.
@@ -477,6 +491,14 @@ pub(crate) fn select(dom: &Dom, stats: &[Stats], weight_classes: bool) -> Option
         top = p;
     }
 
+    // The article printed as a series of like blocks (the steps of a how-to, each a
+    // `div.step` with its paragraph and picture): the chosen block, or a near ancestor,
+    // is one of three or more siblings sharing its class. The series is the article;
+    // the sibling pass below takes the other blocks of that class.
+    if let Some(a) = series_member(dom, stats, top, body) {
+        top = a;
+    }
+
     // Siblings that belong to the article.
     let top_score = scores[top].unwrap_or(0.0);
     let threshold = (top_score * 0.2).max(10.0);
@@ -548,6 +570,37 @@ pub(crate) fn select(dom: &Dom, stats: &[Stats], weight_classes: bool) -> Option
     Some(Selection {
         nodes: fill_gaps(dom, stats, parent, nodes),
     })
+}
+
+/// `top` or one of its three nearest ancestors when it is one of a series: at least two
+/// siblings carry its exact class, each with text and few links.
+fn series_member(dom: &Dom, stats: &[Stats], top: usize, body: usize) -> Option<usize> {
+    std::iter::once(top)
+        .chain(dom.ancestors(top).take(3))
+        .take_while(|&a| a != body && !matches!(dom.tag(a), "body" | "html"))
+        .find(|&a| {
+            let Some(class) = dom.attr(a, "class").filter(|c| !c.trim().is_empty()) else {
+                return false;
+            };
+            let Some(parent) = dom.nodes[a].parent else {
+                return false;
+            };
+            if class_weight(dom, a) < 0.0 {
+                return false;
+            }
+            let like = dom.nodes[parent]
+                .children
+                .iter()
+                .filter(|&&s| {
+                    s != a
+                        && !dom.nodes[s].removed
+                        && dom.attr(s, "class") == Some(class)
+                        && stats[s].chars >= 25.0
+                        && stats[s].link_density() < 0.25
+                })
+                .count();
+            like >= 2
+        })
 }
 
 /// Blocks lying between two parts of the article are part of it too (a list, a
@@ -628,6 +681,11 @@ pub(crate) fn clean_conditionally(dom: &mut Dom, stats: &[Stats], roots: &[usize
             if dom.is_removed(id) {
                 continue;
             }
+            // A box about the writer (photo, bio, links) printed inside the article.
+            if stats[id].chars < 1500.0 && AUTHOR_BOX.is_match(&dom.class_id(id)) {
+                dom.nodes[id].removed = true;
+                continue;
+            }
             let tag = dom.tag(id).to_string();
             if !matches!(
                 tag.as_str(),
@@ -663,6 +721,7 @@ fn is_data_table(dom: &Dom, id: usize) -> bool {
 
 fn should_remove(dom: &Dom, stats: &[Stats], id: usize, tag: &str) -> bool {
     let s = stats[id];
+
     let weight = class_weight(dom, id);
     if weight < 0.0 && s.chars < 200.0 {
         return true;

@@ -8,18 +8,22 @@
 //! - [`published`]: the publication date from all of those, strongest first.
 //! - [`names`]: author and origin.
 //! - [`content`]: the readability-style scorer that finds the body.
+//! - [`ld_body`]: the JSON-LD `articleBody`, for pages whose markup shows little of it.
 //! - [`boilerplate`]: portal furniture (breadcrumbs, 【字体：大 中 小】, 打印本页 …).
+//! - [`repeats`]: text the body prints twice (gallery captions, captions repeating `alt`).
 //! - [`render`]: the chosen nodes → clean HTML and plain text.
 
 mod boilerplate;
 mod content;
 mod dom;
 mod headline;
+mod ld_body;
 mod metadata;
 mod metaline;
 mod names;
 mod published;
 mod render;
+mod repeats;
 
 use crate::model::Article;
 use crate::text::compact;
@@ -123,6 +127,12 @@ fn extract_parsed(html: &str, url: &Url, tz: Tz) -> Article {
             body.text = out.text;
         }
     }
+    // A page showing little of its text (rendered by a script, cut by a paywall) whose
+    // JSON-LD carries it whole.
+    if let Some((html, text)) = ld_body::replacement(&dom, &body.text, url) {
+        body.html = html;
+        body.text = text;
+    }
     let title = head.title;
     let anchor = head.node;
 
@@ -182,6 +192,7 @@ fn body_pass(dom: &mut Dom, strict: bool, title: Option<&str>, url: &Url, tz: Tz
     }
     content::clean_conditionally(dom, &stats, &roots);
     strip_furniture(dom, &stats, &roots, title, tz);
+    repeats::drop_repeats(dom, &roots);
     let stats = content::compute_stats(dom);
     let out = render::render(dom, &stats, &roots, url);
     let weight = content::weighted_len(&out.text).0;
