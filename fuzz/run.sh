@@ -9,7 +9,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 SECONDS_EACH="${1:?SECONDS}"; shift || true
 TARGETS=("$@")
-[ ${#TARGETS[@]} -gt 0 ] || TARGETS=(feed charset html config telegram robot dates)
+[ ${#TARGETS[@]} -gt 0 ] || TARGETS=(feed charset html sanitize config telegram robot dates)
 FLAGS=(-O -a -s none)   # release, debug assertions, no sanitizer
 # FUZZ_SKIP_BUILD=1 runs the binaries already built.
 [ -n "${FUZZ_SKIP_BUILD:-}" ] || cargo +nightly fuzz build "${FLAGS[@]}" >/dev/null
@@ -18,7 +18,7 @@ mkdir -p fuzz/runs
 for t in "${TARGETS[@]}"; do
   mkdir -p "fuzz/corpus/$t" "fuzz/artifacts/$t"
   max_len=4096
-  case "$t" in feed|html|charset) max_len=131072 ;; robot|telegram) max_len=16384 ;; esac
+  case "$t" in feed|html|charset) max_len=131072 ;; sanitize) max_len=32768 ;; robot|telegram) max_len=16384 ;; esac
   (
     TIMEFORMAT="%U %S"
     { time nice "$BIN/$t" "fuzz/corpus/$t" -artifact_prefix="fuzz/artifacts/$t/" \

@@ -11,7 +11,7 @@ REPO="$(dirname "$FUZZ")"
 SRC="${1:-$REPO/../shared/corpus}"
 OUT="$FUZZ/corpus"
 [ -d "$SRC" ] || { echo "no corpus at $SRC" >&2; exit 1; }
-mkdir -p "$OUT"/{feed,charset,html,config,telegram,robot,dates}
+mkdir -p "$OUT"/{feed,charset,html,sanitize,config,telegram,robot,dates}
 
 # copy TARGET FILE...: each file under a name made from its path, so seeds never collide.
 copy() {
@@ -47,6 +47,30 @@ find "$SRC"/trafilatura -type f -name '*.htm*' | every 20 | while read -r f; do 
 find "$SRC"/scrapinghub-aeb/html -name '*.html.gz' | every 10 | while read -r f; do
   name="$(basename "$f" .gz)"; [ -e "$OUT/html/sh_$name" ] || gzip -dc "$f" > "$OUT/html/sh_$name"
 done
+
+# Sanitize: the HTML content of the feed corpora's entries (what the sanitiser sees in
+# a poll), and a sample of article pages.
+python3 - "$SRC" "$OUT/sanitize" <<'PY'
+import hashlib, os, sys, xml.etree.ElementTree as ET
+src, out = sys.argv[1], sys.argv[2]
+names = {"description", "content", "summary", "encoded", "body"}
+seeds = 0
+for d in ("feedparser", "w3c-feedvalidator", "feed-rs", "rust-syndication"):
+    for root, _, files in os.walk(os.path.join(src, d)):
+        for f in files:
+            try:
+                tree = ET.parse(os.path.join(root, f))
+            except Exception:
+                continue
+            for e in tree.iter():
+                text = e.text or ""
+                if e.tag.rsplit("}", 1)[-1] in names and "<" in text and seeds < 3000:
+                    data = text.encode()
+                    with open(os.path.join(out, hashlib.sha1(data).hexdigest()[:16]), "wb") as fh:
+                        fh.write(data)
+                    seeds += 1
+PY
+find "$SRC"/zh-cwced/original -type f | every 10 | while read -r f; do copy sanitize "$f"; done
 
 # Config: the example and deploy files, the error fixture.
 copy config "$REPO"/feeds.toml "$REPO"/tests/fixtures/config/*.toml "$REPO"/deploy/*.toml

@@ -17,12 +17,33 @@ use url::Url;
 
 pub use crate::text::url::canonical_url;
 
+mod quick;
+
 /// Sanitise untrusted HTML: the one policy, applied when an item is stored and again
 /// when it is published. No scripts, styles, event handlers, frames or `javascript:`
 /// URLs (ammonia's allow-list, plus `title` attributes and figures); links get
 /// `rel="noopener noreferrer"`; relative URLs are made absolute against `base`, or
 /// dropped when there is none (they would point into this server).
+///
+/// Defined by ammonia ([`sanitize_html_by_parse`]); tidy HTML (most feed bodies) is
+/// written in one scan that gives the same output (`process::quick`), and anything the
+/// scan cannot vouch for goes to ammonia.
 pub fn sanitize_html(html: &str, base: Option<&Url>) -> String {
+    match quick::sanitize(html, base, &POLICY) {
+        Some(clean) => clean,
+        None => sanitize_html_by_parse(html, base),
+    }
+}
+
+/// Whether [`sanitize_html`] writes `html` without parsing it (for tests and
+/// benchmarks).
+pub fn sanitizes_quickly(html: &str, base: Option<&Url>) -> bool {
+    quick::sanitize(html, base, &POLICY).is_some()
+}
+
+/// [`sanitize_html`] by way of ammonia (html5ever's parse, the allow-list, the
+/// serialiser): the definition the quick path is held to (tests compare the two).
+pub fn sanitize_html_by_parse(html: &str, base: Option<&Url>) -> String {
     SANITIZER.with_borrow_mut(|b| {
         b.url_relative(match base {
             Some(base) => ammonia::UrlRelative::RewriteWithBase(base.clone()),
@@ -33,16 +54,24 @@ pub fn sanitize_html(html: &str, base: Option<&Url>) -> String {
     })
 }
 
+/// The one sanitising policy. Both paths read it: ammonia directly, the quick path
+/// through [`quick::Policy::of`] (which gives up on options it does not model).
+fn policy() -> ammonia::Builder<'static> {
+    let mut b = ammonia::Builder::default();
+    b.add_generic_attributes(["title"])
+        .add_tags(["figure", "figcaption"])
+        .link_rel(Some("noopener noreferrer"));
+    b
+}
+
+static POLICY: std::sync::LazyLock<quick::Policy> =
+    std::sync::LazyLock::new(|| quick::Policy::of(&policy()));
+
 thread_local! {
     /// The policy's builder, made once per thread: building its tag and attribute sets
     /// costs as much as cleaning a short item. Only the base changes between calls.
-    static SANITIZER: std::cell::RefCell<ammonia::Builder<'static>> = {
-        let mut b = ammonia::Builder::default();
-        b.add_generic_attributes(["title"])
-            .add_tags(["figure", "figcaption"])
-            .link_rel(Some("noopener noreferrer"));
-        std::cell::RefCell::new(b)
-    };
+    static SANITIZER: std::cell::RefCell<ammonia::Builder<'static>> =
+        std::cell::RefCell::new(policy());
 }
 
 fn hash64(parts: &[&str]) -> u64 {

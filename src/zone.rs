@@ -217,7 +217,42 @@ fn language_zone(tag: &str) -> Option<Tz> {
 fn script_zone(text: &str) -> Option<(Tz, &'static str)> {
     let (mut letters, mut han, mut kana, mut hangul) = (0usize, 0usize, 0usize, 0usize);
     let (mut simplified, mut traditional) = (0usize, 0usize);
+    // Both sides of the table as bit sets over the Han blocks: one bit test per Han
+    // character instead of two walks through the table (this loop reads up to
+    // 512 KB of every page).
+    static SETS: LazyLock<[Vec<u64>; 2]> = LazyLock::new(|| {
+        let mut sets = [
+            vec![0u64; HAN_BITS.div_ceil(64)],
+            vec![0u64; HAN_BITS.div_ceil(64)],
+        ];
+        for &(s, t) in SIMPLIFIED_TRADITIONAL {
+            for (set, c) in sets.iter_mut().zip([s, t]) {
+                if is_han(c) {
+                    let bit = c as usize - HAN_FIRST;
+                    set[bit / 64] |= 1 << (bit % 64);
+                }
+            }
+        }
+        sets
+    });
+    let [simplified_chars, traditional_chars] = &*SETS;
+    let has = |set: &[u64], c: char| {
+        let bit = c as usize - HAN_FIRST;
+        set[bit / 64] & (1 << (bit % 64)) != 0
+    };
     for c in text.chars() {
+        // Every code point of the two Han blocks is alphabetic (`han_blocks_are_letters`):
+        // Unicode's slow table lookup is left for other scripts.
+        if is_han(c) {
+            letters += 1;
+            han += 1;
+            if has(simplified_chars, c) {
+                simplified += 1;
+            } else if has(traditional_chars, c) {
+                traditional += 1;
+            }
+            continue;
+        }
         if !c.is_alphabetic() {
             continue;
         }
@@ -225,14 +260,6 @@ fn script_zone(text: &str) -> Option<(Tz, &'static str)> {
         match c {
             '\u{3040}'..='\u{30ff}' => kana += 1,
             '\u{ac00}'..='\u{d7af}' | '\u{1100}'..='\u{11ff}' => hangul += 1,
-            '\u{4e00}'..='\u{9fff}' | '\u{3400}'..='\u{4dbf}' => {
-                han += 1;
-                if SIMPLIFIED_TRADITIONAL.iter().any(|(s, _)| c == *s) {
-                    simplified += 1;
-                } else if SIMPLIFIED_TRADITIONAL.iter().any(|(_, t)| c == *t) {
-                    traditional += 1;
-                }
-            }
             _ => {}
         }
     }
@@ -249,6 +276,15 @@ fn script_zone(text: &str) -> Option<(Tz, &'static str)> {
         return Some((Tz::Asia__Shanghai, "text mostly simplified Chinese"));
     }
     None
+}
+
+/// The first and the number of code points [`is_han`] spans.
+const HAN_FIRST: usize = 0x3400;
+const HAN_BITS: usize = 0x9fff + 1 - HAN_FIRST;
+
+/// The two Han blocks `script_zone` counts (unified ideographs and extension A).
+fn is_han(c: char) -> bool {
+    matches!(c, '\u{4e00}'..='\u{9fff}' | '\u{3400}'..='\u{4dbf}')
 }
 
 /// The text of a page outside tags, scripts and styles (rough, but enough to weigh
@@ -281,6 +317,19 @@ fn visible_text(html: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// `script_zone` counts Han characters as letters without asking Unicode, and
+    /// every character of its table is one it looks up.
+    #[test]
+    fn han_blocks_are_letters() {
+        for c in ('\u{3400}'..='\u{4dbf}').chain('\u{4e00}'..='\u{9fff}') {
+            assert!(c.is_alphabetic() && is_han(c), "{c:?}");
+        }
+        assert!(!is_han('\u{4dc0}') && !is_han('\u{33ff}') && !is_han('\u{a000}'));
+        for &(s, t) in SIMPLIFIED_TRADITIONAL {
+            assert!(is_han(s) && is_han(t), "{s} {t}");
+        }
+    }
 
     fn url(u: &str) -> Url {
         Url::parse(u).unwrap()

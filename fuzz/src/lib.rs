@@ -22,6 +22,7 @@ pub const TARGETS: &[(&str, Target)] = &[
     ("feed", feed),
     ("charset", charset),
     ("html", html),
+    ("sanitize", sanitize),
     ("config", config),
     ("telegram", telegram),
     ("robot", robot),
@@ -85,6 +86,22 @@ pub fn html(data: &[u8]) {
     let article = tidings::extract::extract_html(&text, &url, TZ);
     tidings::process::merge_article(&mut entry, article);
     let _ = tidings::process::to_items(&[entry], "fuzz", Some(&url), now());
+}
+
+/// An HTML fragment (optional URL line first, the base its relative links resolve
+/// against) through the sanitiser: where its one-scan path writes the output itself,
+/// it must be exactly what ammonia writes, with a base and without one.
+pub fn sanitize(data: &[u8]) {
+    use tidings::process::{sanitize_html, sanitize_html_by_parse};
+    let (url, body) = url_and_body(data);
+    let html = String::from_utf8_lossy(body);
+    for base in [Some(&url), None] {
+        assert_eq!(
+            sanitize_html(&html, base),
+            sanitize_html_by_parse(&html, base),
+            "the scan and ammonia disagree (base {base:?})"
+        );
+    }
 }
 
 /// `feeds.toml` text → a validated config, or errors (never a panic). Every error

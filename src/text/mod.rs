@@ -14,7 +14,7 @@
 pub mod charset;
 pub mod months;
 pub mod nesting;
-mod quick;
+pub(crate) mod quick;
 pub mod redact;
 pub mod url;
 

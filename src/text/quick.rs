@@ -19,10 +19,10 @@ use std::borrow::Cow;
 
 /// Deeper than this, or with more elements than [`MAX_ELEMENTS`], the parse decides
 /// (below what `nesting::flatten` would start to cut).
-const MAX_DEPTH: usize = 128;
-const MAX_ELEMENTS: usize = 40_000;
+pub(crate) const MAX_DEPTH: usize = 128;
+pub(crate) const MAX_ELEMENTS: usize = 40_000;
 /// Formatting elements open at once (`nesting::MAX_FORMATTING` is 64).
-const MAX_FORMATTING: usize = 32;
+pub(crate) const MAX_FORMATTING: usize = 32;
 
 /// The raw text of `html` as `html_to_text` collects it before folding lines (text of
 /// text nodes, `\n` at line-breaking start tags), or `None` when the parse must decide.
@@ -133,21 +133,21 @@ fn text(s: &str, stack: &[Cow<'_, str>], out: &mut String) -> Option<()> {
 }
 
 /// Elements whose content is table structure, where text is moved out of the table.
-fn in_table_structure(tag: &str) -> bool {
+pub(crate) fn in_table_structure(tag: &str) -> bool {
     matches!(
         tag,
         "table" | "tbody" | "thead" | "tfoot" | "tr" | "colgroup"
     )
 }
 
-enum Start {
+pub(crate) enum Start {
     /// An element that takes no content (and is not pushed).
     Void,
     Push,
 }
 
 /// What a start tag does to the stack, or `None` when a parser would do more.
-fn start(name: &str, stack: &[Cow<'_, str>]) -> Option<Start> {
+pub(crate) fn start<S: AsRef<str>>(name: &str, stack: &[S]) -> Option<Start> {
     let current = stack.last().map_or("", |c| c.as_ref());
     // In table structure only the next level of structure is followed.
     if in_table_structure(current) {
@@ -169,7 +169,7 @@ fn start(name: &str, stack: &[Cow<'_, str>]) -> Option<Start> {
             Start::Push
         });
     }
-    let p_open = stack.iter().any(|t| t == "p");
+    let p_open = stack.iter().any(|t| t.as_ref() == "p");
     match name {
         // Table parts outside their place are dropped or close cells.
         "caption" | "colgroup" | "col" | "tbody" | "thead" | "tfoot" | "tr" | "td" | "th" => None,
@@ -200,7 +200,7 @@ fn start(name: &str, stack: &[Cow<'_, str>]) -> Option<Start> {
             }
             Some(Start::Push)
         }
-        "a" => (!stack.iter().any(|t| t == "a")).then_some(Start::Push),
+        "a" => (!stack.iter().any(|t| t.as_ref() == "a")).then_some(Start::Push),
         "rb" | "rtc" => (current == "ruby").then_some(Start::Push),
         "rp" | "rt" => matches!(current, "ruby" | "rtc").then_some(Start::Push),
         "area" | "br" | "embed" | "img" | "keygen" | "wbr" | "param" | "source" | "track"
@@ -221,7 +221,7 @@ fn is_heading(tag: &str) -> bool {
     matches!(tag, "h1" | "h2" | "h3" | "h4" | "h5" | "h6")
 }
 
-fn is_formatting(tag: &str) -> bool {
+pub(crate) fn is_formatting(tag: &str) -> bool {
     matches!(
         tag,
         "a" | "b"
@@ -294,7 +294,17 @@ fn is_special(tag: &str) -> bool {
 /// A tag's name (ASCII-lowercased, as a parser names it) and where reading goes on
 /// after its `>`. `from` is the first byte of the name. `None` for a tag the document
 /// ends inside (a parser drops it) or one with a NUL.
-fn tag(html: &str, from: usize) -> Option<(Cow<'_, str>, usize)> {
+pub(crate) fn tag(html: &str, from: usize) -> Option<(Cow<'_, str>, usize)> {
+    tag_with(html, from, |_, _| {})
+}
+
+/// [`tag`], telling `attribute` each attribute as written: its name (not yet
+/// lowercased) and its value (`None` when it has no `=`; references not yet decoded).
+pub(crate) fn tag_with<'a>(
+    html: &'a str,
+    from: usize,
+    mut attribute: impl FnMut(&'a str, Option<&'a str>),
+) -> Option<(Cow<'a, str>, usize)> {
     let b = html.as_bytes();
     let mut i = from;
     while i < b.len() && !matches!(b[i], b'\t' | b'\n' | b'\x0c' | b'\r' | b' ' | b'/' | b'>') {
@@ -327,6 +337,7 @@ fn tag(html: &str, from: usize) -> Option<(Cow<'_, str>, usize)> {
         }
         // The attribute's name: its first character may be `=`; it ends at whitespace,
         // `/`, `>` or `=`.
+        let name_at = i;
         i += 1;
         while i < b.len()
             && !matches!(
@@ -336,10 +347,12 @@ fn tag(html: &str, from: usize) -> Option<(Cow<'_, str>, usize)> {
         {
             i += 1;
         }
+        let attr = &html[name_at..i];
         while i < b.len() && matches!(b[i], b'\t' | b'\n' | b'\x0c' | b'\r' | b' ') {
             i += 1;
         }
         if b.get(i) != Some(&b'=') {
+            attribute(attr, None);
             continue;
         }
         i += 1;
@@ -349,14 +362,20 @@ fn tag(html: &str, from: usize) -> Option<(Cow<'_, str>, usize)> {
         match b.get(i)? {
             q @ (b'"' | b'\'') => {
                 let close = memchr(*q, &b[i + 1..])?;
+                attribute(attr, Some(&html[i + 1..i + 1 + close]));
                 i += close + 2;
             }
-            b'>' => return Some((name, i + 1)),
+            b'>' => {
+                attribute(attr, Some(""));
+                return Some((name, i + 1));
+            }
             _ => {
+                let value_at = i;
                 while i < b.len() && !matches!(b[i], b'\t' | b'\n' | b'\x0c' | b'\r' | b' ' | b'>')
                 {
                     i += 1;
                 }
+                attribute(attr, Some(&html[value_at..i]));
             }
         }
     }
@@ -364,7 +383,7 @@ fn tag(html: &str, from: usize) -> Option<(Cow<'_, str>, usize)> {
 
 /// Where reading goes on after a comment that starts at `at` (`<!--`). Comments a
 /// parser ends early (`<!-->`, `<!--->`, `--!>`) or never (no `-->`) are left to it.
-fn comment(html: &str, at: usize) -> Option<usize> {
+pub(crate) fn comment(html: &str, at: usize) -> Option<usize> {
     let body = &html[at + 4..];
     if body.starts_with('>') || body.starts_with("->") {
         return None;
@@ -379,7 +398,7 @@ fn comment(html: &str, at: usize) -> Option<usize> {
 /// The text of the character reference at the start of `s` (which begins with `&`),
 /// and its length. A `&` that starts none is itself. `None` for references whose
 /// reading has special cases (no `;`, code points a parser replaces).
-fn reference(s: &str) -> Option<(std::borrow::Cow<'static, str>, usize)> {
+pub(crate) fn reference(s: &str) -> Option<(std::borrow::Cow<'static, str>, usize)> {
     let b = s.as_bytes();
     match b.get(1) {
         Some(b'#') => {
@@ -436,12 +455,12 @@ fn reference(s: &str) -> Option<(std::borrow::Cow<'static, str>, usize)> {
     }
 }
 
-fn memchr(needle: u8, hay: &[u8]) -> Option<usize> {
-    hay.iter().position(|&c| c == needle)
+pub(crate) fn memchr(needle: u8, hay: &[u8]) -> Option<usize> {
+    ::memchr::memchr(needle, hay)
 }
 
-fn memchr3(a: u8, b: u8, c: u8, hay: &[u8]) -> Option<usize> {
-    hay.iter().position(|&x| x == a || x == b || x == c)
+pub(crate) fn memchr3(a: u8, b: u8, c: u8, hay: &[u8]) -> Option<usize> {
+    ::memchr::memchr3(a, b, c, hay)
 }
 
 #[cfg(test)]
