@@ -29,22 +29,8 @@ fn kib(field: &str) -> u64 {
         .unwrap_or(0)
 }
 
-/// CPU seconds (user + system) this process has used, from /proc (Linux; 0 elsewhere).
 fn cpu_seconds() -> f64 {
-    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
-    let fields: Vec<&str> = stat
-        .rsplit_once(')')
-        .map_or("", |(_, rest)| rest)
-        .split_whitespace()
-        .collect();
-    let ticks = |i: usize| {
-        fields
-            .get(i)
-            .and_then(|f| f.parse::<f64>().ok())
-            .unwrap_or(0.0)
-    };
-    // utime and stime are fields 14 and 15 of the line, 11 and 12 after the name.
-    (ticks(11) + ticks(12)) / 100.0
+    common::cpu_seconds("/proc/self/stat")
 }
 
 fn main() {

@@ -11,24 +11,8 @@ use std::time::Instant;
 use tidings::text::nesting;
 use url::Url;
 
-/// CPU seconds this thread has used (Linux; 0 elsewhere): on a busy machine wall time
-/// says more about the neighbours than about the code.
 fn cpu_seconds() -> f64 {
-    let stat = std::fs::read_to_string("/proc/thread-self/stat").unwrap_or_default();
-    // Fields after the command name (which may hold spaces) start after the last ')'.
-    let fields: Vec<&str> = stat
-        .rsplit_once(')')
-        .map_or("", |(_, rest)| rest)
-        .split_whitespace()
-        .collect();
-    let ticks = |i: usize| {
-        fields
-            .get(i)
-            .and_then(|f| f.parse::<f64>().ok())
-            .unwrap_or(0.0)
-    };
-    // utime and stime are fields 14 and 15 of the line, 11 and 12 after the name.
-    (ticks(11) + ticks(12)) / 100.0
+    common::cpu_seconds("/proc/thread-self/stat")
 }
 
 fn time<T>(label: &str, bytes: usize, f: impl FnOnce() -> T) -> T {

@@ -226,6 +226,18 @@ impl Dom {
         out
     }
 
+    /// The text held directly by an element (a `<script>`'s source), as written.
+    pub fn own_text(&self, id: usize) -> String {
+        self.nodes[id]
+            .children
+            .iter()
+            .filter_map(|&c| match &self.nodes[c].data {
+                Data::Text(t) => Some(t.as_str()),
+                Data::Element(_) => None,
+            })
+            .collect()
+    }
+
     /// The text of a live subtree, whitespace collapsed.
     pub fn text(&self, id: usize) -> String {
         let mut out = String::new();

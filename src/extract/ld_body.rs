@@ -3,7 +3,7 @@
 //! only its start while the metadata carries it whole.
 
 use super::content::{compute_stats, weighted_len};
-use super::dom::{Data, Dom};
+use super::dom::Dom;
 use super::render;
 use serde_json::Value;
 use url::Url;
@@ -25,14 +25,7 @@ pub(crate) fn article_body(dom: &Dom) -> Option<String> {
         if !is_ld {
             continue;
         }
-        let raw: String = dom.nodes[id]
-            .children
-            .iter()
-            .filter_map(|&c| match &dom.nodes[c].data {
-                Data::Text(t) => Some(t.as_str()),
-                Data::Element(_) => None,
-            })
-            .collect();
+        let raw = dom.own_text(id);
         if raw.len() > 2_000_000 {
             continue;
         }

@@ -90,14 +90,7 @@ pub(crate) fn read(dom: &Dom) -> PageMeta {
                 }
             }
             "script" => {
-                let raw: String = dom.nodes[id]
-                    .children
-                    .iter()
-                    .filter_map(|&c| match &dom.nodes[c].data {
-                        Data::Text(t) => Some(t.as_str()),
-                        Data::Element(_) => None,
-                    })
-                    .collect();
+                let raw = dom.own_text(id);
                 if raw.len() < 2_000_000
                     && let Some(v) = parse_json_ld(raw.trim())
                 {
