@@ -74,30 +74,9 @@ if [ ! -f "$FEEDS/done" ]; then
 fi
 
 # --- nginx -------------------------------------------------------------------------
-NGX="$WORK/nginx"
-mkdir -p "$NGX/logs" "$NGX/tmp"
-listen=""
-for h in $(seq 1 $HOSTS); do listen+="    listen $NET.$h:$PORT;"$'\n'; done
-cat > "$NGX/nginx.conf" <<CONF
-worker_processes 1;
-pid $NGX/nginx.pid;
-error_log $NGX/logs/error.log warn;
-$( [ "$(id -u)" = 0 ] && echo "user root;" )
-events { worker_connections 4096; }
-http {
-    include /etc/nginx/mime.types;
-    access_log off;
-    sendfile on;
-    etag on;
-    keepalive_requests 100000;
-    client_body_temp_path $NGX/tmp; proxy_temp_path $NGX/tmp; fastcgi_temp_path $NGX/tmp;
-    uwsgi_temp_path $NGX/tmp; scgi_temp_path $NGX/tmp;
-    server {
-$listen
-        root $WORK/www;
-    }
-}
-CONF
+listen=()
+for h in $(seq 1 $HOSTS); do listen+=("$NET.$h:$PORT"); done
+. benches/nginx.sh
 DAEMON_PID=""
 cleanup() {
   if [ -n "$DAEMON_PID" ] && kill -0 "$DAEMON_PID" 2>/dev/null; then
@@ -105,16 +84,12 @@ cleanup() {
     for _ in $(seq 1 30); do kill -0 "$DAEMON_PID" 2>/dev/null || break; sleep 1; done
     kill -KILL "$DAEMON_PID" 2>/dev/null || true
   fi
-  if [ -f "$NGX/nginx.pid" ]; then
-    kill "$(cat "$NGX/nginx.pid")" 2>/dev/null || true
-    rm -f "$NGX/nginx.pid"
-  fi
+  nginx_stop "$WORK"
 }
 trap cleanup EXIT
-[ -f "$NGX/nginx.pid" ] && { kill "$(cat "$NGX/nginx.pid")" 2>/dev/null || true; sleep 1; }
 round() { ln -sfn "$FEEDS/round$1" "$WORK/www"; }
 round 1
-nginx -c "$NGX/nginx.conf" -p "$NGX" -e "$NGX/logs/error.log"
+nginx_start "$WORK" 1 "${listen[@]}"
 
 # --- the daemon ----------------------------------------------------------------------
 T="$WORK/tidings-$N"

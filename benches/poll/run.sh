@@ -63,43 +63,15 @@ TIDINGS=${TIDINGS_BIN:-"$ROOT/target/release/tidings"}
 PARSE=${PARSE_BIN:-"$ROOT/target/release/examples/poll-parse"}
 
 # --- nginx on HOSTS loopback addresses ------------------------------------------
-NGX="$WORK/nginx"
-mkdir -p "$NGX/logs" "$NGX/tmp"
 host_list=""
-listen=""
+listen=()
 for h in $(seq 1 $HOSTS); do
   host_list+="${host_list:+,}$NET.$h:$PORT"
-  listen+="    listen $NET.$h:$PORT;"$'\n'
+  listen+=("$NET.$h:$PORT")
 done
-cat > "$NGX/nginx.conf" <<CONF
-worker_processes 2;
-pid $NGX/nginx.pid;
-error_log $NGX/logs/error.log warn;
-$( [ "$(id -u)" = 0 ] && echo "user root;" )
-events { worker_connections 4096; }
-http {
-    include /etc/nginx/mime.types;
-    access_log off;
-    sendfile on;
-    etag on;
-    keepalive_requests 100000;
-    client_body_temp_path $NGX/tmp; proxy_temp_path $NGX/tmp; fastcgi_temp_path $NGX/tmp;
-    uwsgi_temp_path $NGX/tmp; scgi_temp_path $NGX/tmp;
-    server {
-$listen
-        root $WORK/www;
-    }
-}
-CONF
-stop_nginx() {
-  if [ -f "$NGX/nginx.pid" ]; then
-    kill "$(cat "$NGX/nginx.pid")" 2>/dev/null || true
-    rm -f "$NGX/nginx.pid"
-  fi
-}
-trap stop_nginx EXIT
-stop_nginx
-nginx -c "$NGX/nginx.conf" -p "$NGX" -e "$NGX/logs/error.log"
+. benches/nginx.sh
+trap 'nginx_stop "$WORK"' EXIT
+nginx_start "$WORK" 2 "${listen[@]}"
 
 # --- measuring -----------------------------------------------------------------
 RESULTS=${RESULTS:-"$WORK/results.tsv"}

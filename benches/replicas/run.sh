@@ -40,10 +40,10 @@ TIDINGS=${TIDINGS_BIN:-"$ROOT/target/release/tidings"}
 
 # --- feeds and nginx --------------------------------------------------------------
 host_list=""
-listen=""
+listen=()
 for h in $(seq 1 $HOSTS); do
   host_list+="${host_list:+,}$NET.$h:$PORT"
-  listen+="    listen $NET.$h:$PORT;"$'\n'
+  listen+=("$NET.$h:$PORT")
 done
 FEEDS="$WORK/feeds-$N"
 if [ ! -f "$FEEDS/done" ]; then
@@ -53,38 +53,15 @@ if [ ! -f "$FEEDS/done" ]; then
   touch "$FEEDS/done"
 fi
 ln -sfn "$FEEDS/round1" "$WORK/www"
-NGX="$WORK/nginx"
-mkdir -p "$NGX/logs" "$NGX/tmp"
-cat > "$NGX/nginx.conf" <<CONF
-worker_processes 1;
-pid $NGX/nginx.pid;
-error_log $NGX/logs/error.log warn;
-$( [ "$(id -u)" = 0 ] && echo "user root;" )
-events { worker_connections 4096; }
-http {
-    include /etc/nginx/mime.types;
-    access_log off;
-    sendfile on;
-    etag on;
-    keepalive_requests 100000;
-    client_body_temp_path $NGX/tmp; proxy_temp_path $NGX/tmp; fastcgi_temp_path $NGX/tmp;
-    uwsgi_temp_path $NGX/tmp; scgi_temp_path $NGX/tmp;
-    server {
-$listen
-        root $WORK/www;
-    }
-}
-CONF
+. benches/nginx.sh
 PIDS=()
 cleanup() {
   for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
   for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null || true; done
-  [ -f "$NGX/nginx.pid" ] && kill "$(cat "$NGX/nginx.pid")" 2>/dev/null || true
-  rm -f "$NGX/nginx.pid"
+  nginx_stop "$WORK"
 }
 trap cleanup EXIT
-[ -f "$NGX/nginx.pid" ] && kill "$(cat "$NGX/nginx.pid")" 2>/dev/null || true
-nginx -c "$NGX/nginx.conf" -p "$NGX" -e "$NGX/logs/error.log"
+nginx_start "$WORK" 1 "${listen[@]}"
 mapfile -t PATHS < <(python3 -c "import sys; sys.path.insert(0, 'benches/poll'); import gen
 for i in range($N): print(gen.feed_path(i))")
 IFS=, read -ra HL <<<"$host_list"
