@@ -49,6 +49,9 @@ pub(crate) struct PageMeta {
     /// Short lines set wholly in bold or italics, or aligned right, that read as a
     /// person's name (`<p><b><i>Stefan Wasmer</i></b></p>`): (block node, text).
     pub signatures: Vec<(usize, String)>,
+    /// The line naming the account that posted the page (Drupal's `submitted`
+    /// element): (node, text).
+    pub posters: Vec<(usize, String)>,
     /// Elements whose class/id names a date: (node, text).
     pub dated: Vec<(usize, String)>,
     /// Short texts of elements whose class/id is `source` (the 来源 of news portals).
@@ -186,6 +189,20 @@ pub(crate) fn read(dom: &Dom) -> PageMeta {
                 let t = dom.text(id);
                 if !t.is_empty() && t.chars().count() <= 100 && !in_teaser(&t) {
                     m.bylines.push((id, t));
+                }
+            }
+            // Drupal's `Submitted by jane on 3 May 2017`: the posting account.
+            if !is_byline
+                && m.posters.len() < 5
+                && dom
+                    .class_id(id)
+                    .split_whitespace()
+                    .any(|w| w == "submitted")
+                && !in_comments()
+            {
+                let t = dom.text(id);
+                if !t.is_empty() && t.chars().count() <= 100 {
+                    m.posters.push((id, t));
                 }
             }
             let ci = dom.class_id(id);

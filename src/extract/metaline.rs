@@ -635,7 +635,7 @@ const NAME: &str = r"\p{Lu}[\p{L}.'’-]*(?:\s+(?:\p{Lu}[\p{L}.'’-]*|de|van|vo
 
 static WRITTEN_BY_RE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(&format!(
-        r"^(?:(?:[Pp]osted by|[Ww]ritten by|[Pp]ublished by|[Bb]y|BY|[Vv]on|VON|[Pp]ar|[Pp]or|(?:[Ee]in |[Bb]log[ -]?)?(?:[Aa]rtikel|[Bb]eitrag) von|[Tt]ext von|[Vv]erfasst von|[Gg]eschrieben von|[Aa]utor(?:in|en|innen)?|AUTOR(?:IN|EN)?|[Aa]uthors?|AUTHORS?|[Aa]uteurs?)\s*:?\s+|(?:[Tt]ext|[Tt]exte|[Ww]ords|[Ii]nterview)\s*:\s*)(?P<name>{NAME}(?:\s*(?:,|&|\bund\b|\band\b)\s*{NAME}){{0,3}})\s*(?:$|[@|,•·–—(/]|\s-\s|on\s|am\s|le\s|el\s|[0-9])",
+        r"^(?:(?:[Pp]osted by|[Ww]ritten by|[Pp]ublished by|[Bb]y|BY|[Vv]on|VON|[Pp]ar|[Pp]or|(?:[Ee]in |[Bb]log[ -]?)?(?:[Aa]rtikel|[Bb]eitrag) von|(?:[Ee]ine? )?(?:[Kk]olumne|[Gg]astbeitrag|[Kk]ommentar|[Gg]astkommentar|[Ee]ssay|[Rr]eportage) von|[Tt]ext von|[Vv]erfasst von|[Gg]eschrieben von|[Aa]utor(?:in|en|innen)?|AUTOR(?:IN|EN)?|[Aa]uthors?|AUTHORS?|[Aa]uteurs?)\s*:?\s+|(?:[Tt]ext|[Tt]exte|[Ww]ords|[Ii]nterview|[Rr]edaktion)\s*:\s*)(?P<name>{NAME}(?:\s*(?:,|&|\bund\b|\band\b)\s*{NAME}){{0,3}})\s*(?:$|[@|,•·–—(/]|\s-\s|\b(?:on|am|le|el)\s|(?:Illustrationen|Illustration|Fotos|Foto|Photos|Photo|Bilder|Bild)\b|[0-9])",
     ))
     .expect("static regex")
 });
@@ -645,7 +645,20 @@ static WRITTEN_BY_RE: LazyLock<Regex> = LazyLock::new(|| {
 pub(crate) fn is_byline_label(line: &str) -> bool {
     matches!(
         line.trim().to_lowercase().as_str(),
-        "autor:" | "autorin:" | "autoren:" | "author:" | "authors:" | "von:" | "by:" | "text:"
+        "autor:"
+            | "autorin:"
+            | "autoren:"
+            | "author:"
+            | "authors:"
+            | "von:"
+            | "by:"
+            | "text:"
+            // A heading over the name (`<h4>Autor</h4><p>Nikolai Huke</p>`).
+            | "autor"
+            | "autorin"
+            | "autoren"
+            | "author"
+            | "authors"
     )
 }
 
@@ -712,6 +725,8 @@ pub(crate) fn written_by(line: &str) -> Option<String> {
         line.char_indices()
             .filter(|&(i, c)| {
                 "|•·".contains(c)
+                    // `05.02.2020 - Redaktion: Jane Doe`.
+                    || "-–—".contains(c) && line[..i].ends_with(' ')
                     || c == ' '
                         && has_date(&line[..i])
                         && [" by ", " von ", " By ", " par ", " por "]

@@ -7,6 +7,8 @@
 //! - [`metaline`]: the `时间:… 作者:… 来源:…` line split into its fields.
 //! - [`published`]: the publication date from all of those, strongest first.
 //! - [`names`]: author and origin.
+//! - [`credits`]: credits western pages print instead of a byline (`Quelle:`, press
+//!   contacts) and the words around a writer's name that are not part of it.
 //! - [`content`]: the readability-style scorer that finds the body.
 //! - [`ld_body`]: the JSON-LD `articleBody`, for pages whose markup shows little of it.
 //! - [`boilerplate`]: portal furniture (breadcrumbs, 【字体：大 中 小】, 打印本页 …).
@@ -15,6 +17,7 @@
 
 mod boilerplate;
 mod content;
+mod credits;
 mod dom;
 mod headline;
 mod ld_body;

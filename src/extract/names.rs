@@ -1,6 +1,7 @@
 //! Who wrote it and who published it first: the author (作者/记者, bylines, JSON-LD,
 //! `<meta name="author">`) and the origin (来源, `ContentSource`), never guessed.
 
+use super::credits;
 use super::dom::{Data, Dom};
 use super::metadata::PageMeta;
 use super::metaline;
@@ -18,7 +19,9 @@ pub(crate) fn author(
     content_end: Option<usize>,
     url: &Url,
 ) -> Option<String> {
-    find_author(dom, meta, near, title, content_end, url).map(|a| list_names(&a))
+    let host = url.host_str().unwrap_or("").trim_start_matches("www.");
+    find_author(dom, meta, near, title, content_end, url)
+        .map(|a| list_names(&credits::tidy(&a, host)))
 }
 
 /// Several Chinese names printed side by side (`王五 赵六`, `王五、赵六`) as a list:
@@ -74,6 +77,7 @@ fn find_author(
     let candidates: Vec<String> = structured_authors(meta, content_end)
         .into_iter()
         .chain(near.written_by.clone())
+        .chain(near.credited.clone())
         .filter(|found| origin.as_deref() != Some(compact(found).to_lowercase().as_str()))
         .collect();
     // A Chinese brand in the title suffix (`…_网易财经` for 网易) is the site; a western
@@ -111,14 +115,32 @@ fn find_author(
             c
         })
         .collect();
+    // A person named anywhere before an organisation (`<meta name="author">` giving
+    // the publisher, the page printing `Von Leonora Holling`).
     let chosen = candidates
         .iter()
-        .find(|f| !is_site(f))
+        .find(|f| !is_site(f) && !credits::is_organisation(f))
+        .or_else(|| candidates.iter().find(|f| !is_site(f)))
         .or_else(|| candidates.iter().find(|f| western_site(f)))
         .cloned();
     // The same writer listed with co-authors elsewhere (JSON-LD names the first,
-    // `<meta name="author">` all of them): the fuller list.
+    // `<meta name="author">` all of them): the fuller list. A first name alone
+    // (`Nils`, a blog's display name) gives way to the full name printed elsewhere
+    // (`Eine Kolumne von Nils Pickert`).
     let chosen = chosen.map(|c| {
+        let first_name = c.chars().next().is_some_and(char::is_uppercase)
+            && c.chars().skip(1).all(char::is_lowercase);
+        if first_name
+            && c.chars().count() >= 3
+            && let Some(full) = near.written_by.iter().find(|o| {
+                let words: Vec<&str> = o.split_whitespace().collect();
+                (2..=3).contains(&words.len())
+                    && words[0].to_lowercase() == c.to_lowercase()
+                    && !is_site(o)
+            })
+        {
+            return full.clone();
+        }
         let names = name_set(&c);
         candidates
             .iter()
@@ -134,6 +156,21 @@ fn find_author(
         .or_else(|| near.signed.clone())
         .or_else(|| closing_signature(dom, meta, content_end))
         .or_else(|| author_link(meta, url, &is_site))
+        .or_else(|| {
+            // The account that posted the page (Drupal's `Submitted by jane`).
+            meta.posters
+                .iter()
+                .filter_map(|(_, t)| clean_byline(t))
+                .find(|t| !is_site(t))
+        })
+        .or_else(|| near.contact.clone())
+        .or_else(|| {
+            credits::site_owner(
+                meta.doc_title.as_deref(),
+                meta.tag("og:site_name"),
+                url.host_str().unwrap_or(""),
+            )
+        })
 }
 
 /// A name set apart on the last line of the body (`<p><b>Stefan Wasmer</b></p>`), no
@@ -303,6 +340,11 @@ const BYLINE_PREFIXES: &[&str] = &[
     "mehr von",
     "more from",
     "posts by",
+    "gespeichert von",
+    "submitted by",
+    "eine kolumne von",
+    "ein kommentar von",
+    "ein gastbeitrag von",
     "veröffentlicht von",
     "geschrieben von",
     "eingestellt von",
@@ -323,6 +365,7 @@ const BYLINE_PREFIXES: &[&str] = &[
     "autor",
     "by",
     "von",
+    "vom",
     "par",
     "por",
 ];
@@ -371,8 +414,16 @@ fn is_vendor(meta: &PageMeta, value: &str) -> bool {
     {
         return true;
     }
-    // A web agency's credit or the CMS's own name.
+    // A web agency's credit or the CMS's own name; a credit holding a web address
+    // (`Web Commerce GmbH www.w-commerce.de`, `Frank Bueltge - http://bueltge.de`).
     let lower = v.to_lowercase();
+    if (lower.contains("www.") || lower.contains("://"))
+        && ["gmbh", " ag ", "ltd", "inc.", "llc", " kg "]
+            .iter()
+            .any(|c| format!(" {lower} ").contains(c))
+    {
+        return true;
+    }
     if [
         "品牌策划",
         "技术支持",

@@ -1,6 +1,7 @@
 //! The publication date: `<meta>` tags, JSON-LD, the metadata line under the title,
 //! `<time>`, dates written near the heading or before the body, and the URL last.
 
+use super::credits;
 use super::metadata::{Line, PageMeta};
 use super::metaline;
 use crate::dates::{self, find_date, parse_date};
@@ -57,6 +58,10 @@ pub(crate) struct NearTitle {
     /// Names standing alone at the start of the body (`胡平` under the title) or closing
     /// it (`（常书香 马丹阳）`, `张三 摄`).
     pub signed: Option<String>,
+    /// The credit closing a western article (`Quelle: kathpress`).
+    pub credited: Option<String>,
+    /// The press contact named under a release (`Pressekontakt` ⏎ `Dr. Tim Loppe`).
+    pub contact: Option<String>,
 }
 
 /// Read the metadata lines: those after the title heading first, nearest first.
@@ -92,6 +97,8 @@ pub(crate) fn near_title(
         origin: None,
         author_after_body: false,
         signed: None,
+        credited: None,
+        contact: None,
     };
     let end_line = content_end.map(position);
     let mut author_line = None;
@@ -194,6 +201,12 @@ pub(crate) fn near_title(
                 .chain((start.saturating_sub(3)..start.min(lines.len())).rev())
                 .find_map(|i| metaline::dated_name(&lines[i].text))
         });
+    // Credits close the article: its last lines and the few after it.
+    out.credited = (end.saturating_sub(3)..names_to.min(lines.len()))
+        .find_map(|i| credits::source_credit(&lines[i].text));
+    out.contact = (end.saturating_sub(15)..names_to.min(lines.len()))
+        .find(|&i| credits::is_contact_label(&lines[i].text))
+        .and_then(|i| credits::person_name(&lines.get(i + 1)?.text));
     if out.published.is_some() {
         return out;
     }
