@@ -162,10 +162,14 @@ pub(crate) fn headline(
     // What the metadata says, shown near the body: the page's own wording wins (its
     // typography, without the site's suffix or a kicker).
     if let Some(t) = title.as_deref()
-        && let Some(n) = near
-            .iter()
-            .filter(|n| within(&n.text, t))
-            .min_by(|a, b| a.rank.cmp(&b.rank).then(a.gap.total_cmp(&b.gap)))
+        && let Some(n) = near.iter().filter(|n| within(&n.text, t)).min_by(|a, b| {
+            // One printing the whole title before one printing a part of it.
+            let part = |n: &Near| title_key(&n.text) != title_key(t);
+            a.rank
+                .cmp(&b.rank)
+                .then(part(a).cmp(&part(b)))
+                .then(a.gap.total_cmp(&b.gap))
+        })
     {
         // Equal but for case or spacing: the metadata's spelling (a heading's CSS may
         // change its case). Equal but for the kind of quotes and dashes: the heading's
@@ -199,8 +203,32 @@ pub(crate) fn headline(
             node: Some(n.node),
         };
     }
+    // The entry's own heading (`<h1 class="entry-title">`) wording the title otherwise:
+    // `og:title` and `<title>` are often written for search engines and shares apart from
+    // the headline printed over the article (`Kein Zutritt mehr mit Sparpreis-Tickets`
+    // for the printed `Kein Zugang mehr mit Sparpreis-Ticket`). The printed one wins when
+    // it is about the same thing (a word in common), neither holds the other (a kicker,
+    // the site's name) and it reads cleanly.
+    if !t.is_empty()
+        && let Some(n) = near
+            .iter()
+            .filter(|n| {
+                n.rank == 0
+                    && is_entry_title(&dom.class_id(n.node))
+                    && !links_home(dom, n.node)
+                    && !n.text.contains('\u{fffd}')
+                    && reworded(&n.text, t)
+            })
+            .min_by(|a, b| a.gap.total_cmp(&b.gap))
+    {
+        return Headline {
+            title: Some(n.text.clone()),
+            node: Some(n.node),
+        };
+    }
     // A title some heading shows is the site's name only when that heading is the logo.
     let site_like = is_generic(t)
+        || dangling(t)
         || match anchor {
             Some(a) => is_logo(dom, a) || links_home(dom, a),
             None => {
@@ -246,6 +274,46 @@ fn extends(heading: &str, title: &str) -> bool {
     // günstiger?`), not a kicker, a date or a hidden site name run on after it.
     let rest: String = h.chars().skip(nt).collect();
     rest.starts_with(['(', '–', '—', '-', ':'])
+}
+
+/// Whether a class or id names the entry's own title (`entry-title`, `post-title`,
+/// `post_title`, `article-title`, `title-post`), not a teaser's or the site's.
+fn is_entry_title(ci: &str) -> bool {
+    ci.split_whitespace().any(|w| {
+        let parts: Vec<&str> = w.split(['-', '_']).collect();
+        let has = |set: &[&str]| parts.iter().any(|p| set.contains(p));
+        parts.len() <= 3
+            && has(&["entry", "post", "article", "story"])
+            && has(&["title", "headline"])
+            && !has(&["site", "sub", "list", "related", "next", "prev", "widget"])
+    })
+}
+
+/// Whether `heading` words `title` differently: a word (3+ letters) in common, and
+/// neither holding the other.
+fn reworded(heading: &str, title: &str) -> bool {
+    let (h, t) = (title_key(heading), title_key(title));
+    if h.is_empty() || t.is_empty() || h.contains(&t) || t.contains(&h) {
+        return false;
+    }
+    let words = |s: &str| -> Vec<String> {
+        s.split(|c: char| !c.is_alphanumeric())
+            .filter(|w| w.chars().count() >= 3)
+            .map(str::to_lowercase)
+            .collect()
+    };
+    let tw = words(title);
+    words(heading).iter().any(|w| tw.contains(w))
+}
+
+/// Whether a title ends with a separator and nothing after it (`National Rail Enquiries
+/// -`): the template's article part is empty, what is left is the site's name.
+fn dangling(t: &str) -> bool {
+    let t = t.trim_end();
+    // Not `»`/`«`: quotation marks closing a quoted title (`« Les privatisations … »`).
+    ['-', '|', '–', '—', '·', '｜']
+        .iter()
+        .any(|sep| t.strip_suffix(*sep).is_some_and(|r| r.ends_with(' ')))
 }
 
 /// Titles a template gives every page: never an article's.
