@@ -306,6 +306,22 @@ fn reworded(heading: &str, title: &str) -> bool {
     words(heading).iter().any(|w| tw.contains(w))
 }
 
+/// A heading's text without the arrows or bullets printed before it, and an opening
+/// bracket they follow that nothing closes (`[> Jens Weber`).
+pub(crate) fn trim_decoration(text: &str) -> String {
+    // Not `»` or `›`: German and French quotation marks (`»frag.jetzt«`).
+    const GLYPHS: &[char] = &['>', '→', '►', '▸', '▶', '■', '▪', '•', '|'];
+    let rest = text
+        .strip_prefix('[')
+        .filter(|r| !r.contains(']') && r.starts_with(GLYPHS));
+    let rest = rest.unwrap_or(text);
+    let trimmed = rest.trim_start_matches(|c: char| GLYPHS.contains(&c) || c.is_whitespace());
+    if trimmed.len() == rest.len() || !trimmed.starts_with(char::is_alphabetic) {
+        return text.to_string();
+    }
+    trimmed.to_string()
+}
+
 /// Whether a title ends with a separator and nothing after it (`National Rail Enquiries
 /// -`): the template's article part is empty, what is left is the site's name.
 fn dangling(t: &str) -> bool {
@@ -480,4 +496,66 @@ pub(crate) fn subtitle(
             .chain(dom.ancestors(line.node).take(3))
             .any(|a| super::metadata::is_subtitle_class(&dom.class_id(a))))
     .then(|| line.text.clone())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn arrows_before_a_heading_are_dropped_but_quotes_and_numbers_kept() {
+        assert_eq!(trim_decoration("[> Jens Weber"), "Jens Weber");
+        assert_eq!(trim_decoration("→ Neue Radwege"), "Neue Radwege");
+        assert_eq!(trim_decoration("»frag.jetzt«"), "»frag.jetzt«");
+        assert_eq!(
+            trim_decoration("> 50 Jahre Radverkehr"),
+            "> 50 Jahre Radverkehr"
+        );
+        assert_eq!(
+            trim_decoration("[Update] Council approves"),
+            "[Update] Council approves"
+        );
+        assert_eq!(trim_decoration(">>"), ">>");
+    }
+
+    #[test]
+    fn only_an_empty_last_part_is_a_dangling_separator() {
+        assert!(dangling("National Rail Enquiries -"));
+        assert!(dangling("Riverside Gazette | "));
+        assert!(!dangling(
+            "« Les privatisations sont au profit des multinationales »"
+        ));
+        assert!(!dangling("Council approves the new river lanes"));
+        assert!(!dangling("Build 4.47-"));
+    }
+
+    #[test]
+    fn the_entrys_title_class_is_told_from_teasers_and_the_site() {
+        assert!(is_entry_title("post-title entry-title "));
+        assert!(is_entry_title("post_title "));
+        assert!(is_entry_title("title-post entry-title "));
+        assert!(!is_entry_title("site-title "));
+        assert!(!is_entry_title("related-post-title "));
+        assert!(!is_entry_title("widget-title "));
+        assert!(!is_entry_title("title "));
+    }
+
+    #[test]
+    fn a_reworded_title_shares_a_word_and_holds_neither() {
+        assert!(reworded(
+            "DB Lounge: Kein Zugang mehr mit Sparpreis-Ticket",
+            "DB Lounge: Kein Zutritt mehr mit Sparpreis-Tickets"
+        ));
+        // The site's name, nothing in common.
+        assert!(!reworded(
+            "Four Years Remaining",
+            "Interning of Small Integers"
+        ));
+        // A kicker before the title, or a part of it: other rules' business.
+        assert!(!reworded(
+            "Klimaschutz: Bohren, bis es heiß wird",
+            "Bohren, bis es heiß wird"
+        ));
+        assert!(!reworded("Blockhaus", "Blockhaus Typ 3 in Ludorf"));
+    }
 }

@@ -403,7 +403,7 @@ fn heading_text(dom: &Dom, id: usize) -> (String, Option<String>) {
     let mut text = fold_whitespace(&text.replace('\u{ad}', ""));
     // Arrows and bullets a template prints before every heading (`[> Jens Weber`,
     // `→ Title`) are decoration, not the title's.
-    text = trim_decoration(&text);
+    text = super::headline::trim_decoration(&text);
     // `<span class=overline>Kicker</span><span>: </span>Headline`: the separator
     // printed after a kicker goes with it.
     if kicker.is_some() {
@@ -416,22 +416,6 @@ fn heading_text(dom: &Dom, id: usize) -> (String, Option<String>) {
         Some(k) if text.is_empty() => (k, None),
         k => (text, k),
     }
-}
-
-/// A heading's text without the arrows or bullets printed before it, and an opening
-/// bracket they follow that nothing closes (`[> Jens Weber`).
-fn trim_decoration(text: &str) -> String {
-    // Not `»` or `›`: German and French quotation marks (`»frag.jetzt«`).
-    const GLYPHS: &[char] = &['>', '→', '►', '▸', '▶', '■', '▪', '•', '|'];
-    let rest = text
-        .strip_prefix('[')
-        .filter(|r| !r.contains(']') && r.starts_with(GLYPHS));
-    let rest = rest.unwrap_or(text);
-    let trimmed = rest.trim_start_matches(|c: char| GLYPHS.contains(&c) || c.is_whitespace());
-    if trimmed.len() == rest.len() || !trimmed.starts_with(char::is_alphabetic) {
-        return text.to_string();
-    }
-    trimmed.to_string()
 }
 
 /// Whether an element (not h1–h3) looks like a headline: a class or id naming a title
