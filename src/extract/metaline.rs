@@ -635,7 +635,7 @@ const NAME: &str = r"\p{Lu}[\p{L}.'’-]*(?:\s+(?:\p{Lu}[\p{L}.'’-]*|de|van|vo
 
 static WRITTEN_BY_RE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(&format!(
-        r"^(?:(?:[Pp]osted by|[Ww]ritten by|[Pp]ublished by|[Bb]y|BY|[Vv]on|VON|[Pp]ar|[Pp]or|(?:[Ee]in |[Bb]log[ -]?)?(?:[Aa]rtikel|[Bb]eitrag) von|(?:[Ee]ine? )?(?:[Kk]olumne|[Gg]astbeitrag|[Kk]ommentar|[Gg]astkommentar|[Ee]ssay|[Rr]eportage) von|[Tt]ext von|[Vv]erfasst von|[Gg]eschrieben von|[Aa]utor(?:in|en|innen)?|AUTOR(?:IN|EN)?|[Aa]uthors?|AUTHORS?|[Aa]uteurs?)\s*:?\s+|(?:[Tt]ext|[Tt]exte|[Ww]ords|[Ii]nterview|[Rr]edaktion)\s*:\s*)(?P<name>{NAME}(?:\s*(?:,|&|\bund\b|\band\b)\s*{NAME}){{0,3}})\s*(?:$|[@|,•·–—(/]|\s-\s|\b(?:on|am|le|el)\s|(?:Illustrationen|Illustration|Fotos|Foto|Photos|Photo|Bilder|Bild)\b|[0-9])",
+        r"^(?:(?:[Pp]osted by|[Ww]ritten by|[Pp]ublished by|[Bb]y|BY|[Vv]on|VON|[Pp]ar|[Pp]or|(?:[Ee]in |[Bb]log[ -]?)?(?:[Aa]rtikel|[Bb]eitrag) von|(?:[Ee]ine? )?(?:[Kk]olumne|[Gg]astbeitrag|[Gg]astkommentar|[Ee]ssay|[Rr]eportage) von|[Ee]in [Kk]ommentar von|[Tt]ext von|[Vv]erfasst von|[Gg]eschrieben von|[Aa]utor(?:in|en|innen)?|AUTOR(?:IN|EN)?|[Aa]uthors?|AUTHORS?|[Aa]uteurs?)\s*:?\s+|(?:[Tt]ext|[Tt]exte|[Ww]ords|[Ii]nterview|[Rr]edaktion)\s*:\s*)(?P<name>{NAME}(?:\s*(?:,|&|\bund\b|\band\b)\s*{NAME}){{0,3}})\s*(?:$|[@|,•·–—(/]|\s-\s|\b(?:on|am|le|el)\s|(?:Illustrationen|Illustration|Fotos|Foto|Photos|Photo|Bilder|Bild)\b|[0-9])",
     ))
     .expect("static regex")
 });
@@ -1135,6 +1135,15 @@ mod tests {
             Some("Didier Roy")
         );
         assert_eq!(written_by("von Berlin nach Hamburg"), None);
+        // A reader's comment is signed `Kommentar von X`; an op-ed is `Ein Kommentar von X`.
+        assert_eq!(
+            written_by("Kommentar von Margit Heumann — 2019-01-01 @ 00:39"),
+            None
+        );
+        assert_eq!(
+            written_by("Ein Kommentar von Jane Doe").as_deref(),
+            Some("Jane Doe")
+        );
         assert_eq!(written_by("By the way, this is prose."), None);
         assert_eq!(written_by("By Train to Paris"), None);
         assert_eq!(written_by("Bylines"), None);
