@@ -325,7 +325,8 @@ async fn retention_loop(store: Arc<Store>, config: LiveConfig, cancel: Cancellat
             Ok(Err(e)) => warn!(error = %e, "retention failed"),
             Err(e) => warn!(error = %e, "retention stopped"),
         }
-        // It read every item: what that took is not needed until its next run.
+        // What it read (the rank index, the outbox, the records it forgets, the items it
+        // removed) is not needed until its next run.
         let _ = tokio::task::spawn_blocking(release_free_memory).await;
     }
 }
