@@ -8,7 +8,11 @@
 //! lead; `gallery-captions`: a slideshow repeating one caption per slide and a caption
 //! that is its picture's `alt` text; `paywall-jsonld-body`: a teaser and a subscription
 //! offer on the page, the whole text in JSON-LD; `author-box-disclaimer`: a writer's bio
-//! and an advertising disclosure inside the article's container).
+//! and an advertising disclosure inside the article's container; `browser-notice-overlay`:
+//! an outdated-browser notice laid over the page with more prose than the news item;
+//! `open-letter-signatories`: a letter followed by a hundred `Name, Affiliation` lines;
+//! `paywall-notice`: a paywall's notice closing the visible text; `decomposed-accents`:
+//! umlauts written as a letter and a combining mark).
 //! Every field is compared, and the body must hold the article's sentences and none of
 //! the furniture around it.
 

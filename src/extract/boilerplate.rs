@@ -61,10 +61,12 @@ static LABEL: LazyLock<Regex> = LazyLock::new(|| {
     .expect("static regex")
 });
 
-/// Subscription and social calls that close western articles.
+/// Subscription and social calls that close western articles, and the notices of a
+/// paywall standing in for the rest of the text (`To view the full story, please
+/// subscribe`, `If you're seeing this message but you're already a subscriber`).
 static CALLS: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
-        r"(?i)^(?:subscribe now|subscribe to|sign up for|follow (?:us|the \w+) on|for the latest (?:stories|news)|download (?:the|our) app|jetzt abonnieren|folgen sie uns|s[ií]guenos|suscríbete|únete)",
+        r"(?i)^(?:subscribe now|subscribe to|sign up for|follow (?:us|the \w+) on|for the latest (?:stories|news)|download (?:the|our) app|jetzt abonnieren|folgen sie uns|s[ií]guenos|suscríbete|únete|hazte (?:miembro|socio)|to (?:view|read|continue reading|access|unlock) (?:the |this )?(?:full |entire |rest of the )?(?:story|article|post)|if you(?:'|’)re (?:seeing this message|already a subscriber)|already (?:a )?(?:subscriber|member)\?|(?:first-time |new )?subscribers (?:also )?(?:receive|get)\b|(?:get|receive) (?:the|our) .{0,80}\bnewsletter\b)",
     )
     .expect("static regex")
 });
@@ -133,6 +135,11 @@ mod tests {
             "Reklama",
             "drukuj",
             "Siguenos en Telegram, Instagram, Facebook y Twitter",
+            "To view the full story, please subscribe to The Daily Bugle. You can choose an annual subscription.",
+            "If you’re seeing this message but you’re already a subscriber, you can log in for immediate access.",
+            "First-time subscribers also receive a welcome gift!",
+            "HAZTE MIEMBRO Y DISFRUTA DE BENEFICIOS EXCLUSIVOS",
+            "Get the most popular stories in a weekly newsletter",
         ] {
             assert!(is_furniture(line), "{line}");
         }
@@ -147,6 +154,8 @@ mod tests {
             "Zurückhaltend äußerte sich der Minister zu den Plänen.",
             "Photographers from Getty Images covered the event in detail for weeks.",
             "Print media lost readers for the tenth year in a row.",
+            "To view the results, the committee met twice in March.",
+            "Subscribers to the service rose by a third last year, the company said.",
             "Anzeigen gegen Unbekannt wurden erstattet.",
             "Über den Autor des Buches ist wenig bekannt, sagte die Verlegerin.",
             "会议指出，要进一步加强科普工作，推动科协事业高质量发展，为建设美丽博州贡献力量。",

@@ -8,9 +8,12 @@ use crate::text::{is_block, is_cjk};
 use regex::Regex;
 use std::sync::LazyLock;
 
+/// Class or id words of blocks that are not the article: navigation, comments, share
+/// bars, and boxes laid over the page (`overlay`, `modal`: an outdated-browser notice, a
+/// sign-in dialog) which a reader closes to reach the text.
 static UNLIKELY: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
-        r"-ad-|ai2html|banner|breadcrumb|crumb|combx|comment|kommentar|comentario|community|cover-wrap|disqus|extra|footer|gdpr|header|legends|menu|related|remark|replies|rss|shoutbox|sidebar|skyscraper|social|sponsor|supplemental|ad-break|agegate|pagination|pager|popup|yom-remote|copyright|topbar|navbar|subnav|share|weizhi|dqwz|location|position|consent|cookie",
+        r"-ad-|ai2html|banner|breadcrumb|crumb|combx|comment|kommentar|comentario|community|cover-wrap|disqus|extra|footer|gdpr|header|legends|menu|related|remark|replies|rss|shoutbox|sidebar|skyscraper|social|sponsor|supplemental|ad-break|agegate|pagination|pager|popup|modal|overlay|yom-remote|copyright|topbar|navbar|subnav|share|weizhi|dqwz|location|position|consent|cookie",
     )
     .expect("static regex")
 });
@@ -346,42 +349,35 @@ pub(crate) fn select(dom: &Dom, stats: &[Stats], weight_classes: bool) -> Option
             if s.chars < 25.0 || own < 12.0 {
                 continue;
             }
-            let score = paragraph_score(s.chars, s.commas);
+            // A block of many short lines (`Name, Affiliation<br>` a hundred times) is
+            // a list: its commas separate fields, not clauses.
+            let factor = if is_line_list(&line_lengths(dom, id)) {
+                LINE_LIST_FACTOR
+            } else {
+                1.0
+            };
+            let score = paragraph_score(s.chars, s.commas) * factor;
             if score > 0.0 {
                 spread(dom, &mut scores, id, score, 0, weight_classes);
             }
         } else {
             // Mixed content: runs of inline text directly inside act as paragraphs of
             // this element (gov pages often put the body as text + <br> in a div/td).
-            let mut run_len = 0.0;
-            let mut run_commas = 0;
-            let flush = |len: f64, commas: u32, scores: &mut Scores| {
-                if len >= 25.0 {
-                    let score = paragraph_score(len, commas);
-                    spread(dom, scores, id, score, 1, weight_classes);
-                }
+            let runs = inline_runs(dom, stats, id);
+            if runs.iter().all(|&(len, _)| len < 25.0) {
+                continue;
+            }
+            let factor = if is_line_list(&line_lengths(dom, id)) {
+                LINE_LIST_FACTOR
+            } else {
+                1.0
             };
-            for &c in &dom.nodes[id].children {
-                if dom.nodes[c].removed {
-                    continue;
-                }
-                match &dom.nodes[c].data {
-                    Data::Text(_) => {
-                        run_len += stats[c].chars;
-                        run_commas += stats[c].commas;
-                    }
-                    Data::Element(ce) if !is_block(&ce.tag) && ce.tag != "br" => {
-                        run_len += stats[c].chars - stats[c].link_chars;
-                        run_commas += stats[c].commas;
-                    }
-                    _ => {
-                        flush(run_len, run_commas, &mut scores);
-                        run_len = 0.0;
-                        run_commas = 0;
-                    }
+            for &(len, commas) in &runs {
+                if len >= 25.0 {
+                    let score = paragraph_score(len, commas) * factor;
+                    spread(dom, &mut scores, id, score, 1, weight_classes);
                 }
             }
-            flush(run_len, run_commas, &mut scores);
         }
     }
 
@@ -570,6 +566,87 @@ pub(crate) fn select(dom: &Dom, stats: &[Stats], weight_classes: bool) -> Option
     Some(Selection {
         nodes: fill_gaps(dom, stats, parent, nodes),
     })
+}
+
+/// Runs of inline content directly inside a mixed element, split at its blocks and
+/// `<br>`s: (weighted characters less link text, commas) per non-empty run.
+fn inline_runs(dom: &Dom, stats: &[Stats], id: usize) -> Vec<(f64, u32)> {
+    let mut runs = Vec::new();
+    let (mut len, mut commas) = (0.0, 0);
+    for &c in &dom.nodes[id].children {
+        if dom.nodes[c].removed {
+            continue;
+        }
+        match &dom.nodes[c].data {
+            Data::Text(_) => {
+                len += stats[c].chars;
+                commas += stats[c].commas;
+            }
+            Data::Element(ce) if !is_block(&ce.tag) && ce.tag != "br" => {
+                len += stats[c].chars - stats[c].link_chars;
+                commas += stats[c].commas;
+            }
+            _ => {
+                if len > 0.0 {
+                    runs.push((len, commas));
+                }
+                (len, commas) = (0.0, 0);
+            }
+        }
+    }
+    if len > 0.0 {
+        runs.push((len, commas));
+    }
+    runs
+}
+
+/// The lines of an element's own text as a reader sees them: split at `<br>`s (at any
+/// depth of inline markup) and at block children, whose text is theirs, not this
+/// element's; the weighted length of each non-empty line. Each node is visited by its
+/// nearest block ancestor only, so calling this for every block stays linear.
+fn line_lengths(dom: &Dom, id: usize) -> Vec<f64> {
+    let mut lines = Vec::new();
+    let mut len = 0.0;
+    let mut stack: Vec<usize> = dom.nodes[id].children.iter().rev().copied().collect();
+    while let Some(d) = stack.pop() {
+        let node = &dom.nodes[d];
+        if node.removed {
+            continue;
+        }
+        let breaks = match &node.data {
+            Data::Text(_) => {
+                len += node.weight.0;
+                false
+            }
+            Data::Element(e) if e.tag == "br" || is_block(&e.tag) => true,
+            Data::Element(_) => {
+                stack.extend(node.children.iter().rev());
+                false
+            }
+        };
+        if breaks && len > 0.0 {
+            lines.push(len);
+            len = 0.0;
+        }
+    }
+    if len > 0.0 {
+        lines.push(len);
+    }
+    lines
+}
+
+/// Lines shorter than this (weighted characters) are entries of a list, not sentences.
+const LIST_LINE: f64 = 60.0;
+/// What a run of a line-by-line list earns, against a paragraph of the same length.
+const LINE_LIST_FACTOR: f64 = 0.25;
+
+/// Whether an element's lines are a list printed line by line (`Name,
+/// Affiliation<br>` a hundred times under an open letter, an address block): at least
+/// ten lines, nearly all short. Their commas separate fields, not clauses, so they must
+/// not outscore the prose around them.
+fn is_line_list(lines: &[f64]) -> bool {
+    let short = lines.iter().filter(|&&len| len < LIST_LINE).count();
+    lines.len() >= 10 && short * 10 >= lines.len() * 8
 }
 
 /// `top` or one of its three nearest ancestors when it is one of a series: at least two

@@ -162,10 +162,14 @@ pub(crate) fn headline(
     // What the metadata says, shown near the body: the page's own wording wins (its
     // typography, without the site's suffix or a kicker).
     if let Some(t) = title.as_deref()
-        && let Some(n) = near
-            .iter()
-            .filter(|n| within(&n.text, t))
-            .min_by(|a, b| a.rank.cmp(&b.rank).then(a.gap.total_cmp(&b.gap)))
+        && let Some(n) = near.iter().filter(|n| within(&n.text, t)).min_by(|a, b| {
+            // One printing the whole title before one printing a part of it.
+            let part = |n: &Near| title_key(&n.text) != title_key(t);
+            a.rank
+                .cmp(&b.rank)
+                .then(part(a).cmp(&part(b)))
+                .then(a.gap.total_cmp(&b.gap))
+        })
     {
         // Equal but for case or spacing: the metadata's spelling (a heading's CSS may
         // change its case). Equal but for the kind of quotes and dashes: the heading's
@@ -199,8 +203,32 @@ pub(crate) fn headline(
             node: Some(n.node),
         };
     }
+    // The entry's own heading (`<h1 class="entry-title">`) wording the title otherwise:
+    // `og:title` and `<title>` are often written for search engines and shares apart from
+    // the headline printed over the article (`Kein Zutritt mehr mit Sparpreis-Tickets`
+    // for the printed `Kein Zugang mehr mit Sparpreis-Ticket`). The printed one wins when
+    // it is about the same thing (a word in common), neither holds the other (a kicker,
+    // the site's name) and it reads cleanly.
+    if !t.is_empty()
+        && let Some(n) = near
+            .iter()
+            .filter(|n| {
+                n.rank == 0
+                    && is_entry_title(&dom.class_id(n.node))
+                    && !links_home(dom, n.node)
+                    && !n.text.contains('\u{fffd}')
+                    && reworded(&n.text, t)
+            })
+            .min_by(|a, b| a.gap.total_cmp(&b.gap))
+    {
+        return Headline {
+            title: Some(n.text.clone()),
+            node: Some(n.node),
+        };
+    }
     // A title some heading shows is the site's name only when that heading is the logo.
     let site_like = is_generic(t)
+        || dangling(t)
         || match anchor {
             Some(a) => is_logo(dom, a) || links_home(dom, a),
             None => {
@@ -246,6 +274,62 @@ fn extends(heading: &str, title: &str) -> bool {
     // günstiger?`), not a kicker, a date or a hidden site name run on after it.
     let rest: String = h.chars().skip(nt).collect();
     rest.starts_with(['(', '–', '—', '-', ':'])
+}
+
+/// Whether a class or id names the entry's own title (`entry-title`, `post-title`,
+/// `post_title`, `article-title`, `title-post`), not a teaser's or the site's.
+fn is_entry_title(ci: &str) -> bool {
+    ci.split_whitespace().any(|w| {
+        let parts: Vec<&str> = w.split(['-', '_']).collect();
+        let has = |set: &[&str]| parts.iter().any(|p| set.contains(p));
+        parts.len() <= 3
+            && has(&["entry", "post", "article", "story"])
+            && has(&["title", "headline"])
+            && !has(&["site", "sub", "list", "related", "next", "prev", "widget"])
+    })
+}
+
+/// Whether `heading` words `title` differently: a word (3+ letters) in common, and
+/// neither holding the other.
+fn reworded(heading: &str, title: &str) -> bool {
+    let (h, t) = (title_key(heading), title_key(title));
+    if h.is_empty() || t.is_empty() || h.contains(&t) || t.contains(&h) {
+        return false;
+    }
+    let words = |s: &str| -> Vec<String> {
+        s.split(|c: char| !c.is_alphanumeric())
+            .filter(|w| w.chars().count() >= 3)
+            .map(str::to_lowercase)
+            .collect()
+    };
+    let tw = words(title);
+    words(heading).iter().any(|w| tw.contains(w))
+}
+
+/// A heading's text without the arrows or bullets printed before it, and an opening
+/// bracket they follow that nothing closes (`[> Jens Weber`).
+pub(crate) fn trim_decoration(text: &str) -> String {
+    // Not `»` or `›`: German and French quotation marks (`»frag.jetzt«`).
+    const GLYPHS: &[char] = &['>', '→', '►', '▸', '▶', '■', '▪', '•', '|'];
+    let rest = text
+        .strip_prefix('[')
+        .filter(|r| !r.contains(']') && r.starts_with(GLYPHS));
+    let rest = rest.unwrap_or(text);
+    let trimmed = rest.trim_start_matches(|c: char| GLYPHS.contains(&c) || c.is_whitespace());
+    if trimmed.len() == rest.len() || !trimmed.starts_with(char::is_alphabetic) {
+        return text.to_string();
+    }
+    trimmed.to_string()
+}
+
+/// Whether a title ends with a separator and nothing after it (`National Rail Enquiries
+/// -`): the template's article part is empty, what is left is the site's name.
+fn dangling(t: &str) -> bool {
+    let t = t.trim_end();
+    // Not `»`/`«`: quotation marks closing a quoted title (`« Les privatisations … »`).
+    ['-', '|', '–', '—', '·', '｜']
+        .iter()
+        .any(|sep| t.strip_suffix(*sep).is_some_and(|r| r.ends_with(' ')))
 }
 
 /// Titles a template gives every page: never an article's.
@@ -412,4 +496,66 @@ pub(crate) fn subtitle(
             .chain(dom.ancestors(line.node).take(3))
             .any(|a| super::metadata::is_subtitle_class(&dom.class_id(a))))
     .then(|| line.text.clone())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn arrows_before_a_heading_are_dropped_but_quotes_and_numbers_kept() {
+        assert_eq!(trim_decoration("[> Jens Weber"), "Jens Weber");
+        assert_eq!(trim_decoration("→ Neue Radwege"), "Neue Radwege");
+        assert_eq!(trim_decoration("»frag.jetzt«"), "»frag.jetzt«");
+        assert_eq!(
+            trim_decoration("> 50 Jahre Radverkehr"),
+            "> 50 Jahre Radverkehr"
+        );
+        assert_eq!(
+            trim_decoration("[Update] Council approves"),
+            "[Update] Council approves"
+        );
+        assert_eq!(trim_decoration(">>"), ">>");
+    }
+
+    #[test]
+    fn only_an_empty_last_part_is_a_dangling_separator() {
+        assert!(dangling("National Rail Enquiries -"));
+        assert!(dangling("Riverside Gazette | "));
+        assert!(!dangling(
+            "« Les privatisations sont au profit des multinationales »"
+        ));
+        assert!(!dangling("Council approves the new river lanes"));
+        assert!(!dangling("Build 4.47-"));
+    }
+
+    #[test]
+    fn the_entrys_title_class_is_told_from_teasers_and_the_site() {
+        assert!(is_entry_title("post-title entry-title "));
+        assert!(is_entry_title("post_title "));
+        assert!(is_entry_title("title-post entry-title "));
+        assert!(!is_entry_title("site-title "));
+        assert!(!is_entry_title("related-post-title "));
+        assert!(!is_entry_title("widget-title "));
+        assert!(!is_entry_title("title "));
+    }
+
+    #[test]
+    fn a_reworded_title_shares_a_word_and_holds_neither() {
+        assert!(reworded(
+            "DB Lounge: Kein Zugang mehr mit Sparpreis-Ticket",
+            "DB Lounge: Kein Zutritt mehr mit Sparpreis-Tickets"
+        ));
+        // The site's name, nothing in common.
+        assert!(!reworded(
+            "Four Years Remaining",
+            "Interning of Small Integers"
+        ));
+        // A kicker before the title, or a part of it: other rules' business.
+        assert!(!reworded(
+            "Klimaschutz: Bohren, bis es heiß wird",
+            "Bohren, bis es heiß wird"
+        ));
+        assert!(!reworded("Blockhaus", "Blockhaus Typ 3 in Ludorf"));
+    }
 }

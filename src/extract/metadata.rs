@@ -401,6 +401,9 @@ fn heading_text(dom: &Dom, id: usize) -> (String, Option<String>) {
     }
     // Soft hyphens are invisible break points.
     let mut text = fold_whitespace(&text.replace('\u{ad}', ""));
+    // Arrows and bullets a template prints before every heading (`[> Jens Weber`,
+    // `→ Title`) are decoration, not the title's.
+    text = super::headline::trim_decoration(&text);
     // `<span class=overline>Kicker</span><span>: </span>Headline`: the separator
     // printed after a kicker goes with it.
     if kicker.is_some() {
@@ -756,6 +759,16 @@ pub(crate) fn title(meta: &PageMeta, url: &Url) -> Option<String> {
         return Some(h.to_string());
     }
     if let Some(s) = structured.filter(|s| !s.is_empty()) {
+        // Cut at a separator only when no heading prints it whole (`Patchnotes 4.47.4 -
+        // Tagundnachtgleiche Bugfix Build` under a `Patch Notes` kicker).
+        let whole = title_key(&s);
+        if meta
+            .headings
+            .iter()
+            .any(|(_, _, h)| title_key(h).contains(&whole))
+        {
+            return Some(s);
+        }
         return Some(site.strip(&s));
     }
     if let Some(d) = doc.filter(|d| !d.is_empty()) {

@@ -7,6 +7,7 @@ use crate::text::escape_html_into as escape;
 use crate::text::{fold_whitespace, is_block};
 use regex::Regex;
 use std::sync::LazyLock;
+use unicode_normalization::UnicodeNormalization;
 use url::Url;
 
 pub(crate) struct Rendered {
@@ -32,8 +33,18 @@ pub(crate) fn render(dom: &Dom, stats: &[Stats], roots: &[usize], base: &Url) ->
     }
     r.text.newline();
     Rendered {
-        html: tidy(&r.html),
-        text: r.text.finish(),
+        html: nfc(tidy(&r.html)),
+        text: nfc(r.text.finish()),
+    }
+}
+
+/// Text in Unicode's composed form (NFC): pages write `ü` as one character or as `u` and
+/// a combining mark, and Bengali `য়` either way; both must read, search and filter alike.
+fn nfc(s: String) -> String {
+    if unicode_normalization::is_nfc(&s) {
+        s
+    } else {
+        s.nfc().collect()
     }
 }
 
