@@ -700,6 +700,21 @@ fn export_and_import_move_an_installation_between_sled_and_postgres_and_back() {
             .len(),
         3
     );
+    // Retention and the status page's counts see the imported items: the three news
+    // items are held for the digest (kept), the one left of "old" goes.
+    assert_eq!(store.count_items("news"), 3);
+    assert_eq!(store.count_items("old"), 1);
+    let first_seen: chrono::DateTime<Utc> = "2026-01-01T00:00:00Z".parse().unwrap();
+    assert_eq!(store.count_since("news", first_seen).unwrap(), 3);
+    let later = first_seen + Duration::seconds(1);
+    assert_eq!(store.count_since("news", later).unwrap(), 0);
+    let keep = Keep { items: 0, days: 0 };
+    let r = store.retain("news", keep, Utc::now()).unwrap();
+    assert_eq!((r.removed, r.pinned), (0, 3), "{r:?}");
+    let r = store.retain("old", keep, Utc::now()).unwrap();
+    assert_eq!((r.removed, r.kept), (1, 0), "{r:?}");
+    assert!(store.retired("old", "o3").unwrap());
+    assert_eq!(store.count_items("old"), 0);
 }
 
 #[test]

@@ -489,6 +489,7 @@ impl Sled {
     fn import_rows(&self, records: &[(Record, Checked)]) -> Result<(), StoreError> {
         let mut batches: BTreeMap<&'static str, sled::Batch> = BTreeMap::new();
         let mut items_recent = sled::Batch::default();
+        let mut items_ranks = sled::Batch::default();
         for (r, checked) in records {
             let kind = r.kind();
             let b = batches.entry(kind).or_default();
@@ -501,6 +502,10 @@ impl Sled {
                 (Record::Item { source, id, value }, Checked::Item(item)) => {
                     b.insert(keys::item_key(source, id), bytes(value));
                     items_recent.insert(keys::recent_key(item.sort_time(), source, id), &[]);
+                    items_ranks.insert(
+                        keys::item_key(source, id),
+                        &super::ranks::Rank::of(item).to_bytes()[..],
+                    );
                 }
                 (Record::Gone { source, id, listed }, _) => {
                     b.insert(pair_key(source, id), encode(&Tombstone { listed: *listed }))
@@ -567,6 +572,7 @@ impl Sled {
             tree.apply_batch(batch)?;
         }
         self.recent.apply_batch(items_recent)?;
+        self.ranks.apply_batch(items_ranks)?;
         self.db.flush()?;
         Ok(())
     }

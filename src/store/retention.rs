@@ -28,7 +28,6 @@ use super::{
     DeliveryState, Payload, Sled, StoreError, Token, decode, decode_or_skip, encode, keys,
     outbox::Delivery, transaction_result,
 };
-use crate::model::Item;
 use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
 use sled::Transactional;
@@ -177,54 +176,45 @@ impl Sled {
         now: DateTime<Utc>,
         pinned: &Pinned,
     ) -> Result<Retained, StoreError> {
-        // (sort time, id, first seen, revision), newest first.
-        let mut items: Vec<(i64, String, DateTime<Utc>, u64)> = Vec::new();
-        for entry in self.items.scan_prefix(keys::source_prefix(source)) {
-            let (key, value) = entry?;
-            if let Some(item) = decode_or_skip::<Item>("items", &key, &value) {
-                items.push((item.sort_time(), item.id, item.first_seen, item.revision));
-            }
-        }
-        items.sort_by(|a, b| (b.0, &b.1).cmp(&(a.0, &a.1)));
+        // Ranked from the small `ranks` tree, never from the items themselves: reading
+        // every item made sled hold the whole store in memory (see [`super::ranks`]).
+        let mut items = self.ranks_of(source)?;
+        // Newest first (sort time, then id).
+        items.sort_by(|(a_id, a), (b_id, b)| (b.sort_time, b_id).cmp(&(a.sort_time, a_id)));
         let young = now - Duration::days(i64::from(keep.days));
         let mut out = Retained::default();
         let mut doomed = Vec::new();
-        for (rank, (_, id, first_seen, revision)) in items.into_iter().enumerate() {
-            if rank < keep.items || first_seen > young {
+        for (n, (id, rank)) in items.into_iter().enumerate() {
+            if n < keep.items || rank.first_seen > young {
                 out.kept += 1;
             } else if pinned.contains(&(source.to_string(), id.clone())) {
                 out.pinned += 1;
                 out.kept += 1;
             } else {
-                doomed.push((id, revision));
+                doomed.push((id, rank));
             }
         }
         let tombstone = encode(&Tombstone { listed: now });
+        let trees = (&self.items, &self.recent, &self.ranks, &self.gone);
         for chunk in doomed.chunks(CHUNK) {
-            let removed = transaction_result((&self.items, &self.recent, &self.gone).transaction(
-                |(items, recent, gone)| {
-                    let mut removed = 0;
-                    for (id, revision) in chunk {
-                        let key = keys::item_key(source, id);
-                        let Some(bytes) = items.get(&key)? else {
-                            continue;
-                        };
-                        // Stored again since the scan (an update routes deliveries that
-                        // name it): leave it for the next run.
-                        let Ok(item) = decode::<Item>("items", &bytes) else {
-                            continue;
-                        };
-                        if item.revision != *revision {
-                            continue;
-                        }
-                        items.remove(key.as_slice())?;
-                        recent.remove(keys::recent_key(item.sort_time(), source, id))?;
-                        gone.insert(key, tombstone.as_slice())?;
-                        removed += 1;
+            let removed = transaction_result(trees.transaction(|(items, recent, ranks, gone)| {
+                let mut removed = 0;
+                for (id, rank) in chunk {
+                    let key = keys::item_key(source, id);
+                    // Stored again since the scan (an update routes deliveries that name
+                    // it): its rank changed; leave it for the next run. The item itself
+                    // is not read: its rank says where its `recent` entry is.
+                    if ranks.get(&key)?.as_deref() != Some(&rank.to_bytes()[..]) {
+                        continue;
                     }
-                    Ok(removed)
-                },
-            ))?;
+                    items.remove(key.as_slice())?;
+                    ranks.remove(key.as_slice())?;
+                    recent.remove(keys::recent_key(rank.sort_time, source, id))?;
+                    gone.insert(key, tombstone.as_slice())?;
+                    removed += 1;
+                }
+                Ok(removed)
+            }))?;
             out.removed += removed;
             out.kept += chunk.len() - removed;
         }

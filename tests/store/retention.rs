@@ -87,6 +87,30 @@ store_tests! {
         assert_eq!((r.removed, r.kept), (0, 6));
     }
 
+    /// Retention ranks an item by what is stored now: an edit that re-dates the oldest
+    /// item after all the others makes it one of the newest, and it stays; a count
+    /// taken after the edit and after the removal agrees.
+    fn an_edit_that_redates_an_item_moves_it_in_retention_s_order(backend: Backend) {
+        let store = backend.store();
+        let old = now() - Duration::days(100);
+        let dated = |n: usize, revision: u64, published: i64| {
+            item("s", &format!("i{n:05}"), revision, old, Some(published))
+        };
+        let items: Vec<_> = (0..4).map(|n| dated(n, 1, n as i64 * 10)).collect();
+        store.store_batch("s", items).unwrap();
+        let stored = store.store_batch("s", vec![dated(0, 2, 100)]).unwrap();
+        assert_eq!(stored.len(), 1, "an update");
+        assert_eq!(store.count_items("s"), 4);
+        let r = store.retain("s", Keep { items: 2, days: 30 }, Utc::now()).unwrap();
+        assert_eq!((r.removed, r.kept), (2, 2), "{r:?}");
+        assert_eq!(ids(&store, "s"), ["i00000", "i00003"]);
+        assert_eq!(store.count_items("s"), 2);
+        assert!(store.retired("s", "i00001").unwrap());
+        // The edited item keeps its first-seen time, and is still counted by it.
+        assert_eq!(store.count_since("s", old).unwrap(), 2);
+        assert_eq!(store.count_since("s", old + Duration::seconds(1)).unwrap(), 0);
+    }
+
     fn items_named_by_queued_or_held_deliveries_stay_until_sent(backend: Backend) {
         let store = backend.store();
         let old = now() - Duration::days(100);
