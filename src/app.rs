@@ -312,19 +312,27 @@ fn release_free_memory() {
 /// 3 % more CPU in its first cycle. Only the daemon, which lives on idle: a one-off
 /// `tidings poll` of 1,000 feeds peaked 10 MiB lower with it but took 15 % more CPU.
 fn fix_mmap_threshold() {
+    /// glibc's `M_MMAP_THRESHOLD` (malloc.h).
+    const M_MMAP_THRESHOLD: i32 = -3;
+    set_malloc_option("MALLOC_MMAP_THRESHOLD_", M_MMAP_THRESHOLD, 128 * 1024);
+}
+
+/// Set one of glibc's malloc options (`mallopt`), unless the environment variable that
+/// sets the same option is present: the operator's choice wins. Nothing elsewhere.
+pub fn set_malloc_option(env: &str, param: i32, value: i32) {
     #[cfg(all(target_os = "linux", target_env = "gnu"))]
-    if std::env::var_os("MALLOC_MMAP_THRESHOLD_").is_none() {
+    if std::env::var_os(env).is_none() {
         unsafe extern "C" {
             fn mallopt(param: std::ffi::c_int, value: std::ffi::c_int) -> std::ffi::c_int;
         }
-        /// glibc's `M_MMAP_THRESHOLD` (malloc.h).
-        const M_MMAP_THRESHOLD: std::ffi::c_int = -3;
-        // SAFETY: mallopt takes two integers and only changes the allocator's settings
-        // (under its own lock, so any thread may call it).
+        // SAFETY: mallopt takes two integers and only changes the allocator's settings,
+        // under the allocator's own lock, so any thread may call it at any time.
         unsafe {
-            mallopt(M_MMAP_THRESHOLD, 128 * 1024);
+            mallopt(param, value);
         }
     }
+    #[cfg(not(all(target_os = "linux", target_env = "gnu")))]
+    let _ = (env, param, value);
 }
 
 /// Apply retention ([`crate::store::retention`]) to every configured source a minute

@@ -189,6 +189,18 @@ mod tests {
         (ranks, items)
     }
 
+    /// The ids a source has left in the index, sorted.
+    fn ids_left(sled: &Sled, source: &str) -> Vec<String> {
+        let mut left: Vec<String> = sled
+            .ranks_of(source)
+            .unwrap()
+            .into_iter()
+            .map(|(id, _)| id)
+            .collect();
+        left.sort();
+        left
+    }
+
     fn assert_in_step(sled: &Sled) {
         let (ranks, items) = both(sled);
         assert_eq!(ranks, items);
@@ -231,13 +243,7 @@ mod tests {
         let now = DateTime::from_timestamp(1_900_000_000, 0).unwrap();
         let r = sled.retain("a", Keep { items: 3, days: 1 }, now).unwrap();
         assert_eq!((r.removed, r.kept), (7, 3));
-        let mut left: Vec<String> = sled
-            .ranks_of("a")
-            .unwrap()
-            .into_iter()
-            .map(|(id, _)| id)
-            .collect();
-        left.sort();
+        let left = ids_left(&sled, "a");
         assert_eq!(left, ["i000", "i006", "i008"]);
         assert_in_step(&sled);
         assert_eq!(sled.count_items("b"), 3, "other sources untouched");
@@ -282,13 +288,7 @@ mod tests {
         let now = DateTime::from_timestamp(1_900_000_000, 0).unwrap();
         let r = sled.retain("a", Keep { items: 2, days: 0 }, now).unwrap();
         assert_eq!((r.removed, r.kept), (4, 2));
-        let mut left: Vec<String> = sled
-            .ranks_of("a")
-            .unwrap()
-            .into_iter()
-            .map(|(id, _)| id)
-            .collect();
-        left.sort();
+        let left = ids_left(&sled, "a");
         assert_eq!(left, ["i001", "i002"]);
         assert_in_step(&sled);
     }
