@@ -14,21 +14,6 @@ mod common;
 use std::time::{Duration, Instant};
 use tidings::parse::feed::parse_feed;
 
-fn kib(field: &str) -> u64 {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| {
-            s.lines().find(|l| l.starts_with(field)).and_then(|l| {
-                l[field.len()..]
-                    .trim()
-                    .trim_end_matches(" kB")
-                    .parse::<u64>()
-                    .ok()
-            })
-        })
-        .unwrap_or(0)
-}
-
 fn cpu_seconds() -> f64 {
     common::cpu_seconds("/proc/self/stat")
 }
@@ -44,25 +29,19 @@ fn main() {
         })
         .collect();
     if bodies.is_empty() {
-        let mut feed = String::from(
-            r#"<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>t</title>"#,
-        );
-        for i in 0..100_000 {
-            feed.push_str(&format!(
-                "<item><guid>m{i}</guid><title>第{i}条</title><pubDate>2022-09-07</pubDate></item>"
-            ));
-        }
-        feed.push_str("</channel></rss>");
-        bodies.push(("100,000 RSS entries".into(), feed.into_bytes()));
+        bodies.push((
+            "100,000 RSS entries".into(),
+            common::hundred_thousand_entries().into_bytes(),
+        ));
     }
     for (label, body) in &bodies {
-        let before = kib("VmRSS:");
+        let before = common::kib("VmRSS:");
         common::reset_peak();
         let feed = parse_feed(body, None, &url, tz);
-        let peak = kib("VmHWM:");
+        let peak = common::kib("VmHWM:");
         let peak_text = common::peak_rss();
         let count = feed.as_ref().map_or(0, |f| f.entries.len());
-        let held = kib("VmRSS:");
+        let held = common::kib("VmRSS:");
         drop(feed);
         let started = Instant::now();
         let cpu = cpu_seconds();

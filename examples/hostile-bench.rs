@@ -99,15 +99,7 @@ fn main() {
     }
 
     println!("a feed of 100,000 entries, within the 10 MiB body cap:");
-    let mut feed = String::from(
-        r#"<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>t</title>"#,
-    );
-    for i in 0..100_000 {
-        feed.push_str(&format!(
-            "<item><guid>m{i}</guid><title>第{i}条</title><pubDate>2022-09-07</pubDate></item>"
-        ));
-    }
-    feed.push_str("</channel></rss>");
+    let feed = common::hundred_thousand_entries();
     let feed_url = Url::parse("http://example.org/feed.xml").unwrap();
     let entries = time("parse", feed.len(), || {
         tidings::parse::feed::parse_feed(feed.as_bytes(), None, &feed_url, tz)

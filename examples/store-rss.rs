@@ -12,18 +12,14 @@
 //!
 //! CACHE_MIB opens sled with a page cache of that size instead of the daemon's.
 
+#[path = "common/mod.rs"]
+mod common;
+
 use std::path::PathBuf;
 use tidings::store::{Keep, Store};
 
 fn rss() -> String {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("VmRSS:"))
-                .map(|l| l["VmRSS:".len()..].trim().to_string())
-        })
-        .unwrap_or_else(|| "unknown".into())
+    common::status("VmRSS:")
 }
 
 /// Give glibc's free pages back (as the daemon does after polls and retention), so that
