@@ -3,6 +3,8 @@
 //! `Dr. Tim Loppe`), and the words printed around a writer's name that are not part of
 //! it (`Rechtsanwalt`, `PhillyVoice Staff`, `im Gespräch mit`).
 
+use super::alnum;
+
 /// The credit of a line closing the article: `Quelle: MDR THÜRINGEN/ls`, `Source:
 /// Reuters`. A picture's credit (`©`) or a web address is not one.
 pub(crate) fn source_credit(line: &str) -> Option<String> {
@@ -75,15 +77,12 @@ pub(crate) fn site_owner(
     site_name: Option<&str>,
     host: &str,
 ) -> Option<String> {
-    let label: String = host
-        .trim_start_matches("www.")
-        .split('.')
-        .next()
-        .unwrap_or("")
-        .chars()
-        .filter(|c| c.is_alphanumeric())
-        .flat_map(char::to_lowercase)
-        .collect();
+    let label = alnum(
+        host.trim_start_matches("www.")
+            .split('.')
+            .next()
+            .unwrap_or(""),
+    );
     if label.chars().count() < 6 {
         return None;
     }
@@ -108,11 +107,7 @@ pub(crate) fn site_owner(
             .find_map(|s| p.split_once(s).map(|(a, _)| a))
             .unwrap_or(p)
             .trim();
-        let bare: String = owner
-            .chars()
-            .filter(|c| c.is_alphanumeric())
-            .flat_map(char::to_lowercase)
-            .collect();
+        let bare = alnum(owner);
         let words: Vec<&str> = owner.split([' ', '.']).filter(|w| !w.is_empty()).collect();
         let publication = [
             "post", "times", "news", "journal", "zeitung", "blog", "magazin", "magazine", "daily",
@@ -247,16 +242,11 @@ pub(crate) fn tidy(author: &str, host: &str) -> String {
         if let Some(rest) = a.strip_suffix(staff) {
             let mut words: Vec<&str> = rest.split_whitespace().collect();
             // `PhillyVoice` in `Adam Aaronson PhillyVoice Staff`: the site's own name.
-            let bare = |w: &str| -> String {
-                w.chars()
-                    .filter(|c| c.is_alphanumeric())
-                    .flat_map(char::to_lowercase)
-                    .collect()
-            };
             if words.len() >= 3
                 && words
                     .last()
-                    .is_some_and(|w| bare(w).len() >= 4 && host.starts_with(&bare(w)))
+                    .map(|w| alnum(w))
+                    .is_some_and(|w| w.len() >= 4 && host.starts_with(&w))
             {
                 words.pop();
             }

@@ -5,6 +5,7 @@
 //! over the metadata line. The headline is the prominent text nearest the body: a heading
 //! far above it, with the navigation in between, is the site's logo or a column's name.
 
+use super::alnum;
 use super::dom::{Data, Dom};
 use super::metadata::{Line, PageMeta, title_key};
 use super::metaline;
@@ -346,11 +347,7 @@ fn in_host(t: &str, url: &Url) -> bool {
     let Some(host) = url.host_str() else {
         return false;
     };
-    let squashed: String = t
-        .chars()
-        .filter(|c| c.is_alphanumeric())
-        .flat_map(char::to_lowercase)
-        .collect();
+    let squashed = alnum(t);
     if squashed.is_empty() {
         return false;
     }

@@ -2,6 +2,7 @@
 //! standard `ArticleTitle`/`PubDate`/`ContentSource`, Open Graph, Dublin Core), JSON-LD,
 //! headings, bylines, the page's text as lines; and the title chosen from them.
 
+use super::alnum;
 use super::dom::{Data, Dom};
 use crate::text::{compact, fold_whitespace, is_block, is_cjk};
 use serde_json::Value;
@@ -854,11 +855,7 @@ impl SiteName {
     /// Whether a part of a title is the site's name: `og:site_name`, or a name holding
     /// the domain's label (`EFC Bayrische Bembel Regensburg` on bayrische-bembel.de).
     fn is_site(&self, part: &str) -> bool {
-        let squashed: String = part
-            .chars()
-            .filter(|c| c.is_alphanumeric())
-            .flat_map(char::to_lowercase)
-            .collect();
+        let squashed = alnum(part);
         self.name
             .as_deref()
             .is_some_and(|n| compact(n).to_lowercase() == compact(part).to_lowercase())

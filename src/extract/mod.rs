@@ -87,6 +87,16 @@ fn unwrap_noscript(html: &str) -> Option<String> {
     Some(out)
 }
 
+/// Letters and digits only, lower-cased: how the extractor compares names, captions and
+/// host labels that differ in spacing, punctuation and case (`C.Habermueller` and
+/// `chabermu…`, an `alt` attribute and its caption).
+fn alnum(s: &str) -> String {
+    s.chars()
+        .filter(|c| c.is_alphanumeric())
+        .flat_map(char::to_lowercase)
+        .collect()
+}
+
 fn extract_parsed(html: &str, url: &Url, tz: Tz) -> Article {
     let parsed = crate::text::parse_document(html);
     let mut dom = Dom::from_html(&parsed);

@@ -1,6 +1,7 @@
 //! Who wrote it and who published it first: the author (作者/记者, bylines, JSON-LD,
 //! `<meta name="author">`) and the origin (来源, `ContentSource`), never guessed.
 
+use super::alnum;
 use super::credits;
 use super::dom::{Data, Dom};
 use super::metadata::PageMeta;
@@ -64,14 +65,7 @@ fn find_author(
         return Some(a.clone());
     }
     let site = site_names(meta, title);
-    let host: String = url
-        .host_str()
-        .unwrap_or("")
-        .trim_start_matches("www.")
-        .chars()
-        .filter(|c| c.is_alphanumeric())
-        .flat_map(char::to_lowercase)
-        .collect();
+    let host = alnum(url.host_str().unwrap_or("").trim_start_matches("www."));
     let origin = origin(meta, near).map(|o| compact(&o).to_lowercase());
     let bare = |s: &str| -> String { s.chars().filter(|c| c.is_alphanumeric()).collect() };
     let candidates: Vec<String> = structured_authors(meta, content_end)

@@ -2,6 +2,7 @@
 //! that only repeats its picture's `alt` text (kept with the picture in the HTML).
 //! Neither adds anything a reader has not seen; both are noise in the plain text.
 
+use super::alnum;
 use super::content::weighted_len;
 use super::dom::Dom;
 use crate::text::{compact, is_block};
@@ -96,15 +97,6 @@ fn repeats_alt(dom: &Dom, id: usize, text: &str) -> bool {
         }
     }
     false
-}
-
-/// Letters and digits only, lower-cased: an `alt` attribute and a caption differ in
-/// spacing and punctuation.
-fn alnum(s: &str) -> String {
-    s.chars()
-        .filter(|c| c.is_alphanumeric())
-        .flat_map(char::to_lowercase)
-        .collect()
 }
 
 #[cfg(test)]
