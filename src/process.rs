@@ -159,6 +159,13 @@ pub fn item_id(entry: &Entry, base: Option<&Url>) -> Option<String> {
         })
 }
 
+/// An item's `content_text`: the text of its sanitised `content_html` (`None` when that
+/// has no text). The store keeps only the HTML and derives the text again when it reads
+/// an item (see `store::encode_item`), so this is the one definition of the field.
+pub fn content_text(content_html: &str) -> Option<String> {
+    Some(html_to_text(content_html)).filter(|t| !t.is_empty())
+}
+
 /// Turn one entry into an item. `base` resolves relative links; `now` is first-seen.
 pub fn to_item(entry: &Entry, source: &str, base: Option<&Url>, now: DateTime<Utc>) -> Item {
     let url = entry.url.as_deref().and_then(|u| canonical_url(u, base));
@@ -167,10 +174,7 @@ pub fn to_item(entry: &Entry, source: &str, base: Option<&Url>, now: DateTime<Ut
         .as_deref()
         .filter(|s| !s.trim().is_empty())
         .map(|h| sanitize_html(head(h, MAX_CONTENT_BYTES), url.as_ref().or(base)));
-    let content_text = content_html
-        .as_deref()
-        .map(html_to_text)
-        .filter(|t| !t.is_empty());
+    let content_text = content_html.as_deref().and_then(content_text);
     let summary = entry.summary.as_deref().map(|s| {
         let s = head(s, MAX_CONTENT_BYTES);
         if might_contain_tags(s) {

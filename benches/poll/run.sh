@@ -166,9 +166,10 @@ for i in range($N): print(gen.feed_path(i))")
   want parse || continue
   ls "$FEEDS/round1/f" | head -n "$PARSE_FILES" | sed "s|^|$FEEDS/round1/f/|" > "$WORK/parse-files.txt"
   "$PARSE" "$N" < "$WORK/parse-files.txt" | tee -a "$RESULTS" >&2
-  "$VENV/bin/python" - "$N" < "$WORK/parse-files.txt" <<'PY' | tee -a "$RESULTS" >&2
+  # The script comes on stdin, so the file list is passed by name.
+  "$VENV/bin/python" - "$N" "$WORK/parse-files.txt" <<'PY' | tee -a "$RESULTS" >&2
 import sys, time, feedparser
-paths = [l.strip() for l in sys.stdin if l.strip()]
+paths = [l.strip() for l in open(sys.argv[2]) if l.strip()]
 data = [open(p, "rb").read() for p in paths]
 total = sum(map(len, data))
 t = time.perf_counter()

@@ -98,6 +98,6 @@ for n in sizes:
     tp, fp = parse.get(("tidings", n)), parse.get(("feedparser", n))
     if tp:
         extra.append(f"parse only ({tp[1]} files): tidings {tp[0]:.0f} MB/s"
-                     + (f", feedparser {fp[0]:.2f} MB/s ({tp[0] / fp[0]:.0f}×)" if fp else ""))
+                     + (f", feedparser {fp[0]:.2f} MB/s ({tp[0] / fp[0]:.0f}×)" if fp and fp[0] > 0 else ""))
     out.append(f"- N = {int(n):,}: " + "; ".join(extra) + ".")
 print("\n".join(out))

@@ -311,8 +311,13 @@ impl Sled {
                 bad_key("items", &k, &mut counts);
                 continue;
             };
-            if let Some(value) = normal::<Item>("items", &k, &v, &mut counts) {
-                emit(Record::Item { source, id, value }, &mut counts)?;
+            // With its `content_text`, which the stored value may leave out.
+            match super::decode_item(&k, &v) {
+                Some(item) => {
+                    let value = serde_json::to_value(item).expect("serialising a stored value");
+                    emit(Record::Item { source, id, value }, &mut counts)?;
+                }
+                None => counts.unreadable += 1,
             }
         }
         for entry in self.gone.iter() {
