@@ -164,7 +164,8 @@ for i in range($N): print(gen.feed_path(i))")
 
   # Parse only: the same files through our parser and feedparser.
   want parse || continue
-  ls "$FEEDS/round1/f" | head -n "$PARSE_FILES" | sed "s|^|$FEEDS/round1/f/|" > "$WORK/parse-files.txt"
+  # sed, not head: head leaves early and, with pipefail, ls's SIGPIPE would end the script.
+  ls "$FEEDS/round1/f" | sed -n "1,${PARSE_FILES}p" | sed "s|^|$FEEDS/round1/f/|" > "$WORK/parse-files.txt"
   "$PARSE" "$N" < "$WORK/parse-files.txt" | tee -a "$RESULTS" >&2
   # The script comes on stdin, so the file list is passed by name.
   "$VENV/bin/python" - "$N" "$WORK/parse-files.txt" <<'PY' | tee -a "$RESULTS" >&2
