@@ -35,6 +35,9 @@ pub const GONE_AFTER: Duration = Duration::from_secs(60);
 const FORGET_AFTER_SECS: f64 = 86_400.0;
 /// Waiting for someone else's lease to end, look again a little after it.
 const AFTER_LEASE: Duration = Duration::from_millis(250);
+/// ...and at least this often before: a holder that gives its turn up releases it from a
+/// background task, which may land just after a waiter looked.
+const LOOK_AGAIN: Duration = Duration::from_secs(2);
 
 /// What [`Store::claim_job`] found.
 #[derive(Debug, Clone, PartialEq)]
@@ -406,9 +409,10 @@ impl Turn {
                         return None;
                     }
                     debug!(job = %key, %holder, ?wait, "held by another replica; waiting for its lease");
+                    let next = until.min(tokio::time::Instant::now() + LOOK_AGAIN);
                     tokio::select! {
                         _ = cancel.cancelled() => return None,
-                        _ = tokio::time::sleep_until(until) => {}
+                        _ = tokio::time::sleep_until(next) => {}
                     }
                 }
                 Err(e) => {

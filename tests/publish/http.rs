@@ -246,6 +246,9 @@ async fn feeds_hold_the_newest_items_that_pass_their_filters() {
             )
             .unwrap();
         let mut text_match = item("b", "3", "二月要闻", Some("2024-02-10T08:00:00+08:00"));
+        // The body, as processing makes it: the text is the HTML's (the store keeps
+        // only the HTML and derives the text).
+        text_match.content_html = Some("<p>今年的棉花长势良好</p>".into());
         text_match.content_text = Some("今年的棉花长势良好".into());
         store
             .store_batch(
