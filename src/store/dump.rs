@@ -234,21 +234,26 @@ struct Tombstone {
     listed: DateTime<Utc>,
 }
 
-/// Decode a stored value into `T` and back to JSON (so both backends write the same
-/// text for the same data), or count it as unreadable.
-fn normal<T: serde::de::DeserializeOwned + Serialize>(
-    tree: &'static str,
-    key: &[u8],
-    bytes: &[u8],
-    counts: &mut DumpCounts,
-) -> Option<Value> {
-    match decode_or_skip::<T>(tree, key, bytes) {
+/// A decoded value back as JSON (so both backends write the same text for the same
+/// data), or, when it did not decode, counted as unreadable.
+fn counted<T: Serialize>(decoded: Option<T>, counts: &mut DumpCounts) -> Option<Value> {
+    match decoded {
         Some(v) => Some(serde_json::to_value(v).expect("serialising a stored value")),
         None => {
             counts.unreadable += 1;
             None
         }
     }
+}
+
+/// A stored value decoded into `T` and back to JSON, or counted as unreadable.
+fn normal<T: serde::de::DeserializeOwned + Serialize>(
+    tree: &'static str,
+    key: &[u8],
+    bytes: &[u8],
+    counts: &mut DumpCounts,
+) -> Option<Value> {
+    counted(decode_or_skip::<T>(tree, key, bytes), counts)
 }
 
 fn text(b: &[u8]) -> Option<String> {
@@ -312,12 +317,8 @@ impl Sled {
                 continue;
             };
             // With its `content_text`, which the stored value may leave out.
-            match super::decode_item(&k, &v) {
-                Some(item) => {
-                    let value = serde_json::to_value(item).expect("serialising a stored value");
-                    emit(Record::Item { source, id, value }, &mut counts)?;
-                }
-                None => counts.unreadable += 1,
+            if let Some(value) = counted(super::decode_item(&k, &v), &mut counts) {
+                emit(Record::Item { source, id, value }, &mut counts)?;
             }
         }
         for entry in self.gone.iter() {
@@ -670,13 +671,7 @@ fn pg_normal<T: serde::de::DeserializeOwned + Serialize>(
     v: Value,
     counts: &mut DumpCounts,
 ) -> Option<Value> {
-    match super::pg::from_json::<T>(table, key, v) {
-        Some(t) => Some(serde_json::to_value(t).expect("serialising a stored value")),
-        None => {
-            counts.unreadable += 1;
-            None
-        }
-    }
+    counted(super::pg::from_json::<T>(table, key, v), counts)
 }
 
 /// One PostgreSQL row as a record (`None`: unreadable, counted).
