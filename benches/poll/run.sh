@@ -3,12 +3,13 @@
 # generated feeds, served by nginx (ETag/304) on several loopback addresses.
 #
 #   benches/poll/run.sh [N...]          default: 1000
-#   RUNS=3 PEER_RUNS=3 R2E_RUNS=1 R2E_MAX_N=1000 benches/poll/run.sh 1000 10000
+#   RUNS=3 PEER_RUNS=3 R2E_RUNS=3 R2E_MAX_N=1000 benches/poll/run.sh 1000 10000
 #   TOOLS="tidings" TIDINGS_BIN=/path/to/other/tidings RESULTS=/tmp/before.tsv WRITE_README=0 \
 #     benches/poll/run.sh                   # one tool, another build, README left alone
 #
-# rss2email reads one feed after another (about 4 minutes for a cold N=1000 here), so it
-# runs R2E_RUNS times (default 1) and only up to R2E_MAX_N feeds.
+# rss2email reads one feed after another (about 50 s for a cold N=1000 here, 1.5 minutes
+# for its three polls), so it runs R2E_RUNS times (default 3) and only up to R2E_MAX_N
+# feeds.
 # Installs what it needs (Debian: nginx-light, newsboat, python3-venv, time; PyPI in a
 # venv: rss2email, feedparser), builds the release binary and the parse-only example,
 # generates N feeds (cached in target/poll-bench/feeds-N), and for each N measures
@@ -23,7 +24,7 @@ cd "$ROOT"
 SIZES=("${@:-1000}")
 RUNS=${RUNS:-3}
 PEER_RUNS=${PEER_RUNS:-$RUNS}
-R2E_RUNS=${R2E_RUNS:-1}
+R2E_RUNS=${R2E_RUNS:-3}
 TOOLS=${TOOLS:-"curl tidings newsboat rss2email parse"}
 want() { [[ " $TOOLS " == *" $1 "* ]]; }
 R2E_MAX_N=${R2E_MAX_N:-1000}
