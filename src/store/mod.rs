@@ -212,14 +212,12 @@ fn encode<T: Serialize>(v: &T) -> Vec<u8> {
 /// derives again, and leaving it out keeps values (and sled's leaves, copied on every
 /// insert) about a quarter smaller. The text is taken out and put back, not copied.
 fn encode_item(item: &mut Item) -> Vec<u8> {
-    let text = match item.content_html {
-        Some(_) => item.content_text.take(),
-        None => None,
-    };
-    let bytes = encode(&*item);
-    if text.is_some() {
-        item.content_text = text;
+    if item.content_html.is_none() {
+        return encode(&*item);
     }
+    let text = item.content_text.take();
+    let bytes = encode(&*item);
+    item.content_text = text;
     bytes
 }
 
